@@ -1,0 +1,60 @@
+/**
+ * Caps on untrusted input. Each has a one-line reason; every reader takes overrides through its
+ * options (`limits: { maxEntries: ... }`). Exceeding one raises MLF-E009, never an out-of-memory.
+ */
+export interface Limits {
+  /** Archive members: real MLFs have tens to a few thousand (the bundled CRT is ~120). */
+  maxEntries: number;
+  /** Sum of member sizes: the largest real models carry a few hundred MB of weights. */
+  maxTotalBytes: number;
+  /** One member: bounded by the total. */
+  maxMemberBytes: number;
+  /** Decompressed bytes of a .tar.gz/.tar.zst: same bound as the tar itself. */
+  maxDecompressedBytes: number;
+  /** Decompressed/compressed ratio: weights compress ~1.5x, C source ~10x; 1000x means a bomb. */
+  maxCompressionRatio: number;
+  /** metadata.json: TVM writes kilobytes; safetensors caps its JSON header at 100 MB. */
+  maxMetadataBytes: number;
+  /** Graph JSON text: a 100k-node graph is ~60 MB of TVM's indented JSON. */
+  maxGraphBytes: number;
+  /** Graph nodes: the largest real graphs have tens of thousands. */
+  maxGraphNodes: number;
+  /** Params per file. */
+  maxParams: number;
+  /** Tensor rank: TVM's CRT allows 6; packed layouts reach 6, so 32 is generous. */
+  maxNdim: number;
+  /** Elements of one tensor (product of its shape). */
+  maxTensorElements: number;
+  /** PAX/GNU extended header payload: names are at most a few KB. */
+  maxExtendedHeaderBytes: number;
+  /** Path length in bytes (PATH_MAX on Linux is 4096). */
+  maxPathBytes: number;
+  /** Directory depth of a member path (CVE-2024-28863 used deep nesting). */
+  maxPathDepth: number;
+}
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+/** Default limits; generous for real archives, small enough to refuse bombs. */
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxEntries: 100_000,
+  maxTotalBytes: 8 * GiB,
+  maxMemberBytes: 4 * GiB,
+  maxDecompressedBytes: 8 * GiB,
+  maxCompressionRatio: 1000,
+  maxMetadataBytes: 100 * MiB,
+  maxGraphBytes: 1 * GiB,
+  maxGraphNodes: 2_000_000,
+  maxParams: 1_000_000,
+  maxNdim: 32,
+  maxTensorElements: 2 ** 40,
+  maxExtendedHeaderBytes: 1 * MiB,
+  maxPathBytes: 4096,
+  maxPathDepth: 64,
+});
+
+/** Merges overrides into the defaults. */
+export function resolveLimits(overrides?: Partial<Limits>): Limits {
+  return { ...DEFAULT_LIMITS, ...overrides };
+}
