@@ -150,8 +150,8 @@ export function toSafeNumber(v: bigint, what: string, code: MlfCode, offset?: nu
   return Number(v);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const utf8Loose = new TextDecoder('utf-8');
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8Loose = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Strict UTF-8 decoding; returns undefined for invalid input. */
 export function decodeUtf8(bytes: Uint8Array): string | undefined {

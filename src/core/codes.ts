@@ -54,6 +54,7 @@ export const CODES = {
   'MLF-E902': { title: 'cannot read input', hint: 'Check that the path exists and is readable.' },
   'MLF-E903': { title: 'no such module', hint: 'List the modules with mlf inspect.' },
   'MLF-E904': { title: 'cannot write output', hint: 'Check the destination folder and permissions; use --force to replace an existing file.' },
+  'MLF-E911': { title: 'invalid .npy/.npz file', hint: 'The file is not a NumPy .npy/.npz file we can read, or its dtype has no NumPy (or TVM) equivalent; re-save it with numpy.save/savez.' },
   // warnings
   'MLF-W001': { title: 'tar end-of-archive marker missing', hint: 'The archive lacks the two zero blocks at its end; it may be truncated at a member boundary.' },
   'MLF-W101': { title: 'unknown extra file', hint: 'The file is not part of the MLF layout; consumers ignore it.' },
@@ -62,6 +63,7 @@ export const CODES = {
   'MLF-W104': { title: 'sids size under-reports shared storage', hint: 'TVM sizes each storage id by the tensor at index sid, not the largest sharer; the runtime uses the maximum.' },
   'MLF-W105': { title: 'param not used by the graph', hint: 'The graph has no input node with this name; the graph executor ignores it.' },
   'MLF-W106': { title: 'metadata memory figure disagrees with the graph', hint: 'An io/constants figure in memory.functions.main does not match the graph and params.' },
+  'MLF-W107': { title: 'informational file missing', hint: 'Relay/TIR text is for people and tools, not for building; re-export to get it back.' },
 } as const satisfies Record<string, { title: string; hint: string }>;
 
 /** A stable diagnostic code such as `MLF-E012`. */

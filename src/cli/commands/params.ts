@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { findModule, loadParams } from '../../core/archive.js';
+import { MlfError } from '../../core/errors.js';
+import { sha256Hex } from '../../core/inspect.js';
+import { encodeNpy, paramToNpy } from '../../core/npy.js';
+import { encodeNpz } from '../../core/npz.js';
+import { decodeParams, type ParamDict } from '../../core/params.js';
+import { readMlfPath } from '../../node/open.js';
+import { writeFileAtomic, writeFolderAtomic } from '../../node/write.js';
+import { formatTable } from '../format.js';
+import { type CliIo, toJson } from '../io.js';
+
+const PARAMS_MAGIC = [0xb7, 0x9c, 0x04, 0x05, 0x4f, 0x8d, 0xe5, 0xf7];
+
+/** Loads params from a `.params` file (by magic) or from a module of an archive/folder. */
+async function loadInput(input: string, module: string | undefined): Promise<{ dict: ParamDict; source: string }> {
+  let head: Uint8Array | undefined;
+  try {
+    head = new Uint8Array(await readFile(input));
+  } catch {
+    head = undefined; // a folder, or unreadable: let the archive reader report it
+  }
+  if (head !== undefined && PARAMS_MAGIC.every((b, i) => head[i] === b)) {
+    try {
+      return { dict: decodeParams(head), source: input };
+    } catch (e) {
+      throw e instanceof MlfError ? e.inMember(input) : e;
+    }
+  }
+  const archive = await readMlfPath(input);
+  const candidates = archive.modules.filter((m) => m.files.params !== null);
+  let mod = module === undefined ? candidates[0] : findModule(archive, module);
+  if (module === undefined && candidates.length > 1) {
+    throw new MlfError('MLF-E901', `the archive has several modules with params (${candidates.map((m) => m.name).join(', ')}); choose one with --module`);
+  }
+  if (mod === undefined || mod.files.params === null) throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
+  mod = mod as NonNullable<typeof mod>;
+  return { dict: (await loadParams(archive, mod)) as ParamDict, source: `${input}:${mod.files.params}` };
+}
+
+/** `mlf params`: one row per tensor with dtype, shape, bytes and SHA-256 of its raw bytes. */
+export async function runParams(input: string, opts: { module?: string; json?: boolean }, io: CliIo): Promise<number> {
+  const { dict, source } = await loadInput(input, opts.module);
+  const rows = [];
+  for (const t of dict.tensors) rows.push({ name: t.name, dtype: t.dtypeName, shape: t.shape, bytes: t.data.byteLength, sha256: await sha256Hex(t.data) });
+  if (opts.json) io.out(toJson({ source, params: rows }));
+  else {
+    io.out(`${source}: ${rows.length} tensors, ${rows.reduce((a, r) => a + r.bytes, 0)} bytes`);
+    if (rows.length > 0) {
+      io.out(formatTable([['name', 'dtype', 'shape', 'bytes', 'sha256'], ...rows.map((r) => [r.name, r.dtype, `[${r.shape.join(', ')}]`, String(r.bytes), r.sha256])]));
+    }
+  }
+  return 0;
+}
+
+/** Tensor name → file name; names that are not one plain segment are percent-encoded. */
+export function npyFileName(name: string): string {
+  const plain = /^[A-Za-z0-9_.-]+$/.test(name) && name !== '.' && name !== '..';
+  return `${plain ? name : encodeURIComponent(name).replace(/\./g, '%2E')}.npy`;
+}
+
+/** `mlf params export`: all tensors to one `.npz` or to a folder of `.npy` files (atomic). */
+export async function runParamsExport(input: string, opts: { module?: string; to: string; force?: boolean }, io: CliIo): Promise<number> {
+  const { dict, source } = await loadInput(input, opts.module);
+  const arrays = dict.tensors.map((t) => [t.name, paramToNpy(t)] as const);
+  if (opts.to.endsWith('.npz')) {
+    await writeFileAtomic(opts.to, encodeNpz(Object.fromEntries(arrays)), { force: opts.force ?? false });
+  } else {
+    const files = new Map(arrays.map(([name, arr]) => [npyFileName(name), encodeNpy(arr)]));
+    if (files.size !== arrays.length) throw new MlfError('MLF-E904', 'two tensor names map to the same file name; export to .npz instead');
+    await writeFolderAtomic(opts.to, files, { force: opts.force ?? false });
+  }
+  io.err(`wrote ${arrays.length} tensors from ${source} to ${opts.to}`);
+  return 0;
+}

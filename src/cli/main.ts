@@ -1,0 +1,79 @@
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import pc from 'picocolors';
+import { formatLocation, isMlfError } from '../core/errors.js';
+import { runInspect } from './commands/inspect.js';
+import { runParams, runParamsExport } from './commands/params.js';
+import { runValidate } from './commands/validate.js';
+import { type CliIo, processIo } from './io.js';
+
+/** Exit statuses, documented in the README. */
+export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 3 } as const;
+
+function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
+  const program = new Command()
+    .name('mlf')
+    .description('Read, validate and inspect Apache TVM Model Library Format (MLF) archives.')
+    .version('0.1.0')
+    .showHelpAfterError('(run mlf --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+
+  program
+    .command('inspect')
+    .description('summarise an archive or extracted folder: modules, executors, targets, I/O, params, memory, code')
+    .argument('<archive>', '.tar, .tar.gz/.tgz, .tar.zst or extracted folder')
+    .option('-m, --module <name>', 'only this module')
+    .option('--json', 'print the machine-readable report (a stable contract)')
+    .action(async (archive, opts) => setCode(await runInspect(archive, opts, io)));
+
+  program
+    .command('validate')
+    .description('check an archive in depth; exit 0 when valid, 1 on errors')
+    .argument('<archive>', '.tar, .tar.gz/.tgz, .tar.zst or extracted folder')
+    .option('--json', 'print diagnostics as JSON')
+    .option('--strict', 'treat warnings as errors')
+    .action(async (archive, opts) => setCode(await runValidate(archive, opts, io)));
+
+  const params = program
+    .command('params')
+    .description('list the tensors of a module (or of a .params file) with dtype, shape, bytes and SHA-256')
+    .argument('<input>', 'archive, folder or .params file')
+    .option('-m, --module <name>', 'module to read (needed when several have params)')
+    .option('--json', 'print JSON')
+    .action(async (input, opts) => setCode(await runParams(input, opts, io)));
+  params
+    .command('export')
+    .description('write the tensors as one .npz file or a folder of .npy files that NumPy loads')
+    .argument('<input>', 'archive, folder or .params file')
+    .requiredOption('--to <path>', 'destination: a path ending in .npz, or a folder')
+    .option('-m, --module <name>', 'module to read')
+    .option('-f, --force', 'replace an existing destination')
+    .action(async (input, opts) => setCode(await runParamsExport(input, opts, io)));
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (without the node and script entries) and returns the exit status.
+ * User errors print a code, location, message and hint — never a stack trace.
+ */
+export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (n) => {
+    code = n;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (isMlfError(e)) {
+      const loc = formatLocation(e);
+      io.err(`${pc.red('error')} ${pc.bold(e.code)}${loc ? ` ${loc}` : ''}: ${e.message}\n  hint: ${e.hint}`);
+      return e.code === 'MLF-E901' ? EXIT.usage : EXIT.invalid;
+    }
+    io.err(`mlf: internal error (a bug; please report it with this trace):\n${e instanceof Error ? e.stack : String(e)}`);
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,59 @@
+import type { MlfCode } from './codes.js';
+import { MlfError } from './errors.js';
+
+/** Formats a path of keys and indices as a JSONPath such as `$.modules.default.sids[2]`. */
+export function jsonPath(path: readonly PropertyKey[], base = '$'): string {
+  let out = base;
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) out += `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+/**
+ * JSON.parse with a typed error that carries the byte offset of the syntax error (V8 reports
+ * a character position; for ASCII JSON the two agree).
+ */
+export function parseJsonText(text: string, what: string, code: MlfCode, member?: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const m = /position (\d+)/.exec(msg);
+    const where: { member?: string; offset?: number } = {};
+    if (member !== undefined) where.member = member;
+    if (m?.[1] !== undefined) where.offset = Number(m[1]);
+    throw new MlfError(code, `${what}: invalid JSON (${msg})`, where);
+  }
+}
+
+/** Plain-object check for parsed JSON. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Serialises like CPython's `json.dump(obj, indent=2, sort_keys=True)` (TVM's full-model
+ * metadata.json): sorted keys at every level, `": "` separators, ASCII-escaped strings.
+ */
+export function stringifySortedJson(value: unknown, indent = 2): string {
+  const pad = (n: number) => ' '.repeat(n * indent);
+  const str = (s: string) => JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const walk = (v: unknown, depth: number): string => {
+    if (v === null || typeof v === 'number' || typeof v === 'boolean') return JSON.stringify(v);
+    if (typeof v === 'string') return str(v);
+    if (Array.isArray(v)) {
+      if (v.length === 0) return '[]';
+      return `[\n${v.map((x) => pad(depth + 1) + walk(x, depth + 1)).join(',\n')}\n${pad(depth)}]`;
+    }
+    if (isRecord(v)) {
+      const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort();
+      if (keys.length === 0) return '{}';
+      return `{\n${keys.map((k) => `${pad(depth + 1)}${str(k)}: ${walk(v[k], depth + 1)}`).join(',\n')}\n${pad(depth)}}`;
+    }
+    return 'null';
+  };
+  return walk(value, 0);
+}

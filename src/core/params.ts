@@ -1,0 +1,435 @@
+import { ByteReader, ByteWriter, decodeUtf8, encodeUtf8 } from './bytes.js';
+import type { MlfCode } from './codes.js';
+import {
+  bfloat16ToFloat,
+  checkNDArrayDType,
+  type DLDataType,
+  DTYPE_CODE,
+  dtypeFileElementBytes,
+  e4m3ToFloat,
+  e5m2ToFloat,
+  formatDType,
+  halfToFloat,
+  parseDType,
+} from './dtype.js';
+import { MlfError } from './errors.js';
+import { type Limits, resolveLimits } from './limits.js';
+
+/** `kTVMNDArrayListMagic`: first 8 bytes of a param dict. */
+export const PARAMS_LIST_MAGIC = 0xf7e58d4f05049cb7n;
+/** `kTVMNDArrayMagic`: first 8 bytes of each tensor record. */
+export const NDARRAY_MAGIC = 0xdd5e40f096b4a13fn;
+
+/** One tensor of a param dict, with every wire field kept so that re-encoding is lossless. */
+export interface ParamTensor {
+  name: string;
+  dtype: DLDataType;
+  /** `formatDType(dtype)`, e.g. `float32`. */
+  dtypeName: string;
+  shape: number[];
+  /** DLPack device type; TVM always writes 1 (CPU). */
+  deviceType: number;
+  deviceId: number;
+  /** The record's reserved u64; TVM writes 0. */
+  reserved: bigint;
+  /** The payload, `((bits+7)/8) * prod(shape)` bytes: a zero-copy view into the decoded input. */
+  data: Uint8Array;
+  /** Offset of the record's magic in the file. */
+  headerOffset: number;
+  /** Offset of the payload in the file. */
+  dataOffset: number;
+}
+
+/** A decoded `.params` file. Tensors keep file order (TVM's order is a hash order, §5.2). */
+export interface ParamDict {
+  /** The list's reserved u64; TVM writes 0. */
+  reserved: bigint;
+  tensors: ParamTensor[];
+}
+
+/** What encoding needs of a tensor: the decoded form without positions and derived name. */
+export type ParamTensorInput = Omit<ParamTensor, 'headerOffset' | 'dataOffset' | 'dtypeName'>;
+
+/** What `encodeParams` accepts; a `ParamDict` is one. */
+export interface ParamDictInput {
+  /** Defaults to 0n. */
+  reserved?: bigint;
+  tensors: readonly ParamTensorInput[];
+}
+
+/** Options of `decodeParams`. */
+export interface DecodeParamsOptions {
+  limits?: Partial<Limits>;
+  /** When false, tensors claiming a non-CPU device are accepted. Default true. */
+  strict?: boolean;
+}
+
+// Smallest records: a name is a u64 length; a tensor is magic, reserved, device, ndim, dtype, size.
+const MIN_NAME_BYTES = 8n;
+const MIN_TENSOR_BYTES = 8n + 8n + 8n + 4n + 4n + 8n;
+const U64_MAX = (1n << 64n) - 1n;
+
+const fail = (code: MlfCode, message: string, offset: number): MlfError =>
+  new MlfError(code, `params: ${message}`, { offset });
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+/**
+ * Decodes a TVM param dict (`parameters/<m>.params`, spec §5.1) with every check of TVM's
+ * `LoadParams`/`NDArray::Load` and more: truncated scalars, names (UTF-8, duplicates), limits and
+ * trailing bytes. Counts are checked against the remaining bytes before anything is allocated.
+ * Tensor data are zero-copy views into `bytes`.
+ * @throws MlfError E201..E210 (see `CODES`), or E009 when a limit is exceeded.
+ */
+export function decodeParams(bytes: Uint8Array, options: DecodeParamsOptions = {}): ParamDict {
+  const limits = resolveLimits(options.limits);
+  const strict = options.strict ?? true;
+  const r = new ByteReader(bytes, 'params', 'MLF-E202');
+
+  if (bytes.byteLength < 8) {
+    const magic = new Uint8Array(8);
+    new DataView(magic.buffer).setBigUint64(0, PARAMS_LIST_MAGIC, true);
+    const isPrefix = bytes.every((b, i) => b === magic[i]);
+    const why = `file is ${bytes.byteLength} bytes, shorter than the 8-byte magic`;
+    throw fail(isPrefix ? 'MLF-E202' : 'MLF-E201', why, 0);
+  }
+  const magic = r.u64('list magic');
+  if (magic !== PARAMS_LIST_MAGIC) {
+    throw fail('MLF-E201', `list magic is 0x${magic.toString(16)}, not 0x${PARAMS_LIST_MAGIC.toString(16)}`, 0);
+  }
+  const reserved = r.u64('list reserved');
+
+  const countOffset = r.offset;
+  const nameCount = r.u64('name count');
+  const minBytes = nameCount * (MIN_NAME_BYTES + MIN_TENSOR_BYTES) + 8n;
+  if (minBytes > BigInt(r.remaining)) {
+    throw fail(
+      'MLF-E202',
+      `name count ${nameCount} at offset ${countOffset} needs at least ${minBytes} more bytes, but only ${r.remaining} remain`,
+      countOffset,
+    );
+  }
+  if (nameCount > BigInt(limits.maxParams)) {
+    throw fail('MLF-E009', `${nameCount} params exceed limits.maxParams (${limits.maxParams})`, countOffset);
+  }
+  const count = Number(nameCount);
+
+  const names: string[] = [];
+  const seen = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const at = r.offset;
+    const len = r.u64(`name ${i} length`);
+    if (len > BigInt(r.remaining)) {
+      throw fail('MLF-E202', `name ${i} at offset ${at} claims ${len} bytes, but only ${r.remaining} remain`, at);
+    }
+    const raw = r.take(Number(len), `name ${i}`);
+    const name = decodeUtf8(raw);
+    if (name === undefined) throw fail('MLF-E210', `name ${i} at offset ${at + 8} is not valid UTF-8`, at + 8);
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw fail('MLF-E209', `name ${i} ${JSON.stringify(name)} at offset ${at} repeats name ${first}`, at);
+    }
+    seen.set(name, i);
+    names.push(name);
+  }
+
+  const arrayCountOffset = r.offset;
+  const arrayCount = r.u64('array count');
+  if (arrayCount !== nameCount) {
+    throw fail(
+      'MLF-E203',
+      `array count ${arrayCount} at offset ${arrayCountOffset} differs from name count ${nameCount}`,
+      arrayCountOffset,
+    );
+  }
+
+  const tensors: ParamTensor[] = [];
+  for (let i = 0; i < count; i++) {
+    tensors.push(decodeTensor(r, i, names[i] ?? '', limits, strict));
+  }
+  if (r.remaining > 0) {
+    throw fail('MLF-E208', `${r.remaining} bytes follow the last record at offset ${r.offset}`, r.offset);
+  }
+  return { reserved, tensors };
+}
+
+function decodeTensor(r: ByteReader, i: number, name: string, limits: Limits, strict: boolean): ParamTensor {
+  const where = `entry ${i} ${JSON.stringify(name)}`;
+  const headerOffset = r.offset;
+  const at = `${where} (record at ${headerOffset} = ${hex(headerOffset)})`;
+  const magic = r.u64(`${where} magic`);
+  if (magic !== NDARRAY_MAGIC) {
+    throw fail('MLF-E201', `${at}: magic is 0x${magic.toString(16)}, not 0x${NDARRAY_MAGIC.toString(16)}`, headerOffset);
+  }
+  const reserved = r.u64(`${where} reserved`);
+  const deviceOffset = r.offset;
+  const deviceType = r.i32(`${where} device_type`);
+  const deviceId = r.i32(`${where} device_id`);
+  const ndimOffset = r.offset;
+  const ndim = r.i32(`${where} ndim`);
+  const dtypeOffset = r.offset;
+  const dtype = { code: r.u8(`${where} dtype code`), bits: r.u8(`${where} dtype bits`), lanes: r.u16(`${where} dtype lanes`) };
+  if (strict && deviceType !== 1) {
+    throw fail('MLF-E204', `${at}: device_type ${deviceType} at offset ${deviceOffset}; TVM only saves CPU (1) tensors`, deviceOffset);
+  }
+  if (ndim < 0) throw fail('MLF-E207', `${at}: ndim ${ndim} at offset ${ndimOffset} is negative`, ndimOffset);
+  if (ndim > limits.maxNdim) {
+    throw fail('MLF-E009', `${at}: ndim ${ndim} at offset ${ndimOffset} exceeds limits.maxNdim (${limits.maxNdim})`, ndimOffset);
+  }
+  r.need(ndim * 8 + 8, `${where} shape and data_byte_size`);
+  const shape: number[] = [];
+  let elements = 1n;
+  for (let d = 0; d < ndim; d++) {
+    const dimOffset = r.offset;
+    const dim = r.i64(`${where} shape[${d}]`);
+    if (dim < 0n || dim > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw fail('MLF-E207', `${at}: shape[${d}] = ${dim} at offset ${dimOffset} is out of range`, dimOffset);
+    }
+    shape.push(Number(dim));
+    elements *= dim;
+  }
+  const dtypeError = checkNDArrayDType(dtype);
+  if (dtypeError !== undefined) {
+    throw fail('MLF-E206', `${at}: dtype {code ${dtype.code}, bits ${dtype.bits}, lanes ${dtype.lanes}} at offset ${dtypeOffset}: ${dtypeError}`, dtypeOffset);
+  }
+  if (elements > BigInt(limits.maxTensorElements)) {
+    throw fail('MLF-E009', `${at}: shape [${shape.join(', ')}] has ${elements} elements, over limits.maxTensorElements (${limits.maxTensorElements})`, ndimOffset);
+  }
+  const sizeOffset = r.offset;
+  const size = r.i64(`${where} data_byte_size`);
+  const expected = BigInt(dtypeFileElementBytes(dtype)) * elements;
+  if (size !== expected) {
+    throw fail(
+      'MLF-E205',
+      `${at}: data_byte_size ${size} at offset ${sizeOffset}, expected ${expected} for ${formatDType(dtype)} [${shape.join(', ')}]`,
+      sizeOffset,
+    );
+  }
+  const dataOffset = r.offset;
+  const data = r.take(Number(size), `${where} data`);
+  return { name, dtype, dtypeName: formatDType(dtype), shape, deviceType, deviceId, reserved, data, headerOffset, dataOffset };
+}
+
+/** Product of a shape as a bigint; throws E207 for entries that are not non-negative safe integers. */
+function shapeElements(shape: readonly number[], what: string): bigint {
+  let n = 1n;
+  for (const [d, dim] of shape.entries()) {
+    if (!Number.isSafeInteger(dim) || dim < 0) {
+      throw new MlfError('MLF-E207', `params: ${what}: shape[${d}] = ${dim} is not a non-negative integer`);
+    }
+    n *= BigInt(dim);
+  }
+  return n;
+}
+
+function toDType(dtype: string | DLDataType): DLDataType {
+  return typeof dtype === 'string' ? parseDType(dtype) : dtype;
+}
+
+function toSafe(n: bigint, what: string): number {
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new MlfError('MLF-E009', `params: ${what}: ${n} bytes is too large`);
+  return Number(n);
+}
+
+/** Bytes of a tensor in a params file: `((bits+7)/8) * prod(shape)` (lanes ignored, §5.4). */
+export function paramByteSize(dtype: string | DLDataType, shape: readonly number[]): number {
+  const t = toDType(dtype);
+  return toSafe(BigInt(dtypeFileElementBytes(t)) * shapeElements(shape, 'paramByteSize'), 'paramByteSize');
+}
+
+/** Packed size as metadata.json reports it: `floor((bits * prod(shape) + 7) / 8)` (lanes ignored, §4.4). */
+export function packedTensorBytes(dtype: string | DLDataType, shape: readonly number[]): number {
+  const t = toDType(dtype);
+  return toSafe((BigInt(t.bits) * shapeElements(shape, 'packedTensorBytes') + 7n) / 8n, 'packedTensorBytes');
+}
+
+/**
+ * Builds a tensor for `encodeParams` with TVM's defaults (device 1/0, reserved 0n).
+ * @throws MlfError E206 for a bad dtype, E207 for a bad shape, E205 when `data` has the wrong size.
+ */
+export function makeParamTensor(
+  name: string,
+  dtype: string | DLDataType,
+  shape: readonly number[],
+  data: Uint8Array,
+): ParamTensorInput & { dtypeName: string } {
+  const t = toDType(dtype);
+  const tensor = { name, dtype: t, dtypeName: formatDType(t), shape: [...shape], deviceType: 1, deviceId: 0, reserved: 0n, data };
+  checkTensorInput(tensor, 0);
+  return tensor;
+}
+
+function checkTensorInput(t: ParamTensorInput, i: number): void {
+  const where = `entry ${i} ${JSON.stringify(t.name)}`;
+  if (/\p{Cs}/u.test(t.name)) throw new MlfError('MLF-E210', `params: ${where}: name has a lone surrogate, not encodable as UTF-8`);
+  const dtypeError = checkNDArrayDType(t.dtype);
+  if (dtypeError !== undefined) throw new MlfError('MLF-E206', `params: ${where}: ${dtypeError}`);
+  const elements = shapeElements(t.shape, where);
+  if (!Number.isInteger(t.deviceType) || !Number.isInteger(t.deviceId) || t.deviceType !== (t.deviceType | 0) || t.deviceId !== (t.deviceId | 0)) {
+    throw new MlfError('MLF-E204', `params: ${where}: device ${t.deviceType}/${t.deviceId} does not fit i32`);
+  }
+  if (typeof t.reserved !== 'bigint' || t.reserved < 0n || t.reserved > U64_MAX) {
+    throw new MlfError('MLF-E901', `params: ${where}: reserved must be a u64 bigint`);
+  }
+  const expected = BigInt(dtypeFileElementBytes(t.dtype)) * elements;
+  if (BigInt(t.data.byteLength) !== expected) {
+    throw new MlfError(
+      'MLF-E205',
+      `params: ${where}: data has ${t.data.byteLength} bytes, expected ${expected} for ${formatDType(t.dtype)} [${t.shape.join(', ')}]`,
+    );
+  }
+}
+
+/**
+ * Encodes a param dict in exactly TVM's layout (spec §5.1). Lossless: for any file `b` that
+ * `decodeParams` accepts, `encodeParams(decodeParams(b))` equals `b` byte for byte.
+ * @throws MlfError E205..E210 for tensors TVM could not load (E204 if a device does not fit i32).
+ */
+export function encodeParams(dict: ParamDictInput): Uint8Array {
+  const reserved = dict.reserved ?? 0n;
+  if (typeof reserved !== 'bigint' || reserved < 0n || reserved > U64_MAX) {
+    throw new MlfError('MLF-E901', 'params: dict reserved must be a u64 bigint');
+  }
+  const seen = new Set<string>();
+  const names: Uint8Array[] = [];
+  let total = 32;
+  for (const [i, t] of dict.tensors.entries()) {
+    checkTensorInput(t, i);
+    if (seen.has(t.name)) throw new MlfError('MLF-E209', `params: entry ${i} ${JSON.stringify(t.name)} repeats a name`);
+    seen.add(t.name);
+    const name = encodeUtf8(t.name);
+    names.push(name);
+    total += 8 + name.byteLength + 40 + 8 * t.shape.length + t.data.byteLength;
+  }
+  const w = new ByteWriter(Math.max(total, 1));
+  w.u64(PARAMS_LIST_MAGIC);
+  w.u64(reserved);
+  w.u64(BigInt(names.length));
+  for (const name of names) {
+    w.u64(BigInt(name.byteLength));
+    w.bytes(name);
+  }
+  w.u64(BigInt(dict.tensors.length));
+  for (const t of dict.tensors) {
+    w.u64(NDARRAY_MAGIC);
+    w.u64(t.reserved);
+    w.i32(t.deviceType);
+    w.i32(t.deviceId);
+    w.i32(t.shape.length);
+    w.u8(t.dtype.code);
+    w.u8(t.dtype.bits);
+    w.u16(t.dtype.lanes);
+    for (const dim of t.shape) w.i64(BigInt(dim));
+    w.i64(BigInt(t.data.byteLength));
+    w.bytes(t.data);
+  }
+  return w.finish();
+}
+
+/** A typed array over tensor elements. */
+export type TypedArray =
+  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+
+type TypedArrayCtor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray; BYTES_PER_ELEMENT: number };
+
+// Element views by `code:bits`; float16/bfloat16 are viewed as their raw bits.
+const VIEW_CTORS: Readonly<Record<string, TypedArrayCtor>> = {
+  '0:8': Int8Array, '0:16': Int16Array, '0:32': Int32Array, '0:64': BigInt64Array,
+  '1:8': Uint8Array, '1:16': Uint16Array, '1:32': Uint32Array, '1:64': BigUint64Array,
+  '2:16': Uint16Array, '2:32': Float32Array, '2:64': Float64Array, '4:16': Uint16Array,
+};
+
+function viewCtor(t: DLDataType): TypedArrayCtor | undefined {
+  return t.lanes === 1 ? VIEW_CTORS[`${t.code}:${t.bits}`] : undefined;
+}
+
+/**
+ * A typed view of the elements (assumes a little-endian host, as every JS engine in use is):
+ * Int8Array..BigInt64Array, Uint*Array, Float32Array/Float64Array; float16 and bfloat16 as
+ * Uint16Array of raw bits. Zero-copy when `data.byteOffset` is a multiple of the element size,
+ * otherwise a copy (TVM files do not align payloads). bool, int1/int4/uint4, float8, custom,
+ * handle and vector (lanes > 1) dtypes give the raw `data` bytes.
+ */
+export function tensorView(t: Pick<ParamTensor, 'dtype' | 'data'>): TypedArray {
+  const Ctor = viewCtor(t.dtype);
+  if (Ctor === undefined || Ctor === Uint8Array || Ctor === Int8Array) {
+    return Ctor === Int8Array ? new Int8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) : t.data;
+  }
+  const size = Ctor.BYTES_PER_ELEMENT;
+  const length = Math.floor(t.data.byteLength / size);
+  if (t.data.byteOffset % size === 0) return new Ctor(t.data.buffer, t.data.byteOffset, length);
+  const copy = t.data.slice(0, length * size); // slice copies into a fresh, aligned buffer
+  return new Ctor(copy.buffer, 0, length);
+}
+
+/** Summary statistics of a tensor; min/max/mean/std are over finite values only (NaN if none). */
+export interface TensorStats {
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  /** Population standard deviation. */
+  std: number;
+  zeros: number;
+  nan: number;
+  inf: number;
+}
+
+function elementReader(t: Pick<ParamTensor, 'dtype' | 'data'>): ((i: number) => number) | undefined {
+  const { code, bits, lanes } = t.dtype;
+  if (lanes !== 1) return undefined;
+  const v = tensorView(t);
+  if (code === DTYPE_CODE.uint && bits === 1) return (i) => v[i] as number; // bool: raw byte values
+  if (code === DTYPE_CODE.float && bits === 16) return (i) => halfToFloat(v[i] as number);
+  if (code === DTYPE_CODE.bfloat) return (i) => bfloat16ToFloat(v[i] as number);
+  if (code === DTYPE_CODE.e4m3Float) return (i) => e4m3ToFloat(v[i] as number);
+  if (code === DTYPE_CODE.e5m2Float) return (i) => e5m2ToFloat(v[i] as number);
+  if (viewCtor(t.dtype) === undefined) return undefined;
+  return bits === 64 && code !== DTYPE_CODE.float ? (i) => Number(v[i] as bigint) : (i) => v[i] as number;
+}
+
+/**
+ * Statistics for numeric dtypes: int/uint 8..64 (64-bit converted to number), float16/32/64,
+ * bfloat16, both float8 variants and bool (as 0/1 bytes). Undefined for other dtypes.
+ */
+export function tensorStats(t: Pick<ParamTensor, 'dtype' | 'data'>): TensorStats | undefined {
+  const read = elementReader(t);
+  if (read === undefined) return undefined;
+  const count = Math.floor(t.data.byteLength / dtypeFileElementBytes(t.dtype));
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  let finite = 0;
+  let zeros = 0;
+  let nan = 0;
+  let inf = 0;
+  for (let i = 0; i < count; i++) {
+    const x = read(i);
+    if (Number.isNaN(x)) nan++;
+    else if (!Number.isFinite(x)) inf++;
+    else {
+      if (x === 0) zeros++;
+      if (x < min) min = x;
+      if (x > max) max = x;
+      sum += x;
+      finite++;
+    }
+  }
+  const mean = finite ? sum / finite : Number.NaN;
+  let sq = 0;
+  for (let i = 0; i < count; i++) {
+    const x = read(i);
+    if (Number.isFinite(x)) sq += (x - mean) ** 2; // two passes: stable enough, no catastrophic cancellation
+  }
+  return {
+    count,
+    min: finite ? min : Number.NaN,
+    max: finite ? max : Number.NaN,
+    mean,
+    std: finite ? Math.sqrt(sq / finite) : Number.NaN,
+    zeros,
+    nan,
+    inf,
+  };
+}

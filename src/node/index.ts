@@ -1,0 +1,5 @@
+/** Node additions: files and folders on disk. Re-exports the browser-safe core. */
+export * from '../core/index.js';
+export * from './open.js';
+export * from './source.js';
+export * from './write.js';

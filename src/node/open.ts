@@ -1,0 +1,50 @@
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ArchiveContents, type ArchiveMember, openArchive, type ReadOptions, readMlf, type MlfArchive } from '../core/archive.js';
+import { MlfError } from '../core/errors.js';
+import { resolveLimits } from '../core/limits.js';
+import { fileSource } from './source.js';
+
+/**
+ * Opens an archive file (`.tar`, `.tar.gz`/`.tgz`, `.tar.zst`) or an already extracted MLF
+ * folder. Files are read lazily; the file handle stays open for the life of the process.
+ */
+export async function openArchivePath(path: string, options: ReadOptions = {}): Promise<ArchiveContents> {
+  let st: Awaited<ReturnType<typeof lstat>>;
+  try {
+    st = await lstat(path);
+  } catch (e) {
+    throw new MlfError('MLF-E902', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (st.isDirectory()) return openFolder(path, options);
+  if (!st.isFile()) throw new MlfError('MLF-E902', `${path} is neither a file nor a folder`);
+  return openArchive(await fileSource(path), options);
+}
+
+/** Reads an MLF archive or folder from disk into the archive model. */
+export async function readMlfPath(path: string, options: ReadOptions = {}): Promise<MlfArchive> {
+  return readMlf(await openArchivePath(path, options), options);
+}
+
+/** Walks an extracted folder. Symlinks are refused: an archive never contains them. */
+async function openFolder(root: string, options: ReadOptions): Promise<ArchiveContents> {
+  const limits = resolveLimits(options.limits);
+  const members = new Map<string, ArchiveMember>();
+  const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
+    if (depth > limits.maxPathDepth) throw new MlfError('MLF-E009', `folder: ${rel} is nested deeper than ${limits.maxPathDepth}`);
+    const names = (await readdir(dir)).sort();
+    for (const name of names) {
+      const abs = join(dir, name);
+      const path = rel === '' ? name : `${rel}/${name}`;
+      const st = await lstat(abs);
+      if (st.isSymbolicLink()) throw new MlfError('MLF-E004', `folder: ${path} is a symbolic link; MLF folders hold only files and folders`, { member: path });
+      if (st.isDirectory()) await walk(abs, path, depth + 1);
+      else if (st.isFile()) {
+        if (members.size >= limits.maxEntries) throw new MlfError('MLF-E009', `folder: more than ${limits.maxEntries} files`);
+        members.set(path, { path, size: st.size, read: async () => new Uint8Array(await readFile(abs)) });
+      } else throw new MlfError('MLF-E004', `folder: ${path} is not a regular file`, { member: path });
+    }
+  };
+  await walk(root, '', 0);
+  return { container: 'folder', members, diagnostics: [] };
+}
