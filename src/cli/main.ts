@@ -16,7 +16,8 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .version('0.1.0')
     .showHelpAfterError('(run mlf --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .exitOverride();
+    .exitOverride()
+    .enablePositionalOptions();
 
   program
     .command('inspect')
@@ -39,6 +40,7 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .description('list the tensors of a module (or of a .params file) with dtype, shape, bytes and SHA-256')
     .argument('<input>', 'archive, folder or .params file')
     .option('-m, --module <name>', 'module to read (needed when several have params)')
+    .enablePositionalOptions()
     .option('--json', 'print JSON')
     .action(async (input, opts) => setCode(await runParams(input, opts, io)));
   params

@@ -26,6 +26,8 @@ export interface ArchiveContents {
   members: Map<string, ArchiveMember>;
   /** Container-level warnings (e.g. a missing end-of-archive marker). */
   diagnostics: Diagnostic[];
+  /** Releases the underlying source (a file handle in Node); members are unreadable after. */
+  close?: () => Promise<void>;
 }
 
 /** Options shared by the readers. */

@@ -1,4 +1,4 @@
-import { type MlfArchive, type MlfModule, readMember } from './archive.js';
+import { type ArchiveContents, type MlfArchive, type MlfModule, readMember, readMlf } from './archive.js';
 import { formatDType, parseDType } from './dtype.js';
 import { type Diagnostic, diagnostic, isMlfError } from './errors.js';
 import { computeSids, computeStoragePools, graphInputs } from './graph-facts.js';
@@ -60,7 +60,7 @@ async function validateModule(archive: MlfArchive, m: MlfModule, out: Diagnostic
 
   // Files the metadata implies.
   const missing = (file: string, what: string) => {
-    const alt = alternativeLayouts(m.name).find((a) => archive.contents.members.has(what === 'graph' ? a.graph : a.relay));
+    const alt = what === 'params' ? undefined : alternativeLayouts(m.name).find((a) => archive.contents.members.has(what === 'graph' ? a.graph : a.relay));
     if (alt !== undefined) {
       const found = what === 'graph' ? alt.graph : alt.relay;
       out.push(diagnostic('MLF-E402', `${what} of module "${m.name}" is at ${found}, the layout of version ${alt.version}; version ${version} puts it at ${file}`, { member: found }));
@@ -210,5 +210,19 @@ function validateOperator(m: MlfModule, out: Diagnostic[], at: At): void {
         out.push(diagnostic('MLF-E405', `${fn} buffer ${i}: size_bytes ${b.size_bytes}, but ${b.dtype}[${b.shape.join(', ')}] is ${expected} bytes`, at(`.memory.${fn}[${i}]`)));
       }
     });
+  }
+}
+
+/**
+ * Opens and validates in one step. Errors that stop reading (a corrupt container, unreadable
+ * metadata.json) become a single error diagnostic instead of an exception, so every input gets
+ * a report. `open` supplies the contents (e.g. `() => openArchive(source)`).
+ */
+export async function validateContents(open: () => Promise<ArchiveContents>, options: ValidateOptions = {}): Promise<ValidationReport> {
+  try {
+    return await validateArchive(await readMlf(await open(), options), options);
+  } catch (e) {
+    if (!isMlfError(e) || e.code === 'MLF-E902') throw e;
+    return { valid: false, errors: 1, warnings: 0, diagnostics: [e.toDiagnostic()] };
   }
 }

@@ -18,12 +18,34 @@ export async function openArchivePath(path: string, options: ReadOptions = {}): 
   }
   if (st.isDirectory()) return openFolder(path, options);
   if (!st.isFile()) throw new MlfError('MLF-E902', `${path} is neither a file nor a folder`);
-  return openArchive(await fileSource(path), options);
+  const source = await fileSource(path);
+  try {
+    return { ...(await openArchive(source, options)), close: source.close };
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
 }
 
-/** Reads an MLF archive or folder from disk into the archive model. */
+/** Reads an MLF archive or folder from disk into the archive model; close it with `archive.contents.close`. */
 export async function readMlfPath(path: string, options: ReadOptions = {}): Promise<MlfArchive> {
-  return readMlf(await openArchivePath(path, options), options);
+  const contents = await openArchivePath(path, options);
+  try {
+    return await readMlf(contents, options);
+  } catch (e) {
+    await contents.close?.();
+    throw e;
+  }
+}
+
+/** Opens an archive, runs `fn` on it and closes it, whatever happens. */
+export async function withMlfPath<T>(path: string, fn: (archive: MlfArchive) => Promise<T>, options: ReadOptions = {}): Promise<T> {
+  const archive = await readMlfPath(path, options);
+  try {
+    return await fn(archive);
+  } finally {
+    await archive.contents.close?.();
+  }
 }
 
 /** Walks an extracted folder. Symlinks are refused: an archive never contains them. */

@@ -1,15 +1,16 @@
 import { type InspectModule, type InspectReport, inspectArchive } from '../../core/inspect.js';
 import { findModule } from '../../core/archive.js';
 import { MlfError } from '../../core/errors.js';
-import { readMlfPath } from '../../node/open.js';
+import { withMlfPath } from '../../node/open.js';
 import { formatBytes, formatDiagnostic, formatTable, formatTensor } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
 
 /** `mlf inspect`: prints a summary or the JSON contract; exit 1 when the archive has no metadata. */
 export async function runInspect(path: string, opts: { module?: string; json?: boolean }, io: CliIo): Promise<number> {
-  const archive = await readMlfPath(path);
-  if (opts.module !== undefined) findModule(archive, opts.module);
-  const report = await inspectArchive(archive, opts.module === undefined ? {} : { module: opts.module });
+  const report = await withMlfPath(path, async (archive) => {
+    if (opts.module !== undefined) findModule(archive, opts.module);
+    return inspectArchive(archive, opts.module === undefined ? {} : { module: opts.module });
+  });
   io.out(opts.json ? toJson(report) : renderInspect(path, report));
   const fatal = report.diagnostics.find((d) => d.severity === 'error' && d.code === 'MLF-E101');
   if (fatal !== undefined && !opts.json) throw new MlfError(fatal.code, fatal.message, fatal);

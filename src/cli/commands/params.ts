@@ -5,7 +5,7 @@ import { sha256Hex } from '../../core/inspect.js';
 import { encodeNpy, paramToNpy } from '../../core/npy.js';
 import { encodeNpz } from '../../core/npz.js';
 import { decodeParams, type ParamDict } from '../../core/params.js';
-import { readMlfPath } from '../../node/open.js';
+import { withMlfPath } from '../../node/open.js';
 import { writeFileAtomic, writeFolderAtomic } from '../../node/write.js';
 import { formatTable } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
@@ -27,15 +27,17 @@ async function loadInput(input: string, module: string | undefined): Promise<{ d
       throw e instanceof MlfError ? e.inMember(input) : e;
     }
   }
-  const archive = await readMlfPath(input);
-  const candidates = archive.modules.filter((m) => m.files.params !== null);
-  let mod = module === undefined ? candidates[0] : findModule(archive, module);
-  if (module === undefined && candidates.length > 1) {
-    throw new MlfError('MLF-E901', `the archive has several modules with params (${candidates.map((m) => m.name).join(', ')}); choose one with --module`);
-  }
-  if (mod === undefined || mod.files.params === null) throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
-  mod = mod as NonNullable<typeof mod>;
-  return { dict: (await loadParams(archive, mod)) as ParamDict, source: `${input}:${mod.files.params}` };
+  return withMlfPath(input, async (archive) => {
+    const candidates = archive.modules.filter((m) => m.files.params !== null);
+    const mod = module === undefined ? candidates[0] : findModule(archive, module);
+    if (module === undefined && candidates.length > 1) {
+      throw new MlfError('MLF-E901', `the archive has several modules with params (${candidates.map((m) => m.name).join(', ')}); choose one with --module`);
+    }
+    const dict = mod === undefined ? null : await loadParams(archive, mod);
+    if (mod === undefined || dict === null) throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
+    // Tensor views point into the member bytes, which stay valid after the file is closed.
+    return { dict, source: `${input}:${mod.files.params}` };
+  });
 }
 
 /** `mlf params`: one row per tensor with dtype, shape, bytes and SHA-256 of its raw bytes. */

@@ -1,0 +1,34 @@
+/** Test helpers: read a fixture tar into a file map, change it, pack it again, validate it. */
+import { readFileSync } from 'node:fs';
+import { openArchive } from '../../src/core/archive.js';
+import { bytesSource } from '../../src/core/source.js';
+import { packTar } from '../../src/core/tar-write.js';
+import { readTarIndexSync, tarEntryData } from '../../src/core/tar.js';
+import { type ValidationReport, validateContents } from '../../src/core/validate.js';
+
+export const TVM = 'test/fixtures/tvm-0.18';
+export const TVM_FIXTURES = ['aot-mlp', 'graph-cnn', 'mnist-graph', 'multi-graph', 'operator-add-i8'];
+
+/** Every regular file of a tar, by normalised path, in archive order. */
+export function tarFiles(path: string): Map<string, Uint8Array> {
+  const bytes = new Uint8Array(readFileSync(path));
+  const files = new Map<string, Uint8Array>();
+  for (const e of readTarIndexSync(bytes).entries) if (e.type === 'file') files.set(e.path, tarEntryData(bytes, e));
+  return files;
+}
+
+/** Packs a file map (sorted) the way TVM does: `./` names, root entry first. */
+export function packFiles(files: Map<string, Uint8Array>): Uint8Array {
+  return packTar([...files.keys()].sort().map((path) => ({ path, type: 'file' as const, data: files.get(path) as Uint8Array })));
+}
+
+export const text = (s: string) => new TextEncoder().encode(s);
+export const json = (b: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(b));
+
+/** Validates archive bytes the way `mlf validate` does. */
+export function validateBytes(bytes: Uint8Array): Promise<ValidationReport> {
+  return validateContents(() => openArchive(bytesSource(bytes)));
+}
+
+/** Error codes of a report. */
+export const errorCodes = (r: ValidationReport) => [...new Set(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code))];
