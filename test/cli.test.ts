@@ -137,6 +137,11 @@ describe('package invariants', () => {
     expect(Object.keys(pkg.exports['.'])).toEqual(['types', 'import']);
   });
 
+  it('docs/diagnostics.md lists every code (regenerate with scripts/write-diagnostics-doc.js)', async () => {
+    const { renderDiagnosticsDoc } = await import('../src/core/diagnostics-doc.js');
+    expect(readFileSync('docs/diagnostics.md', 'utf8')).toBe(renderDiagnosticsDoc());
+  });
+
   it('src/core imports nothing from node: (also enforced by its tsconfig)', () => {
     const core = readdirSync('src/core').filter((f) => f.endsWith('.ts'));
     for (const f of core) expect(readFileSync(join('src/core', f), 'utf8')).not.toMatch(/from ['"]node:/);

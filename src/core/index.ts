@@ -24,3 +24,4 @@ export * from './source.js';
 export * from './tar.js';
 export * from './tar-write.js';
 export * from './validate.js';
+export { renderDiagnosticsDoc } from './diagnostics-doc.js';
