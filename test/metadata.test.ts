@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MlfError } from '../src/core/errors.js';
-import { type MlfMetadata, parseMetadata, type ParseMetadataOptions } from '../src/core/metadata.js';
+import { type MlfMetadata, type ParseMetadataOptions, parseMetadata } from '../src/core/metadata.js';
 import { readTarIndexSync, tarEntryData } from '../src/core/tar.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -47,9 +47,27 @@ interface FixtureExpect {
 
 const HOST = ['c -keys=cpu -model=host'];
 const FIXTURE_EXPECT: FixtureExpect[] = [
-  { file: 'tvm-0.18/aot-mlp/model.tar', tar: true, version: 7, style: 'full-model', modules: [{ name: 'default', executors: ['aot'], targets: HOST, targetDevices: null, graph: false }] },
-  { file: 'tvm-0.18/graph-cnn/model.tar', tar: true, version: 7, style: 'full-model', modules: [{ name: 'default', executors: ['graph'], targets: HOST, targetDevices: null, graph: true }] },
-  { file: 'tvm-0.18/mnist-graph/model.tar', tar: true, version: 7, style: 'full-model', modules: [{ name: 'mnist', executors: ['graph'], targets: HOST, targetDevices: null, graph: true }] },
+  {
+    file: 'tvm-0.18/aot-mlp/model.tar',
+    tar: true,
+    version: 7,
+    style: 'full-model',
+    modules: [{ name: 'default', executors: ['aot'], targets: HOST, targetDevices: null, graph: false }],
+  },
+  {
+    file: 'tvm-0.18/graph-cnn/model.tar',
+    tar: true,
+    version: 7,
+    style: 'full-model',
+    modules: [{ name: 'default', executors: ['graph'], targets: HOST, targetDevices: null, graph: true }],
+  },
+  {
+    file: 'tvm-0.18/mnist-graph/model.tar',
+    tar: true,
+    version: 7,
+    style: 'full-model',
+    modules: [{ name: 'mnist', executors: ['graph'], targets: HOST, targetDevices: null, graph: true }],
+  },
   {
     file: 'tvm-0.18/multi-graph/model.tar',
     tar: true,
@@ -60,7 +78,13 @@ const FIXTURE_EXPECT: FixtureExpect[] = [
       { name: 'mod2', executors: ['graph'], targets: HOST, targetDevices: null, graph: true },
     ],
   },
-  { file: 'tvm-0.18/operator-add-i8/model.tar', tar: true, version: 7, style: 'operator', modules: [{ name: 'add', executors: [], targets: HOST, targetDevices: null, graph: false }] },
+  {
+    file: 'tvm-0.18/operator-add-i8/model.tar',
+    tar: true,
+    version: 7,
+    style: 'operator',
+    modules: [{ name: 'add', executors: [], targets: HOST, targetDevices: null, graph: false }],
+  },
   {
     file: 'wild/guberti-arduino-ic-v2-graph/output.tar',
     tar: true,
@@ -141,7 +165,11 @@ const fixtureText = (f: FixtureExpect) => (f.tar ? tarMember(f.file, 'metadata.j
 describe('parseMetadata on the fixture archives', () => {
   it('covers every fixture archive', () => {
     const tars = (readdirSync(FIXTURES, { recursive: true }) as string[]).filter((p) => p.endsWith('.tar')).map((p) => p.split(sep).join('/'));
-    expect(FIXTURE_EXPECT.filter((f) => f.tar).map((f) => f.file).sort()).toEqual(tars.sort());
+    expect(
+      FIXTURE_EXPECT.filter((f) => f.tar)
+        .map((f) => f.file)
+        .sort(),
+    ).toEqual(tars.sort());
   });
 
   for (const f of FIXTURE_EXPECT) {
@@ -202,9 +230,13 @@ describe('parseMetadata on the fixture archives', () => {
 
   it('reads external_dependencies (v5 top level and v7 per module)', () => {
     const linaro = parseMetadata(readFileSync(join(FIXTURES, 'wild/linaro-sine-aot-v5-extdeps/metadata.json'), 'utf8'));
-    expect(linaro.modules[0]!.externalDependencies).toEqual([{ short_name: 'tvm_standalone_crt', url: './runtime', url_type: 'mlf_path', version_spec: '0.9.dev0' }]);
+    expect(linaro.modules[0]!.externalDependencies).toEqual([
+      { short_name: 'tvm_standalone_crt', url: './runtime', url_type: 'mlf_path', version_spec: '0.9.dev0' },
+    ]);
     const aot = parseMetadata(tarMember('tvm-0.18/aot-mlp/model.tar', 'metadata.json'));
-    expect(aot.modules[0]!.externalDependencies).toEqual([{ short_name: 'tvm_standalone_crt', url: './runtime', url_type: 'mlf_path', version_spec: '0.18.0' }]);
+    expect(aot.modules[0]!.externalDependencies).toEqual([
+      { short_name: 'tvm_standalone_crt', url: './runtime', url_type: 'mlf_path', version_spec: '0.18.0' },
+    ]);
     expect(aot.modules[0]!.main![0]!.inputs).toEqual({ x: { dtype: 'float32', size: 256 } });
     const graph = parseMetadata(tarMember('tvm-0.18/graph-cnn/model.tar', 'metadata.json'));
     expect(graph.modules[0]!.externalDependencies).toEqual([]);
@@ -243,13 +275,30 @@ const v1Aot = { version: 1, model_name: 'm', export_datetime: DT, memory: [], ta
 const v2 = { version: 2, model_name: 'm', export_datetime: DT, memory: MEMORY, target: { '1': 'c -keys=cpu' }, runtimes: ['graph'] };
 const v3 = { ...v2, version: 3, target: { '1': 'c', '2': 'cuda' } };
 const v4 = { ...v2, version: 4, style: 'full-model' };
-const v5 = { version: 5, model_name: 'm', export_datetime: DT, memory: AOT_MEMORY, target: { '1': 'c' }, executors: ['aot'], style: 'full-model', external_dependencies: EXT };
+const v5 = {
+  version: 5,
+  model_name: 'm',
+  export_datetime: DT,
+  memory: AOT_MEMORY,
+  target: { '1': 'c' },
+  executors: ['aot'],
+  style: 'full-model',
+  external_dependencies: EXT,
+};
 const v6 = { version: 6, model_name: 'm', export_datetime: DT, memory: MEMORY, target: ['c', 'llvm'], executors: ['graph'], style: 'full-model' };
 const v7 = {
   version: 7,
   modules: {
     mod1: { model_name: 'mod1', export_datetime: DT, executors: ['graph'], style: 'full-model', target: ['c -keys=cpu -model=host'], memory: MEMORY },
-    mod2: { model_name: 'mod2', export_datetime: '2021-03-10 10:00:01Z', executors: ['aot'], style: 'full-model', target: ['c'], memory: AOT_MEMORY, external_dependencies: EXT },
+    mod2: {
+      model_name: 'mod2',
+      export_datetime: '2021-03-10 10:00:01Z',
+      executors: ['aot'],
+      style: 'full-model',
+      target: ['c'],
+      memory: AOT_MEMORY,
+      external_dependencies: EXT,
+    },
   },
 };
 const op4 = { version: 4, model_name: 'add', export_datetime: DT, memory: BUFFERS, target: { '1': 'c' }, runtimes: [], style: 'operator' };
@@ -266,7 +315,16 @@ describe('parseMetadata on hand-written metadata of every version', () => {
     expect(md.style).toBe('full-model');
     expect(md.modules).toHaveLength(1);
     const m = md.modules[0]!;
-    expect(m).toMatchObject({ name: 'm', modelName: 'm', exportDatetime: DT, executors: ['graph'], targets: ['c'], targetDevices: [1], style: 'full-model', jsonPath: '$' });
+    expect(m).toMatchObject({
+      name: 'm',
+      modelName: 'm',
+      exportDatetime: DT,
+      executors: ['graph'],
+      targets: ['c'],
+      targetDevices: [1],
+      style: 'full-model',
+      jsonPath: '$',
+    });
     expect(m.sids).toEqual(SIDS);
     expect(m.main).toBeNull();
     expect(m.operatorFunctions).toBeNull();
@@ -350,7 +408,16 @@ describe('parseMetadata on hand-written metadata of every version', () => {
     const md = parseObj(op4);
     expect(md.style).toBe('operator');
     const m = md.modules[0]!;
-    expect(m).toMatchObject({ name: 'add', executors: [], targets: ['c'], targetDevices: [1], style: 'operator', sids: null, main: null, operatorFunctions: null });
+    expect(m).toMatchObject({
+      name: 'add',
+      executors: [],
+      targets: ['c'],
+      targetDevices: [1],
+      style: 'operator',
+      sids: null,
+      main: null,
+      operatorFunctions: null,
+    });
     expect(m.operatorBuffers).toEqual(BUFFERS);
   });
 
@@ -540,5 +607,16 @@ describe('parseMetadata warnings', () => {
 
   it('no warning for the TVM format', () => {
     expect(parseObj(v6).warnings).toEqual([]);
+  });
+});
+
+describe('JSON error offsets', () => {
+  it.each([
+    ['x', 0],
+    ['', 0],
+    ['[1,]', 3],
+    ['{"version": 7, "a": é}', 20],
+  ])('%j fails at byte %i', (input, offset) => {
+    expect(() => parseMetadata(input)).toThrow(expect.objectContaining({ code: 'MLF-E102', offset }));
   });
 });

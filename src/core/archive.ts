@@ -3,7 +3,7 @@ import { decompress, detectContainer } from './compression.js';
 import { type Diagnostic, diagnostic, MlfError } from './errors.js';
 import { type GraphJson, parseGraph } from './graph.js';
 import { codegenKind, isBundledRuntime, type ModuleLayout, moduleLayout, unsafeModuleNameReason } from './layout.js';
-import type { Limits } from './limits.js';
+import { type Limits, resolveLimits } from './limits.js';
 import { type MlfMetadata, type MlfStyle, type ModuleMetadata, parseMetadata } from './metadata.js';
 import { decodeParams, type ParamDict } from './params.js';
 import { bytesSource, type ByteSource } from './source.js';
@@ -112,6 +112,10 @@ export async function readMlf(contents: ArchiveContents, options: ReadOptions = 
   if (metaMember === undefined) {
     diagnostics.push(diagnostic('MLF-E101', 'metadata.json is missing from the archive root', { member: 'metadata.json' }));
     return { contents, metadata: null, version: null, style: null, modules: [], extraFiles: all.filter((p) => !isBundledRuntime(p)), runtimeFiles, diagnostics };
+  }
+  const limits = resolveLimits(options.limits);
+  if (metaMember.size > limits.maxMetadataBytes) {
+    throw new MlfError('MLF-E009', `metadata: ${metaMember.size} bytes exceeds the limit of ${limits.maxMetadataBytes}`, { member: 'metadata.json' });
   }
   const text = decodeText(await metaMember.read());
   const metadata = parseMetadata(text, { member: 'metadata.json', ...options });

@@ -1,7 +1,7 @@
 import type { MlfCode } from './codes.js';
 import { parseDType } from './dtype.js';
 import { type Diagnostic, diagnostic, MlfError } from './errors.js';
-import { isRecord, jsonPath, parseJsonText } from './json.js';
+import { isRecord, jsonPath, parseJsonText, utf8Length } from './json.js';
 import { type Limits, resolveLimits } from './limits.js';
 
 /** `[node_id, output_index, version]`; TVM also accepts two elements. */
@@ -46,8 +46,9 @@ export interface GraphOptions {
 export function parseGraph(text: string, options: GraphOptions = {}): GraphJson {
   const limits = resolveLimits(options.limits);
   const where = options.member === undefined ? {} : { member: options.member };
-  if (text.length > limits.maxGraphBytes) {
-    throw new MlfError('MLF-E009', `graph: ${text.length} bytes exceeds the limit of ${limits.maxGraphBytes}`, where);
+  const bytes = utf8Length(text);
+  if (bytes > limits.maxGraphBytes) {
+    throw new MlfError('MLF-E009', `graph: ${bytes} bytes exceeds the limit of ${limits.maxGraphBytes}`, where);
   }
   const raw = parseJsonText(text, 'graph', 'MLF-E301', options.member);
   const { graph, diagnostics } = checkGraph(raw, options);

@@ -174,10 +174,12 @@ async function interfaceFacts(archive: MlfArchive, m: MlfModule, graph: GraphJso
   outNames ??= relay?.outputTensorNames ?? Object.keys(mainIo?.outputs ?? {});
   if (outNames.length === 0) outNames = ['output'];
   const ret = relay?.returns;
+  // Relay return types (when the text is type-annotated) line up with outputs by position.
+  const typed = ret !== null && ret !== undefined && ret.length === outNames.length ? ret : null;
   const outputs = outNames.map((name, i) => ({
     name,
-    dtype: mainIo?.outputs?.[name]?.dtype ?? (outNames.length === 1 ? (ret?.[0]?.dtype ?? null) : null),
-    shape: outNames.length === 1 && i === 0 ? (ret?.[0]?.shape ?? null) : null,
+    dtype: mainIo?.outputs?.[name]?.dtype ?? typed?.[i]?.dtype ?? null,
+    shape: typed?.[i]?.shape ?? null,
     bytes: mainIo?.outputs?.[name]?.size ?? null,
   }));
   return { inputs, outputs };

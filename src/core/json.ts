@@ -21,12 +21,44 @@ export function parseJsonText(text: string, what: string, code: MlfCode, member?
     return JSON.parse(text);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    const m = /position (\d+)/.exec(msg);
     const where: { member?: string; offset?: number } = {};
     if (member !== undefined) where.member = member;
-    if (m?.[1] !== undefined) where.offset = Number(m[1]);
+    const offset = syntaxErrorOffset(text, msg);
+    if (offset !== undefined) where.offset = offset;
     throw new MlfError(code, `${what}: invalid JSON (${msg})`, where);
   }
+}
+
+/**
+ * Byte offset of a JSON syntax error. V8 gives a character position in most messages; others
+ * (`Unexpected token 'x', "x" is not valid JSON`, end of input) are located here: end of input at
+ * the end, an unexpected token at its first occurrence (approximate when it also appears earlier).
+ */
+function syntaxErrorOffset(text: string, msg: string): number | undefined {
+  const m = /position (\d+)/.exec(msg);
+  let chars: number | undefined = m?.[1] === undefined ? undefined : Number(m[1]);
+  if (chars === undefined && /end of (JSON )?input/i.test(msg)) chars = text.length;
+  if (chars === undefined) {
+    const t = /Unexpected token '(.)'/.exec(msg);
+    if (t?.[1] !== undefined) chars = text.indexOf(t[1]);
+  }
+  if (chars === undefined || chars < 0) return undefined;
+  return utf8Length(text.slice(0, chars));
+}
+
+/** UTF-8 byte length of a string, without allocating. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 /** Plain-object check for parsed JSON. */

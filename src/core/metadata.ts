@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { type Diagnostic, diagnostic, MlfError } from './errors.js';
-import { isRecord, jsonPath, parseJsonText } from './json.js';
+import { isRecord, jsonPath, parseJsonText, utf8Length } from './json.js';
 import { type Limits, resolveLimits } from './limits.js';
 import {
   type ExternalDependency,
@@ -79,8 +79,9 @@ export function detectStyle(raw: Record<string, unknown>): MlfStyle {
 export function parseMetadata(text: string, options: ParseMetadataOptions = {}): MlfMetadata {
   const member = options.member ?? 'metadata.json';
   const limits = resolveLimits(options.limits);
-  if (text.length > limits.maxMetadataBytes) {
-    throw new MlfError('MLF-E009', `metadata: ${text.length} bytes exceeds the limit of ${limits.maxMetadataBytes}`, { member });
+  const bytes = utf8Length(text);
+  if (bytes > limits.maxMetadataBytes) {
+    throw new MlfError('MLF-E009', `metadata: ${bytes} bytes exceeds the limit of ${limits.maxMetadataBytes}`, { member });
   }
   const raw = parseJsonText(text, 'metadata', 'MLF-E102', member);
   if (!isRecord(raw)) throw new MlfError('MLF-E104', 'metadata: top level must be a JSON object', { member, jsonPath: '$' });

@@ -62,9 +62,24 @@ export function parseRelayMain(text: string): RelaySignature | null {
   }
   const names = /output_tensor_names=\[([^\]]*)\]/.exec(inner);
   const outputTensorNames = names ? [...(names[1] ?? '').matchAll(/"([^"]*)"/g)].map((x) => x[1] ?? '') : null;
-  const after = text.slice(end + 1, text.indexOf('{', end));
-  const ret = after.includes('->') && TENSOR.test(after) ? [{ name: 'output', ...tensorType(after) }] : null;
-  return { params, returns: ret, outputTensorNames };
+  const brace = text.indexOf('{', end);
+  const after = text.slice(end + 1, brace < 0 ? undefined : brace);
+  return { params, returns: returnTypes(after, outputTensorNames), outputTensorNames };
+}
+
+/**
+ * `-> Tensor[...]` or a (nested) tuple of tensors after the parameter list. Names follow TVM's
+ * rules (mlf-spec §4.3): `output` for one tensor, `output<i>` for tuple leaves in depth-first
+ * order, or `output_tensor_names` when given.
+ */
+function returnTypes(after: string, names: string[] | null): RelayParam[] | null {
+  const arrow = after.indexOf('->');
+  if (arrow < 0) return null;
+  const ret = after.slice(arrow + 2).trim();
+  const leaves = [...ret.matchAll(new RegExp(TENSOR.source, 'g'))].map((m) => tensorType(m[0]));
+  if (leaves.length === 0) return null;
+  const tuple = ret.startsWith('(');
+  return leaves.map((t, i) => ({ name: names?.[i] ?? (tuple ? `output${i}` : 'output'), ...t }));
 }
 
 /** Field names of `struct tvmgen_<m>_<which> { void* a; ... }` in a C interface header. */
