@@ -1,4 +1,11 @@
 #!/usr/bin/env node
 import { run } from '../dist/cli/main.js';
 
+// `mlf inspect x | head` closes the pipe early; that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 process.exitCode = await run(process.argv.slice(2));

@@ -4,6 +4,7 @@ import { formatLocation, isMlfError } from '../core/errors.js';
 import { runInspect } from './commands/inspect.js';
 import { runParams, runParamsExport } from './commands/params.js';
 import { runValidate } from './commands/validate.js';
+import { runConvert, runExtractModule, runMerge, runPack, runParamsImport, runSplit, runUnpack } from './commands/write.js';
 import { type CliIo, processIo } from './io.js';
 
 /** Exit statuses, documented in the README. */
@@ -12,7 +13,7 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 3 } as const;
 function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
   const program = new Command()
     .name('mlf')
-    .description('Read, validate and inspect Apache TVM Model Library Format (MLF) archives.')
+    .description('Read, validate, inspect and write Apache TVM Model Library Format (MLF) archives.')
     .version('0.1.0')
     .showHelpAfterError('(run mlf --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
@@ -51,6 +52,76 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .option('-m, --module <name>', 'module to read')
     .option('-f, --force', 'replace an existing destination')
     .action(async (input, opts) => setCode(await runParamsExport(input, opts, io)));
+  params
+    .command('import')
+    .description('build a .params file from one .npz or a folder of .npy files (the reverse of export)')
+    .argument('<input>', '.npz file or folder of .npy files')
+    .requiredOption('-o, --output <file>', 'the .params file to write')
+    .option('-f, --force', 'replace an existing file')
+    .action(async (input, opts) => setCode(await runParamsImport(input, opts, io)));
+
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  program
+    .command('pack')
+    .description('write a canonical, reproducible archive from an extracted MLF folder, or from loose build outputs')
+    .argument('[folder]', 'extracted MLF folder (or archive) to pack; validated first')
+    .requiredOption('-o, --output <archive>', 'destination: .tar, .tar.gz/.tgz or .tar.zst')
+    .option('--manifest <build.json>', 'build outputs of one or more modules (see README)')
+    .option('--name <module>', 'one module from flags: its name')
+    .option('--executor <graph|aot>', 'executor of the module')
+    .option('--target <target>', 'target string (repeatable)', collect)
+    .option('--graph <file>', 'graph-executor JSON')
+    .option('--params <file>', '.params blob or .npz of tensors')
+    .option('--src <file>', 'generated C/C++ source (repeatable, in order)', collect)
+    .option('--obj <file>', 'generated object file (repeatable)', collect)
+    .option('--header <file>', 'generated header (repeatable)', collect)
+    .option('--relay <file>', 'Relay text')
+    .option('-f, --force', 'replace an existing destination')
+    .action(async (folder, opts) => setCode(await runPack(folder, opts, io)));
+
+  program
+    .command('merge')
+    .description('combine the modules of several archives into one version-7 archive')
+    .argument('<archives...>', 'archives or folders of any version')
+    .requiredOption('-o, --output <archive>', 'destination archive')
+    .option('--rename <old=new>', 'rename a clashing module of a later input (repeatable)', collect)
+    .option('-f, --force', 'replace an existing destination')
+    .action(async (archives, opts) => setCode(await runMerge(archives, opts, io)));
+
+  program
+    .command('split')
+    .description('write one version-7 archive per module into a folder')
+    .argument('<archive>', 'archive or folder')
+    .requiredOption('-o, --output <folder>', 'destination folder (created if needed)')
+    .option('--ext <ext>', 'archive extension: .tar, .tar.gz, .tgz or .tar.zst', '.tar')
+    .option('-f, --force', 'replace existing archives')
+    .action(async (archive, opts) => setCode(await runSplit(archive, opts, io)));
+
+  program
+    .command('extract-module')
+    .description('write one module of an archive as its own version-7 archive')
+    .argument('<archive>', 'archive or folder')
+    .requiredOption('-m, --module <name>', 'module to extract')
+    .requiredOption('-o, --output <archive>', 'destination archive')
+    .option('-f, --force', 'replace an existing destination')
+    .action(async (archive, opts) => setCode(await runExtractModule(archive, opts, io)));
+
+  program
+    .command('convert')
+    .description('upgrade any version to 7, or write a single-module archive as version 6 for legacy consumers')
+    .argument('<archive>', 'archive or folder')
+    .requiredOption('--to-version <n>', '7 or 6')
+    .requiredOption('-o, --output <archive>', 'destination archive')
+    .option('-f, --force', 'replace an existing destination')
+    .action(async (archive, opts) => setCode(await runConvert(archive, opts, io)));
+
+  program
+    .command('unpack')
+    .description('extract an archive safely: every entry is checked before anything is written; all or nothing')
+    .argument('<archive>', '.tar, .tar.gz/.tgz or .tar.zst')
+    .requiredOption('-o, --output <folder>', 'destination folder (must not exist unless --force)')
+    .option('-f, --force', 'replace an existing destination folder')
+    .action(async (archive, opts) => setCode(await runUnpack(archive, opts, io)));
   return program;
 }
 

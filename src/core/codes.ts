@@ -49,6 +49,11 @@ export const CODES = {
   'MLF-E405': { title: 'tensor size disagrees with dtype and shape', hint: 'A size_bytes/size value does not match ceil(bits * prod(shape) / 8).' },
   'MLF-E406': { title: 'unexpected codegen file name', hint: 'codegen/host/src holds .c/.cc/.cpp, codegen/host/lib holds .o, codegen/host/include holds .h.' },
   'MLF-E407': { title: 'executor information inconsistent', hint: 'A graph-executor module needs a graph; an AOT module must not declare memory.sids.' },
+  'MLF-E410': { title: 'codegen cannot be placed in MLF', hint: 'MLF holds C/C++ sources (.c/.cc/.cpp), object files (.o) and headers (.h) only, as TVM required DSO-exportable modules.' },
+  'MLF-E411': { title: 'module names clash', hint: 'Module names must be unique in an archive; rename one with --rename OLD=NEW.' },
+  'MLF-E412': { title: 'files clash', hint: 'Two modules write the same path with different contents; such archives cannot be combined (rebuild one with a distinct module name).' },
+  'MLF-E413': { title: 'cannot express in the target version', hint: 'Version 6 holds one module; split the archive first (mlf split) or keep version 7.' },
+  'MLF-E414': { title: 'build description invalid', hint: 'Check the build manifest or flags against the documented fields.' },
   // limits and usage
   'MLF-E901': { title: 'usage error', hint: 'See mlf --help.' },
   'MLF-E902': { title: 'cannot read input', hint: 'Check that the path exists and is readable.' },
@@ -64,6 +69,7 @@ export const CODES = {
   'MLF-W105': { title: 'param not used by the graph', hint: 'The graph has no input node with this name; the graph executor ignores it.' },
   'MLF-W106': { title: 'metadata memory figure disagrees with the graph', hint: 'An io/constants figure in memory.functions.main does not match the graph and params.' },
   'MLF-W107': { title: 'informational file missing', hint: 'Relay/TIR text is for people and tools, not for building; re-export to get it back.' },
+  'MLF-W109': { title: 'generated C symbols clash', hint: 'Several modules define the same external C function; link them into separate images or rebuild with distinct module names.' },
 } as const satisfies Record<string, { title: string; hint: string }>;
 
 /** A stable diagnostic code such as `MLF-E012`. */

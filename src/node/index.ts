@@ -3,3 +3,6 @@ export * from '../core/index.js';
 export * from './open.js';
 export * from './source.js';
 export * from './write.js';
+export * from './compress.js';
+export * from './write-archive.js';
+export * from './unpack.js';

@@ -1,0 +1,131 @@
+import { readMlf } from '../core/archive.js';
+import { formatExportDatetime, packCanonical } from '../core/canonical.js';
+import { MlfError } from '../core/errors.js';
+import { type BuildOptions, buildModelLibraryFormat, type ModuleBuild, type OperatorBuild } from '../core/export.js';
+import { isRecord, stringifySortedJson } from '../core/json.js';
+import { type Assembled, assembleV6, assembleV7, type ModulePackage, readModulePackages, renamePackage } from '../core/packages.js';
+import { validateArchive } from '../core/validate.js';
+import type { Diagnostic } from '../core/errors.js';
+import { openArchivePath, withMlfPath } from './open.js';
+import type { Compression } from './compress.js';
+import { writeArchiveFile } from './write-archive.js';
+
+/** Options of every archive writer. */
+export interface PackOptions {
+  /** Replace an existing destination. @default false */
+  force?: boolean;
+  /** Default: from the destination's extension (.tar, .tar.gz/.tgz, .tar.zst). */
+  compression?: Compression;
+  /** Seconds since the epoch for mtimes and export_datetime. @default process.env.SOURCE_DATE_EPOCH */
+  sourceDateEpoch?: number;
+}
+
+/** SOURCE_DATE_EPOCH from the environment (reproducible-builds.org), validated. */
+export function sourceDateEpochFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = env.SOURCE_DATE_EPOCH;
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v) || Number(v) > 253402300799) {
+    throw new MlfError('MLF-E901', `SOURCE_DATE_EPOCH must be a whole number of seconds between 0 and 253402300799, got ${JSON.stringify(v)}`);
+  }
+  return Number(v);
+}
+
+function epoch(options: PackOptions): number | undefined {
+  return options.sourceDateEpoch ?? sourceDateEpochFromEnv();
+}
+
+async function writeFiles(files: ReadonlyMap<string, Uint8Array>, destination: string, options: PackOptions): Promise<void> {
+  const mtime = epoch(options);
+  const tar = packCanonical(files, mtime === undefined ? {} : { mtime });
+  await writeArchiveFile(destination, tar, { force: options.force ?? false, ...(options.compression ? { compression: options.compression } : {}) });
+}
+
+/**
+ * Writes a version-7 archive from build outputs in memory (TVM's `export_model_library_format`):
+ * canonical, reproducible, compressed by extension, atomic.
+ */
+export async function exportModelLibraryFormat(modules: (ModuleBuild | OperatorBuild)[], destination: string, options: PackOptions = {}): Promise<Assembled> {
+  const e = epoch(options);
+  const build: BuildOptions = e === undefined ? {} : { sourceDateEpoch: e };
+  const assembled = buildModelLibraryFormat(modules, build);
+  await writeFiles(assembled.files, destination, options);
+  return assembled;
+}
+
+/**
+ * Packs an extracted MLF folder (or re-packs an archive) canonically. The archive is validated
+ * first and refused with its first error. Member bytes are kept; with SOURCE_DATE_EPOCH set,
+ * full-model metadata gets that `export_datetime` and is re-serialised as TVM does.
+ */
+export async function packArchive(input: string, destination: string, options: PackOptions = {}): Promise<Diagnostic[]> {
+  const contents = await openArchivePath(input);
+  try {
+    const archive = await readMlf(contents);
+    const report = await validateArchive(archive);
+    const first = report.diagnostics.find((d) => d.severity === 'error');
+    if (first !== undefined) throw new MlfError(first.code, `${input} is not a valid MLF archive: ${first.message}`, first);
+    const files = new Map<string, Uint8Array>();
+    for (const [path, m] of contents.members) files.set(path, await m.read());
+    const e = epoch(options);
+    if (e !== undefined && archive.metadata !== null && archive.style === 'full-model') {
+      files.set('metadata.json', new TextEncoder().encode(stringifySortedJson(withDatetime(archive.metadata.raw, formatExportDatetime(new Date(e * 1000))))));
+    }
+    await writeFiles(files, destination, options);
+    return report.diagnostics;
+  } finally {
+    await contents.close?.();
+  }
+}
+
+function withDatetime(raw: Record<string, unknown>, datetime: string): Record<string, unknown> {
+  const out = structuredClone(raw);
+  const entries = isRecord(out.modules) ? Object.values(out.modules) : [out];
+  for (const m of entries) if (isRecord(m) && 'export_datetime' in m) m.export_datetime = datetime;
+  return out;
+}
+
+/** Reads every module of an archive on disk as a package (any version, upgraded to v7 terms). */
+export function readPackages(path: string): Promise<ModulePackage[]> {
+  return withMlfPath(path, readModulePackages);
+}
+
+/** Writes packages as one archive of the given version (7, or 6 for a single module). */
+export async function writePackages(packages: ModulePackage[], destination: string, version: 6 | 7, options: PackOptions = {}): Promise<Assembled> {
+  let assembled: Assembled;
+  if (version === 6) {
+    if (packages.length !== 1) {
+      throw new MlfError('MLF-E413', `version 6 holds exactly one module; this archive has ${packages.length} (${packages.map((p) => p.name).join(', ')})`);
+    }
+    assembled = assembleV6(packages[0] as ModulePackage);
+  } else assembled = assembleV7(packages);
+  await writeFiles(assembled.files, destination, options);
+  return assembled;
+}
+
+/** Parses `--rename old=new` pairs. */
+export function parseRenames(pairs: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of pairs) {
+    const m = /^([^=]+)=([^=]+)$/.exec(p);
+    if (m === null) throw new MlfError('MLF-E901', `--rename expects OLD=NEW, got ${JSON.stringify(p)}`);
+    out.set(m[1] as string, m[2] as string);
+  }
+  return out;
+}
+
+/** Merges the modules of several archives into one v7 archive; renames apply by module name. */
+export async function mergeArchives(inputs: string[], destination: string, options: PackOptions & { rename?: Map<string, string> } = {}): Promise<Assembled> {
+  const packages: ModulePackage[] = [];
+  const renamed = new Set<string>();
+  for (const input of inputs) {
+    for (const p of await readPackages(input)) {
+      const to = options.rename?.get(p.name);
+      // A rename applies to the first module of that name that is not yet taken.
+      if (to !== undefined && !renamed.has(p.name) && packages.some((q) => q.name === p.name)) {
+        renamed.add(p.name);
+        packages.push(renamePackage(p, to));
+      } else packages.push(p);
+    }
+  }
+  return writePackages(packages, destination, 7, options);
+}
