@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { decompress, detectContainer } from '../src/core/compression.js';
 import { MlfError } from '../src/core/errors.js';
 import { readTarIndexSync } from '../src/core/tar.js';
+import { codeOf, FIXTURES, run, same, sh } from './helpers/common.js';
 
-const FIXTURES = join(import.meta.dirname, 'fixtures');
 const fixtureTars = (readdirSync(FIXTURES, { recursive: true }) as string[])
   .filter((p) => p.endsWith('.tar'))
   .sort()
@@ -17,24 +16,8 @@ const fixtureTars = (readdirSync(FIXTURES, { recursive: true }) as string[])
 const tars = fixtureTars.map((p) => new Uint8Array(readFileSync(p)));
 const all = new Uint8Array(Buffer.concat(tars));
 
-function cli(cmd: string, args: string[], input?: Uint8Array): Uint8Array {
-  const r = spawnSync(cmd, args, { input, maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return new Uint8Array(r.stdout);
-}
-const sh = (script: string): Uint8Array => cli('sh', ['-c', script]);
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof MlfError) return e.code;
-    throw e;
-  }
-  throw new Error('expected an MlfError');
-}
-
-const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+/** `run` as a plain Uint8Array (a copy: tests slice and mutate it). */
+const cli = (cmd: string, args: string[], input?: Uint8Array): Uint8Array => new Uint8Array(run(cmd, args, input));
 
 /** A single-member gzip of `n` zero bytes, compressed in a stream (never holds `n` bytes). */
 async function gzipZeros(n: number): Promise<Uint8Array> {
@@ -144,7 +127,7 @@ describe('zstd', () => {
     for (const level of ['-1', '-19', '--long=27']) expect(same(await decompress(cli('zstd', ['-c', '-q', level], all), 'zstd'), all)).toBe(true);
     expect(same(await decompress(cli('zstd', ['-c', '-q', '--ultra', '-22'], tars[0]!), 'zstd'), tars[0]!)).toBe(true);
     // Piped input: no content size in the frame header, window from the level.
-    expect(same(await decompress(sh(`cat ${fixtureTars.map((p) => `'${p}'`).join(' ')} | zstd -c -q`), 'zstd'), all)).toBe(true);
+    expect(same(await decompress(new Uint8Array(sh(`cat ${fixtureTars.map((p) => `'${p}'`).join(' ')} | zstd -c -q`)), 'zstd'), all)).toBe(true);
   });
 
   it('decompresses multiple frames and skippable frames', async () => {
@@ -156,7 +139,7 @@ describe('zstd', () => {
   });
 
   it('stops a 200 MB zstd bomb at the output limit (E009)', async () => {
-    const bomb = sh('head -c 200M /dev/zero | zstd -c -q -19');
+    const bomb = new Uint8Array(sh('head -c 200M /dev/zero | zstd -c -q -19'));
     expect(bomb.byteLength).toBeLessThan(100_000);
     const limit = 8 * 1024 * 1024;
     const err = await decompress(bomb, 'zstd', { limits: { maxDecompressedBytes: limit } }).catch((e: unknown) => e);

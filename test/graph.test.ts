@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../src/core/errors.js';
-import { MlfError } from '../src/core/errors.js';
 import { checkGraph, type GraphJson, parseGraph } from '../src/core/graph.js';
 import {
   computeSids,
@@ -17,8 +16,8 @@ import {
 } from '../src/core/graph-facts.js';
 import { parseMetadata } from '../src/core/metadata.js';
 import { readTarIndexSync, tarEntryData } from '../src/core/tar.js';
+import { FIXTURES, mlfError } from './helpers/common.js';
 
-const FIXTURES = join(import.meta.dirname, 'fixtures');
 const decoder = new TextDecoder();
 
 /** Every regular member of a fixture tar, as text, read with the project's own tar reader. */
@@ -65,17 +64,6 @@ function fixtureGraphs(): FixtureGraph[] {
   return out;
 }
 const GRAPHS = fixtureGraphs();
-
-/** The MlfError a call throws (fails on success or on any other exception). */
-function mlfError(f: () => unknown): MlfError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof MlfError) return e;
-    throw e;
-  }
-  throw new Error('expected an MlfError');
-}
 
 /** The `add` graph of mlf-spec §6.1 (the model of TVM's test_export_model_library_format_c). */
 const ADD_GRAPH_TEXT = `{"nodes": [

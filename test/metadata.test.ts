@@ -1,30 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MlfError } from '../src/core/errors.js';
 import { type MlfMetadata, type ParseMetadataOptions, parseMetadata } from '../src/core/metadata.js';
-import { readTarIndexSync, tarEntryData } from '../src/core/tar.js';
-
-const FIXTURES = join(import.meta.dirname, 'fixtures');
-
-/** The text of one member of a fixture tar, read with the project's own tar reader. */
-function tarMember(tar: string, member: string): string {
-  const bytes = new Uint8Array(readFileSync(join(FIXTURES, tar)));
-  const entry = readTarIndexSync(bytes).entries.find((e) => e.path === member);
-  if (entry === undefined) throw new Error(`${tar} has no ${member}`);
-  return new TextDecoder().decode(tarEntryData(bytes, entry));
-}
-
-/** The MlfError a call throws (fails on success or on any other exception). */
-function mlfError(f: () => unknown): MlfError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof MlfError) return e;
-    throw e;
-  }
-  throw new Error('expected an MlfError');
-}
+import { FIXTURES, mlfError, tarMember } from './helpers/common.js';
 
 const parseObj = (o: unknown, options?: ParseMetadataOptions): MlfMetadata => parseMetadata(JSON.stringify(o, null, 2), options);
 const errOf = (o: unknown, options?: ParseMetadataOptions) => mlfError(() => parseObj(o, options));

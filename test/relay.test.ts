@@ -2,17 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHeaderStruct, parseRelayMain } from '../src/core/relay.js';
-import { readTarIndexSync, tarEntryData } from '../src/core/tar.js';
-
-const FIXTURES = join(import.meta.dirname, 'fixtures');
-
-/** The text of one member of a fixture tar, read with the project's own tar reader. */
-function tarMember(tar: string, member: string): string {
-  const bytes = new Uint8Array(readFileSync(join(FIXTURES, tar)));
-  const entry = readTarIndexSync(bytes).entries.find((e) => e.path === member);
-  if (entry === undefined) throw new Error(`${tar} has no ${member}`);
-  return new TextDecoder().decode(tarEntryData(bytes, entry));
-}
+import { FIXTURES, tarMember } from './helpers/common.js';
 
 const f32 = (name: string, ...shape: number[]) => ({ name, shape, dtype: 'float32' });
 

@@ -1,35 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Limits } from '../src/core/limits.js';
-import { MlfError } from '../src/core/errors.js';
 import { unpackArchive } from '../src/node/unpack.js';
 import { TVM, TVM_FIXTURES } from './helpers/archive.js';
+import { codeOf, run } from './helpers/common.js';
 import { dir, entry, file, gnuLongName, pax, tar } from './helpers/tar-builder.js';
 
 const work = mkdtempSync(join(tmpdir(), 'mlf-unpack-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 let counter = 0;
 const freshDir = (): string => mkdtempSync(join(work, `${counter++}-`));
-
-function run(cmd: string, args: string[], input?: Uint8Array): Buffer {
-  const r = spawnSync(cmd, args, { input, maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof MlfError) return e.code;
-    throw e;
-  }
-  throw new Error('expected an MlfError');
-}
 
 /** Every path under `root` (and root itself) with type, size, mode, mtime and link target; never follows links. */
 function snapshot(root: string): string[] {

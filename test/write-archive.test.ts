@@ -1,39 +1,20 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decompress } from '../src/core/compression.js';
-import { MlfError } from '../src/core/errors.js';
 import { packTar } from '../src/core/tar-write.js';
 import { type Compression, compressionForPath, compressTar } from '../src/node/compress.js';
 import { openArchivePath } from '../src/node/open.js';
 import { writeArchiveFile } from '../src/node/write-archive.js';
 import { packFiles, TVM, TVM_FIXTURES, tarFiles } from './helpers/archive.js';
+import { codeOf, same, sh } from './helpers/common.js';
 
 const work = mkdtempSync(join(tmpdir(), 'mlf-write-archive-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 let counter = 0;
 const fresh = (name: string): string => join(mkdtempSync(join(work, `${counter++}-`)), name);
-
-function sh(script: string, ...args: string[]): Buffer {
-  const r = spawnSync('sh', ['-c', script, 'sh', ...args], { maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof MlfError) return e.code;
-    throw e;
-  }
-  throw new Error('expected an MlfError');
-}
-
-const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 
 /** CLI commands that print the member list / one member of each kind of archive. */
 const LIST: Record<Compression, string> = { none: 'tar -tf "$1"', gzip: 'gzip -dc "$1" | tar -tf -', zstd: 'zstd -dc "$1" | tar -tf -' };

@@ -7,6 +7,8 @@ import { runValidate } from './commands/validate.js';
 import { runConvert, runExtractModule, runMerge, runPack, runParamsImport, runSplit, runUnpack } from './commands/write.js';
 import { type CliIo, processIo } from './io.js';
 
+// Command-group imports (one line each).
+
 /** Exit statuses, documented in the README. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 3 } as const;
 
@@ -122,6 +124,8 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .requiredOption('-o, --output <folder>', 'destination folder (must not exist unless --force)')
     .option('-f, --force', 'replace an existing destination folder')
     .action(async (archive, opts) => setCode(await runUnpack(archive, opts, io)));
+
+  // Command groups that live in their own files register here (one line each).
   return program;
 }
 

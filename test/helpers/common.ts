@@ -1,0 +1,52 @@
+/** Test helpers shared by several test files: child processes, MlfError codes, byte equality, fixture tars. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MlfError } from '../../src/core/errors.js';
+import { readTarIndexSync, tarEntryData } from '../../src/core/tar.js';
+
+/** Absolute path of test/fixtures. */
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+/** Runs a command (optionally with stdin) and returns its stdout; throws with its stderr on a non-zero exit. */
+export function run(cmd: string, args: string[], input?: Uint8Array): Buffer {
+  const r = spawnSync(cmd, args, { input, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Runs `sh -c script sh ...args` (so the script sees args as "$1", "$2", ...) and returns its stdout. */
+export const sh = (script: string, ...args: string[]): Buffer => run('sh', ['-c', script, 'sh', ...args]);
+
+/** The MlfError code a promise rejects with (fails on success or on any other exception). */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof MlfError) return e.code;
+    throw e;
+  }
+  throw new Error('expected an MlfError');
+}
+
+/** The MlfError a call throws (fails on success or on any other exception). */
+export function mlfError(f: () => unknown): MlfError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof MlfError) return e;
+    throw e;
+  }
+  throw new Error('expected an MlfError');
+}
+
+/** Byte equality. */
+export const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+
+/** The text of one member of a fixture tar (path relative to test/fixtures), read with the project's own tar reader. */
+export function tarMember(tarPath: string, member: string): string {
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, tarPath)));
+  const entry = readTarIndexSync(bytes).entries.find((e) => e.path === member);
+  if (entry === undefined) throw new Error(`${tarPath} has no ${member}`);
+  return new TextDecoder().decode(tarEntryData(bytes, entry));
+}
