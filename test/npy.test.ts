@@ -9,7 +9,8 @@ import { parseDType } from '../src/core/dtype.js';
 import { MlfError } from '../src/core/errors.js';
 import { decodeNpy, encodeNpy, type NpyArray, npyToParam, paramToNpy } from '../src/core/npy.js';
 import { decodeNpz, encodeNpz } from '../src/core/npz.js';
-import { makeParamTensor, tensorView } from '../src/core/params.js';
+import { makeParamTensor } from '../src/core/params.js';
+import { tensorView } from '../src/core/tensor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlf-npy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,9 +13,8 @@ import {
   packedTensorBytes,
   type ParamDict,
   paramByteSize,
-  tensorStats,
-  tensorView,
 } from '../src/core/params.js';
+import { tensorStats, tensorView } from '../src/core/tensor.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const fromHex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (h) => Number.parseInt(h, 16));

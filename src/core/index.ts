@@ -22,6 +22,7 @@ export * from './params.js';
 export * from './relay.js';
 export * from './source.js';
 export * from './tar.js';
+export * from './tensor.js';
 export * from './tar-write.js';
 export * from './validate.js';
 export { renderDiagnosticsDoc } from './diagnostics-doc.js';
