@@ -8,6 +8,7 @@ import { runConvert, runExtractModule, runMerge, runPack, runParamsImport, runSp
 import { type CliIo, processIo } from './io.js';
 
 // Command-group imports (one line each).
+import { registerCompareCommands } from './commands/compare.js';
 
 /** Exit statuses, documented in the README. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 3 } as const;
@@ -126,6 +127,7 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .action(async (archive, opts) => setCode(await runUnpack(archive, opts, io)));
 
   // Command groups that live in their own files register here (one line each).
+  registerCompareCommands(program, io, setCode);
   return program;
 }
 

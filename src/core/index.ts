@@ -26,3 +26,8 @@ export * from './tensor.js';
 export * from './tar-write.js';
 export * from './validate.js';
 export { renderDiagnosticsDoc } from './diagnostics-doc.js';
+export * from './sizes.js';
+export * from './diff.js';
+export * from './diff-render.js';
+export * from './budget.js';
+export * from './budget-render.js';

@@ -1,0 +1,113 @@
+import { type Command, Option } from '@commander-js/extra-typings';
+import { type BudgetMeasure, evaluateBudgets, MEMORY_MEASURES, type Measurements, measureModules } from '../../core/budget.js';
+import { type CheckLabels, renderCheckGithub, renderCheckMarkdown, renderCheckText } from '../../core/budget-render.js';
+import { diffArchives, requireMetadata } from '../../core/diff.js';
+import { renderDiffMarkdown, renderDiffText } from '../../core/diff-render.js';
+import { MlfError } from '../../core/errors.js';
+import { inspectArchive } from '../../core/inspect.js';
+import { type AllowedIncrease, parseIncrease, parseSize } from '../../core/sizes.js';
+import { withMlfPath } from '../../node/open.js';
+import { type CliIo, toJson } from '../io.js';
+
+/**
+ * The figures `mlf check` can budget, one `--max-<name>` flag each; `--max-increase` covers them
+ * all. Extension point: the flash/RAM figures of `mlf footprint` (src/node/footprint.ts) become
+ * `--max-flash`/`--max-ram` by appending `{ name: 'flash', description, measure }` entries here.
+ */
+export const CHECK_MEASURES: readonly BudgetMeasure[] = [...MEMORY_MEASURES];
+
+/** Flags of `mlf diff`. */
+export interface DiffFlags {
+  module?: string;
+  json?: boolean;
+  markdown?: boolean;
+}
+
+/** `mlf diff A B`: prints the differences; exit 0 whatever they are (it reports, it does not gate). */
+export async function runDiff(pathA: string, pathB: string, opts: DiffFlags, io: CliIo): Promise<number> {
+  if (opts.json && opts.markdown) throw new MlfError('MLF-E901', 'give --json or --markdown, not both');
+  const report = await withMlfPath(pathA, (a) => withMlfPath(pathB, (b) => diffArchives(a, b, opts.module === undefined ? {} : { module: opts.module })));
+  const labels = { a: pathA, b: pathB };
+  io.out(opts.json ? toJson({ a: pathA, b: pathB, ...report }) : opts.markdown ? renderDiffMarkdown(report, labels) : renderDiffText(report, labels));
+  return 0;
+}
+
+/** Flags of `mlf check` (`max` holds the `--max-<measure>` values by measure name). */
+export interface CheckFlags {
+  max: Record<string, string>;
+  baseline?: string;
+  maxIncrease?: string;
+  format?: string;
+}
+
+async function measureArchive(path: string, measures: readonly BudgetMeasure[]): Promise<Measurements> {
+  return withMlfPath(path, async (archive) => {
+    requireMetadata(archive, path);
+    return measureModules(archive, (await inspectArchive(archive, { hashParams: false })).modules, measures);
+  });
+}
+
+/** `mlf check A`: exit 1 when a budget is exceeded, 0 when all are met, 2 on usage errors. */
+export async function runCheck(path: string, opts: CheckFlags, io: CliIo): Promise<number> {
+  // Every flag is parsed before any archive is opened: a typo is a usage error (exit 2), not a failed budget.
+  const max: Record<string, number> = {};
+  for (const [name, text] of Object.entries(opts.max)) max[name] = parseSize(text, `--max-${name}`);
+  let increase: AllowedIncrease | undefined;
+  if (opts.maxIncrease !== undefined) increase = parseIncrease(opts.maxIncrease);
+  if ((opts.baseline === undefined) !== (increase === undefined)) throw new MlfError('MLF-E901', '--baseline and --max-increase go together');
+  if (Object.keys(max).length === 0 && increase === undefined) {
+    throw new MlfError('MLF-E901', `give at least one budget: ${CHECK_MEASURES.map((m) => `--max-${m.name}`).join(', ')}, or --baseline with --max-increase`);
+  }
+  const measured = await measureArchive(path, CHECK_MEASURES);
+  const baseline = opts.baseline === undefined ? undefined : await measureArchive(opts.baseline, CHECK_MEASURES);
+  const report = evaluateBudgets({ measured, max, ...(baseline === undefined ? {} : { baseline }), ...(increase === undefined ? {} : { maxIncrease: increase }) });
+  const labels: CheckLabels = { archive: path, ...(opts.baseline === undefined ? {} : { baseline: opts.baseline }), ...(increase === undefined ? {} : { maxIncrease: increase }) };
+  const format = opts.format ?? 'text';
+  if (format === 'json') io.out(toJson({ archive: path, baseline: opts.baseline ?? null, maxIncrease: increase ?? null, budgets: max, ...report }));
+  else if (format === 'markdown') io.out(renderCheckMarkdown(report, labels));
+  else if (format === 'github') io.out(renderCheckGithub(report, labels));
+  else io.out(renderCheckText(report, labels));
+  return report.passed ? 0 : 1;
+}
+
+/** Registers `mlf diff` and `mlf check`. */
+export function registerCompareCommands(program: Command, io: CliIo, setCode: (n: number) => void): void {
+  program
+    .command('diff')
+    .description('compare two builds: modules, interface, executors, targets, memory, params, graph, codegen (exit 0 whatever differs)')
+    .argument('<a>', 'the old archive (or folder)')
+    .argument('<b>', 'the new archive (or folder)')
+    .option('-m, --module <name>', 'compare only this module (an archive with one module contributes it whatever its name)')
+    .option('--json', 'print the diff report as JSON')
+    .option('--markdown', 'print GitHub-flavoured markdown (for a pull-request comment)')
+    .action(async (a, b, opts) => setCode(await runDiff(a, b, opts, io)));
+
+  const check = program
+    .command('check')
+    .description('check memory budgets of every module (summed over its devices); exit 1 when one is exceeded')
+    .argument('<archive>', 'archive or folder to check');
+  const budgetOptions = CHECK_MEASURES.map((m) => [m.name, new Option(`--max-${m.name} <size>`, `budget: ${m.description}`)] as const);
+  for (const [, option] of budgetOptions) check.addOption(option);
+  const typed = check
+    .option('--baseline <archive>', 'earlier build to compare with (needs --max-increase)')
+    .option('--max-increase <limit>', 'allowed growth of every figure over the baseline: 5% or a size like +4KiB')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'github'] as const).default('text' as const))
+    .addHelpText(
+      'after',
+      '\nSizes: bytes (65536) or a number with a unit: KiB, MiB, GiB (1024^n) or KB, MB, GB (1000^n), e.g. 64KiB, 1.5MiB, 2MB.\n' +
+        'Exit status: 0 every budget met, 1 a budget exceeded (or an unreadable archive), 2 usage error (e.g. a bad size).',
+    );
+  typed.action(async (archive, opts) => {
+    // The --max-<name> flags come from CHECK_MEASURES, so they are read by attribute name, untyped.
+    const values = check.opts() as Record<string, unknown>;
+    const max: Record<string, string> = {};
+    for (const [name, option] of budgetOptions) {
+      const v = values[option.attributeName()];
+      if (typeof v === 'string') max[name] = v;
+    }
+    const flags: CheckFlags = { max, format: opts.format };
+    if (opts.baseline !== undefined) flags.baseline = opts.baseline;
+    if (opts.maxIncrease !== undefined) flags.maxIncrease = opts.maxIncrease;
+    setCode(await runCheck(archive, flags, io));
+  });
+}
