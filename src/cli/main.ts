@@ -8,6 +8,7 @@ import { runConvert, runExtractModule, runMerge, runPack, runParamsImport, runSp
 import { type CliIo, processIo } from './io.js';
 
 // Command-group imports (one line each).
+import { registerRunnerCommands } from './commands/runner.js';
 import { registerCompareCommands } from './commands/compare.js';
 
 /** Exit statuses, documented in the README. */
@@ -127,6 +128,7 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .action(async (archive, opts) => setCode(await runUnpack(archive, opts, io)));
 
   // Command groups that live in their own files register here (one line each).
+  registerRunnerCommands(program, io, setCode);
   registerCompareCommands(program, io, setCode);
   return program;
 }

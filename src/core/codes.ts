@@ -54,6 +54,14 @@ export const CODES = {
   'MLF-E412': { title: 'files clash', hint: 'Two modules write the same path with different contents; such archives cannot be combined (rebuild one with a distinct module name).' },
   'MLF-E413': { title: 'cannot express in the target version', hint: 'Version 6 holds one module; split the archive first (mlf split) or keep version 7.' },
   'MLF-E414': { title: 'build description invalid', hint: 'Check the build manifest or flags against the documented fields.' },
+  // host runner (mlf project, run, footprint)
+  'MLF-E501': { title: 'input names do not match the model', hint: 'Give every model input once as --input NAME=FILE.npy (names as mlf inspect lists them), or use --random-inputs SEED.' },
+  'MLF-E502': { title: 'input shape or dtype does not match the model', hint: 'Save the array with the shape and dtype mlf inspect lists for that input (numpy: a.astype(...).reshape(...)).' },
+  'MLF-E503': { title: 'compiler not found', hint: 'Install a C compiler and make (Debian: apt-get install build-essential), or name one with --cc.' },
+  'MLF-E504': { title: 'compile error', hint: 'The generated C did not compile; the first compiler errors are shown. Check the archive\'s codegen files (mlf validate) and the compiler flags.' },
+  'MLF-E505': { title: 'archive has no codegen', hint: 'The module has no files under codegen/host; export the model again with TVM\'s C target so its code is included.' },
+  'MLF-E506': { title: 'model run failed', hint: 'The compiled model exited with an error or crashed; the exit status and the end of its error output are shown.' },
+  'MLF-E507': { title: 'model not supported by the host runner', hint: 'The host runner calls CPU code through the graph executor, AOT (C interface, packed or raw) and operator entry points; see docs/runner.md for what is supported.' },
   // limits and usage
   'MLF-E901': { title: 'usage error', hint: 'See mlf --help.' },
   'MLF-E902': { title: 'cannot read input', hint: 'Check that the path exists and is readable.' },

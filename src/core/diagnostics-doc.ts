@@ -6,6 +6,7 @@ const GROUPS: [RegExp, string][] = [
   [/^MLF-E2/, 'Parameter files (.params)'],
   [/^MLF-E3/, 'Graph JSON'],
   [/^MLF-E4/, 'Consistency between files'],
+  [/^MLF-E5/, 'Host runner (mlf project, run, footprint)'],
   [/^MLF-E9/, 'Limits, usage and I/O'],
   [/^MLF-W/, 'Warnings'],
 ];

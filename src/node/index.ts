@@ -6,3 +6,8 @@ export * from './write.js';
 export * from './compress.js';
 export * from './write-archive.js';
 export * from './unpack.js';
+export * from './project/index.js';
+export * from './run.js';
+export * from './footprint.js';
+export * from './cache.js';
+export * from '../core/elf.js';

@@ -1,0 +1,121 @@
+/*
+ * Host driver of a model project made by `mlf project`: reads inputs from raw files, runs the
+ * model REPEAT times timing each run with clock_gettime, writes the outputs as raw files and
+ * prints the timings as one JSON line on stdout.
+ *
+ *   mlf_model [-p model.params] [-n REPEAT] [-i input.bin]... [-o OUTDIR]
+ *
+ * Inputs are given in the model's input order; missing ones stay zero. Outputs are written as
+ * OUTDIR/output<i>.bin in the model's output order.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <tvm/runtime/c_runtime_api.h>
+
+#include "mlf_model.h"
+#include "mlf_runtime.h"
+
+#define MAX_FILES 64
+
+static int fail(const char* what, const char* detail) {
+  fprintf(stderr, "mlf_model: error: %s%s%s\n", what, detail != NULL ? ": " : "", detail != NULL ? detail : "");
+  return 1;
+}
+
+/* Reads a whole file into a fresh buffer. */
+static uint8_t* read_file(const char* path, size_t* size) {
+  FILE* f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  uint8_t* data = NULL;
+  long n = -1;
+  if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
+  if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+    data = malloc(n > 0 ? (size_t)n : 1u);
+    if (data != NULL && fread(data, 1, (size_t)n, f) != (size_t)n) {
+      free(data);
+      data = NULL;
+    }
+  }
+  fclose(f);
+  *size = n >= 0 ? (size_t)n : 0u;
+  return data;
+}
+
+static int write_file(const char* path, const void* data, size_t size) {
+  FILE* f = fopen(path, "wb");
+  if (f == NULL) return -1;
+  size_t written = fwrite(data, 1, size, f);
+  return fclose(f) == 0 && written == size ? 0 : -1;
+}
+
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+int main(int argc, char** argv) {
+  const char* params_path = NULL;
+  const char* out_dir = NULL;
+  const char* inputs[MAX_FILES];
+  int num_files = 0;
+  long repeat = 1;
+  for (int a = 1; a < argc; a += 2) { /* every option takes one value */
+    const char* v = a + 1 < argc ? argv[a + 1] : NULL;
+    if (v == NULL) return fail("missing value after", argv[a]);
+    if (strcmp(argv[a], "-p") == 0) params_path = v;
+    else if (strcmp(argv[a], "-o") == 0) out_dir = v;
+    else if (strcmp(argv[a], "-n") == 0) repeat = strtol(v, NULL, 10);
+    else if (strcmp(argv[a], "-i") == 0 && num_files < MAX_FILES) inputs[num_files++] = v;
+    else return fail("unknown option (usage: mlf_model [-p params] [-n repeat] [-i input.bin]... [-o outdir])", argv[a]);
+  }
+  if (repeat < 1) return fail("-n needs a positive count", NULL);
+  if (num_files > mlf_num_inputs) return fail("more -i files than model inputs", NULL);
+
+  size_t params_size = 0;
+  uint8_t* params = NULL;
+  if (mlf_params_required) {
+    if (params_path == NULL) return fail("this model needs its parameters", "give -p model.params");
+    params = read_file(params_path, &params_size);
+    if (params == NULL) return fail("cannot read", params_path);
+  }
+  if (mlf_model_init(params, params_size) != 0) return fail("initialisation failed", TVMGetLastError());
+  free(params);
+
+  /* Inputs are kept aside and copied in before every run: a run may reuse input memory. */
+  uint8_t* saved[MAX_FILES];
+  for (int i = 0; i < num_files; i++) {
+    size_t size = 0;
+    saved[i] = read_file(inputs[i], &size);
+    if (saved[i] == NULL) return fail("cannot read", inputs[i]);
+    if (size != mlf_inputs[i].bytes) return fail("input file size differs from the model input", mlf_inputs[i].name);
+  }
+
+  int64_t* times = malloc((size_t)repeat * sizeof *times);
+  if (times == NULL) return fail("out of memory", NULL);
+  for (long r = -1; r < repeat; r++) { /* r = -1: untimed warm-up run */
+    for (int i = 0; i < num_files; i++) memcpy(mlf_inputs[i].data, saved[i], mlf_inputs[i].bytes);
+    int64_t t0 = now_ns();
+    int status = mlf_model_run();
+    int64_t t1 = now_ns();
+    if (status != 0) return fail("inference failed", TVMGetLastError());
+    if (r >= 0) times[r] = t1 - t0;
+  }
+
+  for (int i = 0; out_dir != NULL && i < mlf_num_outputs; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/output%d.bin", out_dir, i);
+    if (write_file(path, mlf_outputs[i].data, mlf_outputs[i].bytes) != 0) return fail("cannot write", path);
+  }
+
+  printf("{\"module\":\"%s\",\"repeat\":%ld,\"workspace_bytes\":%zu,\"workspace_peak\":%zu,\"ns\":[", mlf_model_name,
+         repeat, mlf_workspace_size(), mlf_workspace_peak());
+  for (long r = 0; r < repeat; r++) printf("%s%lld", r > 0 ? "," : "", (long long)times[r]);
+  printf("]}\n");
+  free(times);
+  for (int i = 0; i < num_files; i++) free(saved[i]);
+  return 0;
+}
