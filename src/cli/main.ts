@@ -8,6 +8,7 @@ import { runConvert, runExtractModule, runMerge, runPack, runParamsImport, runSp
 import { type CliIo, processIo } from './io.js';
 
 // Command-group imports (one line each).
+import { registerViewCommands } from './commands/view.js';
 import { registerRunnerCommands } from './commands/runner.js';
 import { registerCompareCommands } from './commands/compare.js';
 
@@ -129,6 +130,7 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
 
   // Command groups that live in their own files register here (one line each).
   registerRunnerCommands(program, io, setCode);
+  registerViewCommands(program, io, setCode);
   registerCompareCommands(program, io, setCode);
   return program;
 }

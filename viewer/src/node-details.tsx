@@ -1,0 +1,90 @@
+// Details of one graph node: op, function, inputs and outputs with shapes, dtypes, storage ids
+// and bytes, and the nodes that consume it. Input and consumer names jump to that node.
+import type { GraphTable } from '../../src/core/view-data.js';
+import { formatBytes, formatTensor } from './format.js';
+
+/** The details panel for node `id`. */
+export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id: number) => void }) {
+  const { nodes, edges } = props.table;
+  const n = nodes[props.id];
+  if (n === undefined) return null;
+  const consumers = [...new Set(edges.filter((e) => e.from === n.id).map((e) => e.to))];
+  const isHead = props.table.heads.some((h) => h[0] === n.id);
+  const jump = (id: number) => (
+    <button type="button" class="link mono" onClick={() => props.onJump(id)}>
+      {nodes[id]?.name ?? `#${id}`}
+    </button>
+  );
+  return (
+    <div class="node-details" id="node-details">
+      <h2 class="mono" id="detail-name">
+        {n.name}
+      </h2>
+      <dl class="facts">
+        <div class="fact">
+          <dt>node</dt>
+          <dd>#{n.id}</dd>
+        </div>
+        <div class="fact">
+          <dt>op</dt>
+          <dd id="detail-op">{n.kind === 'op' ? 'tvm_op' : `null (${n.kind})`}{isHead ? ' · graph output' : ''}</dd>
+        </div>
+        {n.funcName !== null && (
+          <div class="fact">
+            <dt>func_name</dt>
+            <dd class="mono wrap" id="detail-func">
+              {n.funcName}
+            </dd>
+          </div>
+        )}
+      </dl>
+      <h3>Outputs</h3>
+      <table class="grid compact" id="detail-outputs">
+        <thead>
+          <tr>
+            <th scope="col">tensor</th>
+            <th scope="col" class="num">sid</th>
+            <th scope="col" class="num">bytes</th>
+            <th scope="col" class="num">pool</th>
+          </tr>
+        </thead>
+        <tbody>
+          {n.outputs.map((o, i) => (
+            <tr key={i} data-shape={JSON.stringify(o.shape)} data-dtype={o.dtype}>
+              <td class="mono">{formatTensor(o.dtype, o.shape)}</td>
+              <td class="num">{o.storageId}</td>
+              <td class="num" title={`${o.bytes} bytes`}>{formatBytes(o.bytes)}</td>
+              <td class="num" title={`${o.poolBytes} bytes`}>{formatBytes(o.poolBytes)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {n.inputs.length > 0 && (
+        <>
+          <h3>Inputs</h3>
+          <ol class="io-list">
+            {n.inputs.map(([src, k], i) => {
+              const o = nodes[src]?.outputs[k];
+              return (
+                <li key={i}>
+                  {jump(src)} <span class="mono muted">{o ? formatTensor(o.dtype, o.shape) : ''}</span>
+                </li>
+              );
+            })}
+          </ol>
+        </>
+      )}
+      {consumers.length > 0 && (
+        <>
+          <h3>Consumers</h3>
+          <ul class="io-list">
+            {consumers.slice(0, 50).map((c) => (
+              <li key={c}>{jump(c)}</li>
+            ))}
+            {consumers.length > 50 && <li class="muted">… {consumers.length - 50} more</li>}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,167 @@
+// Where the viewer's data comes from: an archive parsed in the page (file picker, drop, served
+// URL, or bytes embedded in a report) or a snapshot a report embedded as JSON. Only src/core.
+import {
+  blobSource,
+  bytesSource,
+  findModule,
+  type GraphJson,
+  type InspectReport,
+  inspectArchive,
+  loadGraph,
+  loadParams,
+  type MlfArchive,
+  openArchive,
+  type ParamDict,
+  readMlf,
+  readText,
+  type ValidationReport,
+  validateArchive,
+} from '../../src/core/index.js';
+import { summariseTensor, type TensorSummary, type ViewSnapshot } from '../../src/core/view-data.js';
+
+/** One row of the params table. */
+export interface ParamRow {
+  index: number;
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: number;
+}
+
+/** A file the code view can show. */
+export interface CodeFile {
+  path: string;
+  bytes: number;
+  kind: 'source' | 'header' | 'relay' | 'tir' | 'graph' | 'metadata';
+}
+
+/** What every view reads; implemented over an archive or over a report's snapshot. */
+export interface Session {
+  name: string;
+  report: InspectReport;
+  validation: ValidationReport;
+  /** True when raw bytes are at hand (weights statistics on demand, full code). */
+  hasArchive: boolean;
+  graph(module: string): Promise<GraphJson | null>;
+  params(module: string): Promise<ParamRow[]>;
+  /** Statistics and histogram of one tensor, computed when first asked for. */
+  paramSummary(module: string, name: string): Promise<TensorSummary | null>;
+  codeFiles(module: string): CodeFile[];
+  /** Text of a member; null when the report did not embed the archive. */
+  text(path: string): Promise<string | null>;
+}
+
+/** Opens archive bytes (a File from the picker or a drop, or embedded bytes) in the page. */
+export async function openBlob(blob: Blob, name: string): Promise<Session> {
+  const archive = await readMlf(await openArchive(blobSource(blob)));
+  // Hashes are skipped: the viewer never shows them and SHA-256 of big weights costs seconds.
+  const report = await inspectArchive(archive, { hashParams: false });
+  const validation = await validateArchive(archive);
+  return archiveSession(archive, name, report, validation);
+}
+
+/** Opens archive bytes a report embedded; its summary and verdict were computed by `mlf report`. */
+export async function openEmbedded(bytes: Uint8Array, snapshot: ViewSnapshot): Promise<Session> {
+  const archive = await readMlf(await openArchive(bytesSource(bytes)));
+  return archiveSession(archive, snapshot.name, snapshot.report, snapshot.validation);
+}
+
+function memo<T>(f: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (key) => {
+    let p = cache.get(key);
+    if (p === undefined) cache.set(key, (p = f(key)));
+    return p;
+  };
+}
+
+function archiveSession(archive: MlfArchive, name: string, report: InspectReport, validation: ValidationReport): Session {
+  const graph = memo((m) => loadGraph(archive, findModule(archive, m)).catch(() => null));
+  const dict = memo((m): Promise<ParamDict | null> => loadParams(archive, findModule(archive, m)).catch(() => null));
+  const summaries = new Map<string, TensorSummary>();
+  return {
+    name,
+    report,
+    validation,
+    hasArchive: true,
+    graph,
+    params: async (m) => ((await dict(m))?.tensors ?? []).map((t, index) => ({ index, name: t.name, dtype: t.dtypeName, shape: t.shape, bytes: t.data.byteLength })),
+    paramSummary: async (m, n) => {
+      const key = `${m}\u0000${n}`;
+      const hit = summaries.get(key);
+      if (hit !== undefined) return hit;
+      const t = (await dict(m))?.tensors.find((x) => x.name === n);
+      if (t === undefined) return null;
+      const s = summariseTensor(t);
+      summaries.set(key, s);
+      return s;
+    },
+    codeFiles: (m) => codeFiles(archive, m),
+    text: (path) => readText(archive, path),
+  };
+}
+
+function codeFiles(archive: MlfArchive, name: string): CodeFile[] {
+  const m = archive.modules.find((x) => x.name === name);
+  if (m === undefined) return [];
+  const size = (path: string) => archive.contents.members.get(path)?.size ?? 0;
+  const out: CodeFile[] = [];
+  const add = (path: string | null, kind: CodeFile['kind']) => path !== null && out.push({ path, bytes: size(path), kind });
+  for (const p of m.files.sources) add(p, 'source');
+  for (const p of m.files.headers) add(p, 'header');
+  add(m.files.relay, 'relay');
+  for (const p of m.files.tir) add(p, 'tir');
+  add(m.files.graph, 'graph');
+  add('metadata.json', 'metadata');
+  return out.filter((f) => archive.contents.members.has(f.path));
+}
+
+/** A session over a report's embedded snapshot: no raw weights and no code text. */
+export function snapshotSession(s: ViewSnapshot): Session {
+  const mod = (m: string) => s.modules[m];
+  return {
+    name: s.name,
+    report: s.report,
+    validation: s.validation,
+    hasArchive: false,
+    graph: async (m) => mod(m)?.graph ?? null,
+    params: async (m) => (mod(m)?.params ?? []).map((p, index) => ({ index, name: p.name, dtype: p.dtype, shape: p.shape, bytes: p.bytes })),
+    paramSummary: async (m, n) => mod(m)?.params.find((p) => p.name === n)?.summary ?? null,
+    codeFiles: (m) => {
+      const r = s.report.modules[m];
+      if (r === undefined) return [];
+      const files: CodeFile[] = [...r.codegen.sources.map((f) => ({ ...f, kind: 'source' as const })), ...r.codegen.headers.map((f) => ({ ...f, kind: 'header' as const }))];
+      if (r.files.relay !== null) files.push({ path: r.files.relay, bytes: 0, kind: 'relay' });
+      for (const p of r.files.tir) files.push({ path: p, bytes: 0, kind: 'tir' });
+      return files;
+    },
+    text: async () => null,
+  };
+}
+
+/** How the page was started: by a served archive URL, an embedded report, or empty. */
+export type Boot = { kind: 'empty' } | { kind: 'url'; url: string; name: string } | { kind: 'report'; snapshot: ViewSnapshot; archive: string | null };
+
+/** Reads the boot data `mlf view` or `mlf report` put in the page. */
+export function readBoot(doc: Document): Boot {
+  const el = doc.getElementById('mlf-boot');
+  const text = el?.textContent?.trim() ?? '';
+  if (text === '') return { kind: 'empty' };
+  const boot = JSON.parse(text) as { url?: string; name?: string; snapshot?: ViewSnapshot };
+  if (boot.url !== undefined) return { kind: 'url', url: boot.url, name: boot.name ?? boot.url };
+  if (boot.snapshot !== undefined) {
+    const archive = doc.getElementById('mlf-archive')?.textContent?.trim() || null;
+    return { kind: 'report', snapshot: boot.snapshot, archive };
+  }
+  return { kind: 'empty' };
+}
+
+/** Decodes base64 (embedded archive bytes); the native decoder where the browser has one. */
+export function decodeBase64(b64: string): Uint8Array {
+  const U8 = Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array };
+  if (typeof U8.fromBase64 === 'function') return U8.fromBase64(b64.replace(/\s+/g, ''));
+  const bin = atob(b64.replace(/\s+/g, ''));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
