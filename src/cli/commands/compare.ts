@@ -6,6 +6,7 @@ import { renderDiffMarkdown, renderDiffText } from '../../core/diff-render.js';
 import { MlfError } from '../../core/errors.js';
 import { inspectArchive } from '../../core/inspect.js';
 import { type AllowedIncrease, parseIncrease, parseSize } from '../../core/sizes.js';
+import { type FootprintOptions, type FootprintReport, measureFootprint } from '../../node/footprint.js';
 import { withMlfPath } from '../../node/open.js';
 import { type CliIo, toJson } from '../io.js';
 
@@ -14,7 +15,27 @@ import { type CliIo, toJson } from '../io.js';
  * all. Extension point: the flash/RAM figures of `mlf footprint` (src/node/footprint.ts) become
  * `--max-flash`/`--max-ram` by appending `{ name: 'flash', description, measure }` entries here.
  */
-export const CHECK_MEASURES: readonly BudgetMeasure[] = [...MEMORY_MEASURES];
+export const CHECK_MEASURES: readonly BudgetMeasure[] = [
+  ...MEMORY_MEASURES,
+  { name: 'flash', description: 'flash from mlf footprint (.text + .rodata + .data)', measure: () => null },
+  { name: 'ram', description: 'RAM from mlf footprint (.data + .bss + workspace + io + params in RAM)', measure: () => null },
+];
+
+const FOOTPRINT = new Set(['flash', 'ram']);
+
+/**
+ * Flash and RAM need a compile, so they are measured only when a flash or RAM budget is given:
+ * the footprint of the archive at `path` is computed once and read per module.
+ */
+function measuresFor(path: string, footprint: FootprintOptions | undefined): readonly BudgetMeasure[] {
+  if (footprint === undefined) return CHECK_MEASURES.filter((m) => !FOOTPRINT.has(m.name));
+  let report: Promise<FootprintReport> | undefined;
+  const get = (module: string, key: 'flash' | 'ram') => async () => {
+    report ??= measureFootprint(path, footprint);
+    return (await report).modules.find((m) => m.module === module)?.[key] ?? null;
+  };
+  return CHECK_MEASURES.map((m) => (FOOTPRINT.has(m.name) ? { ...m, measure: (ctx) => get(ctx.module.name, m.name as 'flash' | 'ram')() } : m));
+}
 
 /** Flags of `mlf diff`. */
 export interface DiffFlags {
@@ -35,6 +56,9 @@ export async function runDiff(pathA: string, pathB: string, opts: DiffFlags, io:
 /** Flags of `mlf check` (`max` holds the `--max-<measure>` values by measure name). */
 export interface CheckFlags {
   max: Record<string, string>;
+  /** Compiler and flags for --max-flash/--max-ram (mlf footprint). */
+  cc?: string;
+  cflags?: string;
   baseline?: string;
   maxIncrease?: string;
   format?: string;
@@ -58,8 +82,9 @@ export async function runCheck(path: string, opts: CheckFlags, io: CliIo): Promi
   if (Object.keys(max).length === 0 && increase === undefined) {
     throw new MlfError('MLF-E901', `give at least one budget: ${CHECK_MEASURES.map((m) => `--max-${m.name}`).join(', ')}, or --baseline with --max-increase`);
   }
-  const measured = await measureArchive(path, CHECK_MEASURES);
-  const baseline = opts.baseline === undefined ? undefined : await measureArchive(opts.baseline, CHECK_MEASURES);
+  const footprint = 'flash' in max || 'ram' in max ? { ...(opts.cc ? { cc: opts.cc } : {}), ...(opts.cflags ? { cflags: opts.cflags } : {}) } : undefined;
+  const measured = await measureArchive(path, measuresFor(path, footprint));
+  const baseline = opts.baseline === undefined ? undefined : await measureArchive(opts.baseline, measuresFor(opts.baseline, footprint));
   const report = evaluateBudgets({ measured, max, ...(baseline === undefined ? {} : { baseline }), ...(increase === undefined ? {} : { maxIncrease: increase }) });
   const labels: CheckLabels = { archive: path, ...(opts.baseline === undefined ? {} : { baseline: opts.baseline }), ...(increase === undefined ? {} : { maxIncrease: increase }) };
   const format = opts.format ?? 'text';
@@ -89,6 +114,8 @@ export function registerCompareCommands(program: Command, io: CliIo, setCode: (n
   const budgetOptions = CHECK_MEASURES.map((m) => [m.name, new Option(`--max-${m.name} <size>`, `budget: ${m.description}`)] as const);
   for (const [, option] of budgetOptions) check.addOption(option);
   const typed = check
+    .option('--cc <compiler>', 'C compiler for --max-flash/--max-ram, e.g. arm-none-eabi-gcc (default cc)')
+    .option('--cflags <flags>', 'compiler flags for --max-flash/--max-ram (default -Os)')
     .option('--baseline <archive>', 'earlier build to compare with (needs --max-increase)')
     .option('--max-increase <limit>', 'allowed growth of every figure over the baseline: 5% or a size like +4KiB')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'github'] as const).default('text' as const))
@@ -106,6 +133,8 @@ export function registerCompareCommands(program: Command, io: CliIo, setCode: (n
       if (typeof v === 'string') max[name] = v;
     }
     const flags: CheckFlags = { max, format: opts.format };
+    if (opts.cc !== undefined) flags.cc = opts.cc;
+    if (opts.cflags !== undefined) flags.cflags = opts.cflags;
     if (opts.baseline !== undefined) flags.baseline = opts.baseline;
     if (opts.maxIncrease !== undefined) flags.maxIncrease = opts.maxIncrease;
     setCode(await runCheck(archive, flags, io));
