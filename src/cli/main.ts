@@ -8,8 +8,9 @@ import { runConvert, runExtractModule, runMerge, runPack, runParamsImport, runSp
 import { type CliIo, processIo } from './io.js';
 
 // Command-group imports (one line each).
-import { registerViewCommands } from './commands/view.js';
+import { registerTrustCommands } from './commands/trust.js';
 import { registerRunnerCommands } from './commands/runner.js';
+import { registerViewCommands } from './commands/view.js';
 import { registerCompareCommands } from './commands/compare.js';
 
 /** Exit statuses, documented in the README. */
@@ -129,6 +130,7 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .action(async (archive, opts) => setCode(await runUnpack(archive, opts, io)));
 
   // Command groups that live in their own files register here (one line each).
+  registerTrustCommands(program, io, setCode);
   registerRunnerCommands(program, io, setCode);
   registerViewCommands(program, io, setCode);
   registerCompareCommands(program, io, setCode);

@@ -2,8 +2,8 @@ import { decodeText } from './bytes.js';
 import { decompress, detectContainer } from './compression.js';
 import { type Diagnostic, diagnostic, MlfError } from './errors.js';
 import { type GraphJson, parseGraph } from './graph.js';
-import { codegenKind, isBundledRuntime, type ModuleLayout, moduleLayout, unsafeModuleNameReason } from './layout.js';
-import { type Limits, resolveLimits } from './limits.js';
+import { codegenKind, isBundledRuntime, isSignatureMember, type ModuleLayout, moduleLayout, unsafeModuleNameReason } from './layout.js';
+import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from './limits.js';
 import { type MlfMetadata, type MlfStyle, type ModuleMetadata, parseMetadata } from './metadata.js';
 import { decodeParams, type ParamDict } from './params.js';
 import { bytesSource, type ByteSource } from './source.js';
@@ -15,6 +15,8 @@ export interface ArchiveMember {
   path: string;
   size: number;
   read(): Promise<Uint8Array>;
+  /** Reads `[offset, offset + length)` of the member without reading the rest (seekable sources). */
+  readRange?(offset: number, length: number): Promise<Uint8Array>;
 }
 
 /** Where the members came from. */
@@ -48,6 +50,9 @@ export async function openArchive(source: ByteSource, options: ReadOptions = {})
   }
   let tarSource = source;
   if (kind !== 'tar') {
+    // Held whole in memory: a compressed input over the output limit cannot hold a valid archive.
+    const max = Math.min(resolveLimits(options.limits).maxDecompressedBytes, MAX_ARRAY_BYTES);
+    if (source.byteLength > max) throw new MlfError('MLF-E009', `${kind}: ${source.byteLength} compressed bytes exceed ${max} (maxDecompressedBytes)`, { offset: 0 });
     const packed = await source.read(0, source.byteLength);
     tarSource = bytesSource(await decompress(packed, kind, options));
   }
@@ -55,7 +60,8 @@ export async function openArchive(source: ByteSource, options: ReadOptions = {})
   const members = new Map<string, ArchiveMember>();
   for (const entry of index.entries) {
     if (entry.type !== 'file') continue;
-    members.set(entry.path, { path: entry.path, size: entry.size, read: () => readTarEntry(tarSource, entry) });
+    const readRange = (offset: number, length: number) => tarSource.read(entry.dataOffset + offset, Math.max(0, Math.min(length, entry.size - offset)));
+    members.set(entry.path, { path: entry.path, size: entry.size, read: () => readTarEntry(tarSource, entry), readRange });
   }
   return { container: kind === 'tar' ? 'tar' : kind, members, diagnostics: index.warnings };
 }
@@ -111,7 +117,7 @@ export async function readMlf(contents: ArchiveContents, options: ReadOptions = 
   const runtimeFiles = all.filter(isBundledRuntime);
   if (metaMember === undefined) {
     diagnostics.push(diagnostic('MLF-E101', 'metadata.json is missing from the archive root', { member: 'metadata.json' }));
-    return { contents, metadata: null, version: null, style: null, modules: [], extraFiles: all.filter((p) => !isBundledRuntime(p)), runtimeFiles, diagnostics };
+    return { contents, metadata: null, version: null, style: null, modules: [], extraFiles: all.filter((p) => !isBundledRuntime(p) && !isSignatureMember(p)), runtimeFiles, diagnostics };
   }
   const limits = resolveLimits(options.limits);
   if (metaMember.size > limits.maxMetadataBytes) {
@@ -120,14 +126,19 @@ export async function readMlf(contents: ArchiveContents, options: ReadOptions = 
   const text = decodeText(await metaMember.read());
   const metadata = parseMetadata(text, { member: 'metadata.json', ...options });
   diagnostics.push(...metadata.warnings);
-  const claimed = new Set<string>(['metadata.json', ...runtimeFiles]);
+  const claimed = new Set<string>(['metadata.json', ...runtimeFiles, ...all.filter(isSignatureMember)]);
   const single = metadata.modules.length === 1;
+  const codegen = all.flatMap((p) => (codegenKind(p) === undefined ? [] : [p])); // once, not per module
+  const folded = new Map<string, string>(); // names that collide on case-insensitive file systems
   const modules = metadata.modules.map((m) => {
-    const reason = unsafeModuleNameReason(m.name);
+    const key = m.name.normalize('NFKC').toUpperCase().toLowerCase();
+    const twin = folded.get(key);
+    if (twin === undefined) folded.set(key, m.name);
+    const reason = unsafeModuleNameReason(m.name) ?? (twin === undefined ? undefined : `collides with ${JSON.stringify(twin)} after case folding`);
     if (reason !== undefined) {
       diagnostics.push(diagnostic('MLF-E105', `module name ${JSON.stringify(m.name)} ${reason}`, { member: 'metadata.json', jsonPath: m.jsonPath }));
     }
-    const mod = locateModule(m, metadata.version, contents, single, reason === undefined);
+    const mod = locateModule(m, metadata.version, contents, codegen, single, reason === undefined);
     for (const p of [mod.files.graph, mod.files.params, mod.files.relay, ...mod.files.tir, ...mod.files.sources, ...mod.files.objects, ...mod.files.headers]) {
       if (p !== null) claimed.add(p);
     }
@@ -140,12 +151,12 @@ export async function readMlf(contents: ArchiveContents, options: ReadOptions = 
   return { contents, metadata, version: metadata.version, style: metadata.style, modules, extraFiles, runtimeFiles, diagnostics };
 }
 
-function locateModule(m: ModuleMetadata, version: number, contents: ArchiveContents, single: boolean, safe: boolean): MlfModule {
+function locateModule(m: ModuleMetadata, version: number, contents: ArchiveContents, codegenFiles: string[], single: boolean, safe: boolean): MlfModule {
   const layout = moduleLayout(version, m.style, m.name);
   const has = (p: string) => (safe && contents.members.has(p) ? p : null);
   const codegen = { sources: [] as string[], objects: [] as string[], headers: [] as string[] };
   if (safe) {
-    for (const p of [...contents.members.keys()].sort()) {
+    for (const p of codegenFiles) {
       const kind = codegenKind(p);
       if (kind === undefined) continue;
       const base = p.slice(p.lastIndexOf('/') + 1);
@@ -181,8 +192,11 @@ export async function readMember(archive: MlfArchive, path: string): Promise<Uin
   return member.read();
 }
 
-/** Reads a text member (UTF-8, lenient). */
-export async function readText(archive: MlfArchive, path: string): Promise<string> {
+/** Reads a text member (UTF-8, lenient); E009 above `limits.maxTextBytes`. */
+export async function readText(archive: MlfArchive, path: string, options: ReadOptions = {}): Promise<string> {
+  const max = resolveLimits(options.limits).maxTextBytes; // before decoding: V8 strings stop at 512 MiB
+  const size = archive.contents.members.get(path)?.size ?? 0;
+  if (size > max) throw new MlfError('MLF-E009', `${path}: ${size} bytes of text exceed maxTextBytes ${max}`, { member: path });
   return decodeText(await readMember(archive, path));
 }
 
@@ -190,7 +204,10 @@ export async function readText(archive: MlfArchive, path: string): Promise<strin
 export async function loadGraph(archive: MlfArchive, module: MlfModule, options: ReadOptions = {}): Promise<GraphJson | null> {
   if (module.files.graph === null) return null;
   const path = module.files.graph;
-  return parseGraph(await readText(archive, path), { member: path, ...options });
+  const max = resolveLimits(options.limits).maxGraphBytes; // before decoding: V8 strings stop at 512 MiB
+  const size = archive.contents.members.get(path)?.size ?? 0;
+  if (size > max) throw new MlfError('MLF-E009', `graph: ${size} bytes exceeds the limit of ${max}`, { member: path });
+  return parseGraph(decodeText(await readMember(archive, path)), { member: path, ...options });
 }
 
 /** Decodes a module's params (zero-copy views over the member bytes); null when absent. */

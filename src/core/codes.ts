@@ -54,14 +54,6 @@ export const CODES = {
   'MLF-E412': { title: 'files clash', hint: 'Two modules write the same path with different contents; such archives cannot be combined (rebuild one with a distinct module name).' },
   'MLF-E413': { title: 'cannot express in the target version', hint: 'Version 6 holds one module; split the archive first (mlf split) or keep version 7.' },
   'MLF-E414': { title: 'build description invalid', hint: 'Check the build manifest or flags against the documented fields.' },
-  // host runner (mlf project, run, footprint)
-  'MLF-E501': { title: 'input names do not match the model', hint: 'Give every model input once as --input NAME=FILE.npy (names as mlf inspect lists them), or use --random-inputs SEED.' },
-  'MLF-E502': { title: 'input shape or dtype does not match the model', hint: 'Save the array with the shape and dtype mlf inspect lists for that input (numpy: a.astype(...).reshape(...)).' },
-  'MLF-E503': { title: 'compiler not found', hint: 'Install a C compiler and make (Debian: apt-get install build-essential), or name one with --cc.' },
-  'MLF-E504': { title: 'compile error', hint: 'The generated C did not compile; the first compiler errors are shown. Check the archive\'s codegen files (mlf validate) and the compiler flags.' },
-  'MLF-E505': { title: 'archive has no codegen', hint: 'The module has no files under codegen/host; export the model again with TVM\'s C target so its code is included.' },
-  'MLF-E506': { title: 'model run failed', hint: 'The compiled model exited with an error or crashed; the exit status and the end of its error output are shown.' },
-  'MLF-E507': { title: 'model not supported by the host runner', hint: 'The host runner calls CPU code through the graph executor, AOT (C interface, packed or raw) and operator entry points; see docs/runner.md for what is supported.' },
   // limits and usage
   'MLF-E901': { title: 'usage error', hint: 'See mlf --help.' },
   'MLF-E902': { title: 'cannot read input', hint: 'Check that the path exists and is readable.' },
@@ -78,6 +70,20 @@ export const CODES = {
   'MLF-W106': { title: 'metadata memory figure disagrees with the graph', hint: 'An io/constants figure in memory.functions.main does not match the graph and params.' },
   'MLF-W107': { title: 'informational file missing', hint: 'Relay/TIR text is for people and tools, not for building; re-export to get it back.' },
   'MLF-W109': { title: 'generated C symbols clash', hint: 'Several modules define the same external C function; link them into separate images or rebuild with distinct module names.' },
+  // host runner (mlf project, run, footprint)
+  'MLF-E501': { title: 'input names do not match the model', hint: 'Give every model input once as --input NAME=FILE.npy (names as mlf inspect lists them), or use --random-inputs SEED.' },
+  'MLF-E502': { title: 'input shape or dtype does not match the model', hint: 'Save the array with the shape and dtype mlf inspect lists for that input (numpy: a.astype(...).reshape(...)).' },
+  'MLF-E503': { title: 'compiler not found', hint: 'Install a C compiler and make (Debian: apt-get install build-essential), or name one with --cc.' },
+  'MLF-E504': { title: 'compile error', hint: 'The generated C did not compile; the first compiler errors are shown. Check the archive\'s codegen files (mlf validate) and the compiler flags.' },
+  'MLF-E505': { title: 'archive has no codegen', hint: 'The module has no files under codegen/host; export the model again with TVM\'s C target so its code is included.' },
+  'MLF-E506': { title: 'model run failed', hint: 'The compiled model exited with an error or crashed; the exit status and the end of its error output are shown.' },
+  'MLF-E507': { title: 'model not supported by the host runner', hint: 'The host runner calls CPU code through the graph executor, AOT (C interface, packed or raw) and operator entry points; see docs/runner.md for what is supported.' },
+  // integrity and signatures (mlf manifest, keygen, sign, verify)
+  'MLF-E601': { title: 'signature missing', hint: 'The archive carries no .mlf/signature.json and no <archive>.sig lies beside it; sign it with mlf sign, or give the detached file with --signature.' },
+  'MLF-E602': { title: 'signature invalid', hint: 'The signature does not match the signed manifest under this public key: the manifest or the signature was altered, or another key signed it. Do not trust the archive.' },
+  'MLF-E603': { title: 'members differ from the signed manifest', hint: 'The listed members were changed, added or removed after signing. Do not trust the archive; get it again from its source.' },
+  'MLF-E604': { title: 'bad key file', hint: 'Give an Ed25519 key in PEM: PKCS#8 private key for mlf sign, SPKI public key (KEY.pub) for mlf verify; mlf keygen writes both.' },
+  'MLF-E605': { title: 'malformed signature or manifest', hint: 'The signature file is not an mlf-signature/1 document (see docs/security.md); it was damaged or written by another tool.' },
 } as const satisfies Record<string, { title: string; hint: string }>;
 
 /** A stable diagnostic code such as `MLF-E012`. */

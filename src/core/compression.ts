@@ -1,6 +1,6 @@
 import { Decompress } from 'fzstd';
 import { MlfError } from './errors.js';
-import { type Limits, resolveLimits } from './limits.js';
+import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from './limits.js';
 
 /**
  * Container detection and bounded decompression. gzip goes through the platform's
@@ -56,7 +56,7 @@ const RATIO_FLOOR = 1024 * 1024;
 
 function createBudget(inputBytes: number, what: string, limits: Limits): Budget {
   const byRatio = Math.max(RATIO_FLOOR, inputBytes * limits.maxCompressionRatio);
-  const max = Math.min(limits.maxDecompressedBytes, byRatio);
+  const max = Math.min(limits.maxDecompressedBytes, byRatio, MAX_ARRAY_BYTES); // the output is one array
   return {
     used: 0,
     max,
@@ -66,7 +66,9 @@ function createBudget(inputBytes: number, what: string, limits: Limits): Budget 
       const why =
         max === limits.maxDecompressedBytes
           ? `maxDecompressedBytes ${limits.maxDecompressedBytes}`
-          : `${limits.maxCompressionRatio}x the ${inputBytes}-byte input (maxCompressionRatio)`;
+          : max === byRatio
+            ? `${limits.maxCompressionRatio}x the ${inputBytes}-byte input (maxCompressionRatio)`
+            : 'the largest array this runtime holds';
       throw new MlfError('MLF-E009', `${what}: output passed ${max} bytes (${why}); stopped at ${this.used} bytes`);
     },
   };

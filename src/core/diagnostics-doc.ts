@@ -7,6 +7,7 @@ const GROUPS: [RegExp, string][] = [
   [/^MLF-E3/, 'Graph JSON'],
   [/^MLF-E4/, 'Consistency between files'],
   [/^MLF-E5/, 'Host runner (mlf project, run, footprint)'],
+  [/^MLF-E6/, 'Integrity and signatures (mlf manifest, keygen, sign, verify)'],
   [/^MLF-E9/, 'Limits, usage and I/O'],
   [/^MLF-W/, 'Warnings'],
 ];

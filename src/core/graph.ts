@@ -50,7 +50,7 @@ export function parseGraph(text: string, options: GraphOptions = {}): GraphJson 
   if (bytes > limits.maxGraphBytes) {
     throw new MlfError('MLF-E009', `graph: ${bytes} bytes exceeds the limit of ${limits.maxGraphBytes}`, where);
   }
-  const raw = parseJsonText(text, 'graph', 'MLF-E301', options.member);
+  const raw = parseJsonText(text, 'graph', 'MLF-E301', options.member, options.limits);
   const { graph, diagnostics } = checkGraph(raw, options);
   const first = diagnostics.find((d) => d.severity === 'error');
   if (first !== undefined || graph === undefined) {
@@ -67,8 +67,11 @@ export function parseGraph(text: string, options: GraphOptions = {}): GraphJson 
 export function checkGraph(raw: unknown, options: GraphOptions = {}): { graph?: GraphJson; diagnostics: Diagnostic[] } {
   const limits = resolveLimits(options.limits);
   const out: Diagnostic[] = [];
-  const add = (code: MlfCode, message: string, path: PropertyKey[]) =>
-    out.push(diagnostic(code, `graph: ${message}`, { member: options.member, jsonPath: jsonPath(path) }));
+  let unlisted = 0; // a graph of a million bad entries must not give a million diagnostics
+  const add = (code: MlfCode, message: string, path: PropertyKey[]) => {
+    if (out.length < MAX_DIAGNOSTICS) out.push(diagnostic(code, `graph: ${message}`, { member: options.member, jsonPath: jsonPath(path) }));
+    else unlisted++;
+  };
   if (!isRecord(raw)) {
     add('MLF-E302', 'top level must be an object', []);
     return { diagnostics: out };
@@ -133,6 +136,8 @@ export function checkGraph(raw: unknown, options: GraphOptions = {}): { graph?: 
   });
 
   checkAttrs(raw.attrs as Record<string, unknown>, numEntries, limits, add);
+  const last = out[out.length - 1];
+  if (unlisted > 0 && last !== undefined) out.push(diagnostic(last.code, `graph: ${unlisted} more problems not listed`, { member: options.member }));
   if (out.some((d) => d.severity === 'error')) return { diagnostics: out };
   return { graph: raw as GraphJson, diagnostics: out };
 }
@@ -178,12 +183,15 @@ function checkAttrs(attrs: Record<string, unknown>, numEntries: number, limits: 
       } else if (key === 'shape') {
         if (!Array.isArray(x) || !x.every(isIndex)) return add('MLF-E302', `entry ${e} shape must be a list of non-negative integers`, p);
         if (x.length > limits.maxNdim) add('MLF-E009', `entry ${e} has ${x.length} dimensions, the limit is ${limits.maxNdim}`, p);
+        else if (x.reduce((a, b) => a * b, 1) > limits.maxTensorElements) add('MLF-E009', `entry ${e} shape [${x.join(', ')}] has more than maxTensorElements ${limits.maxTensorElements} elements`, p);
       } else if (!isIndex(x)) {
         add('MLF-E302', `entry ${e} ${key} must be a non-negative integer`, p);
       }
     });
   }
 }
+
+const MAX_DIAGNOSTICS = 1000;
 
 function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

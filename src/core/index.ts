@@ -31,3 +31,4 @@ export * from './diff.js';
 export * from './diff-render.js';
 export * from './budget.js';
 export * from './budget-render.js';
+export * from './manifest.js';

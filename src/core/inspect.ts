@@ -4,6 +4,7 @@ import type { Diagnostic } from './errors.js';
 import { countStorageIds, computeStoragePools, graphInputs, graphOperators, graphOutputs } from './graph-facts.js';
 import type { GraphJson } from './graph.js';
 import type { MainEntry } from './metadata-schema.js';
+import { type ParamIndex, loadParamIndex } from './params-index.js';
 import { type ParamDict, packedTensorBytes } from './params.js';
 import { parseHeaderStruct, parseRelayMain } from './relay.js';
 
@@ -54,7 +55,8 @@ export interface InspectReport {
 export interface InspectOptions {
   /** Only this module. */
   module?: string;
-  /** Hash every tensor (SHA-256 of its raw bytes). @default true */
+  /** Hash every tensor (SHA-256 of its raw bytes). When false, params are indexed header-only
+   * (payloads skipped by seeking) and `sha256` is empty. @default true */
   hashParams?: boolean;
 }
 
@@ -85,7 +87,7 @@ export async function inspectArchive(archive: MlfArchive, options: InspectOption
 
 async function inspectModule(archive: MlfArchive, m: MlfModule, hash: boolean): Promise<InspectModule> {
   const md = m.metadata;
-  const params = await loadParams(archive, m);
+  const params: ParamDict | ParamIndex | null = hash ? await loadParams(archive, m) : await loadParamIndex(archive, m);
   const graph = await loadGraph(archive, m);
   const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
   const size = (p: string) => ({ path: p, bytes: archive.contents.members.get(p)?.size ?? 0 });
@@ -115,10 +117,11 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, hash: boolean): 
   };
 }
 
-async function paramFacts(params: ParamDict, hash: boolean): Promise<NonNullable<InspectModule['params']>> {
+async function paramFacts(params: ParamDict | ParamIndex, hash: boolean): Promise<NonNullable<InspectModule['params']>> {
   const out: NonNullable<InspectModule['params']> = {};
   for (const t of params.tensors) {
-    out[t.name] = { dtype: t.dtypeName, shape: t.shape, bytes: t.data.byteLength, sha256: hash ? await sha256Hex(t.data) : '' };
+    const bytes = 'data' in t ? t.data.byteLength : t.byteLength;
+    out[t.name] = { dtype: t.dtypeName, shape: t.shape, bytes, sha256: hash && 'data' in t ? await sha256Hex(t.data) : '' };
   }
   return out;
 }
@@ -143,7 +146,7 @@ function mainFacts(e: MainEntry): NonNullable<InspectModule['memory']['main']>[n
  * and heads). AOT modules take names and dtypes from metadata (sorted there, so the order comes
  * from the C header or the Relay signature) and shapes from the Relay text.
  */
-async function interfaceFacts(archive: MlfArchive, m: MlfModule, graph: GraphJson | null, params: ParamDict | null) {
+async function interfaceFacts(archive: MlfArchive, m: MlfModule, graph: GraphJson | null, params: ParamDict | ParamIndex | null) {
   const mainIo = m.metadata.main?.[0];
   if (graph !== null) {
     const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);

@@ -1,5 +1,6 @@
 import type { MlfCode } from './codes.js';
 import { MlfError } from './errors.js';
+import { type Limits, resolveLimits } from './limits.js';
 
 /** Formats a path of keys and indices as a JSONPath such as `$.modules.default.sids[2]`. */
 export function jsonPath(path: readonly PropertyKey[], base = '$'): string {
@@ -14,9 +15,11 @@ export function jsonPath(path: readonly PropertyKey[], base = '$'): string {
 
 /**
  * JSON.parse with a typed error that carries the byte offset of the syntax error (V8 reports
- * a character position; for ASCII JSON the two agree).
+ * a character position; for ASCII JSON the two agree). Nesting and value count are checked
+ * first (MLF-E009): `[{},{},…]` makes JSON.parse allocate ~20x its text size.
  */
-export function parseJsonText(text: string, what: string, code: MlfCode, member?: string): unknown {
+export function parseJsonText(text: string, what: string, code: MlfCode, member?: string, limits?: Partial<Limits>): unknown {
+  checkJsonShape(text, what, member, resolveLimits(limits));
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -26,6 +29,34 @@ export function parseJsonText(text: string, what: string, code: MlfCode, member?
     const offset = syntaxErrorOffset(text, msg);
     if (offset !== undefined) where.offset = offset;
     throw new MlfError(code, `${what}: invalid JSON (${msg})`, where);
+  }
+}
+
+/**
+ * One linear pass outside strings: depth of `{`/`[` nesting and the number of `{`, `[` and `,`
+ * (about one per value). Malformed text is left to JSON.parse.
+ */
+function checkJsonShape(text: string, what: string, member: string | undefined, limits: Limits): void {
+  let depth = 0;
+  let values = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      values++;
+      if (++depth > limits.maxJsonDepth) {
+        throw new MlfError('MLF-E009', `${what}: JSON nests deeper than maxJsonDepth ${limits.maxJsonDepth}`, { member, offset: utf8Length(text.slice(0, i)) });
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c) values++;
+    if (values > limits.maxJsonValues) {
+      throw new MlfError('MLF-E009', `${what}: JSON holds more than maxJsonValues ${limits.maxJsonValues} values`, { member });
+    }
   }
 }
 

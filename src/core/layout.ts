@@ -54,6 +54,17 @@ export function isBundledRuntime(path: string): boolean {
   return path === 'runtime' || path.startsWith('runtime/') || path === 'templates' || path.startsWith('templates/');
 }
 
+/**
+ * Where `mlf sign` puts the embedded signature. A hidden root folder: TVM-era consumers read
+ * metadata.json, per-module files and `codegen/host/src/*.c` globs, so they never see it.
+ */
+export const SIGNATURE_MEMBER = '.mlf/signature.json';
+
+/** True for the embedded signature member, which MLF readers ignore and manifests exclude. */
+export function isSignatureMember(path: string): boolean {
+  return path === SIGNATURE_MEMBER;
+}
+
 /** Module names become file names; refuse anything that is not one plain path segment. */
 export function unsafeModuleNameReason(name: string): string | undefined {
   if (name.length === 0) return 'is empty';

@@ -15,7 +15,7 @@ export interface Limits {
   maxCompressionRatio: number;
   /** metadata.json: TVM writes kilobytes; safetensors caps its JSON header at 100 MB. */
   maxMetadataBytes: number;
-  /** Graph JSON text: a 100k-node graph is ~60 MB of TVM's indented JSON. */
+  /** Graph JSON text: a 100k-node graph is ~30-60 MB of TVM's indented JSON; V8 strings stop at 512 MiB. */
   maxGraphBytes: number;
   /** Graph nodes: the largest real graphs have tens of thousands. */
   maxGraphNodes: number;
@@ -31,6 +31,14 @@ export interface Limits {
   maxPathBytes: number;
   /** Directory depth of a member path (CVE-2024-28863 used deep nesting). */
   maxPathDepth: number;
+  /** Nesting of metadata/graph JSON: TVM's nest 6 levels; deep nesting overflows recursive consumers. */
+  maxJsonDepth: number;
+  /** Values in one metadata/graph JSON: ~20 per graph node; `{},` costs 64 B of heap per 3 bytes of text. */
+  maxJsonValues: number;
+  /** Modules in metadata.json: merged archives hold a handful; each costs a pass over the codegen files. */
+  maxModules: number;
+  /** Relay/TIR/header text read by inspect: megabytes in practice; V8 strings stop at 512 MiB. */
+  maxTextBytes: number;
 }
 
 const GiB = 1024 ** 3;
@@ -44,7 +52,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxDecompressedBytes: 8 * GiB,
   maxCompressionRatio: 1000,
   maxMetadataBytes: 100 * MiB,
-  maxGraphBytes: 1 * GiB,
+  maxGraphBytes: 256 * MiB,
   maxGraphNodes: 2_000_000,
   maxParams: 1_000_000,
   maxNdim: 32,
@@ -52,7 +60,17 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxExtendedHeaderBytes: 1 * MiB,
   maxPathBytes: 4096,
   maxPathDepth: 64,
+  maxJsonDepth: 64,
+  maxJsonValues: 5_000_000,
+  maxModules: 1000,
+  maxTextBytes: 256 * MiB,
 });
+
+/**
+ * The largest Uint8Array V8 allocates (Node 20: 4 GiB). Inputs held whole in memory (compressed
+ * archives and their output) are capped here too, so a limit set above it fails with MLF-E009.
+ */
+export const MAX_ARRAY_BYTES = 2 ** 32;
 
 /** Merges overrides into the defaults. */
 export function resolveLimits(overrides?: Partial<Limits>): Limits {

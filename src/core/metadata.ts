@@ -83,7 +83,7 @@ export function parseMetadata(text: string, options: ParseMetadataOptions = {}):
   if (bytes > limits.maxMetadataBytes) {
     throw new MlfError('MLF-E009', `metadata: ${bytes} bytes exceeds the limit of ${limits.maxMetadataBytes}`, { member });
   }
-  const raw = parseJsonText(text, 'metadata', 'MLF-E102', member);
+  const raw = parseJsonText(text, 'metadata', 'MLF-E102', member, options.limits);
   if (!isRecord(raw)) throw new MlfError('MLF-E104', 'metadata: top level must be a JSON object', { member, jsonPath: '$' });
   const version = raw.version;
   if (version === undefined) {
@@ -109,7 +109,11 @@ export function parseMetadata(text: string, options: ParseMetadataOptions = {}):
   if (style === 'full-model' && version < 7 && 'modules' in raw) {
     throw new MlfError('MLF-E104', `metadata: "modules" appeared in version 7; this file says version ${version}`, { member, jsonPath: '$.version' });
   }
-  checkSchema(metadataSchemaFor(version, style), raw, member);
+  const moduleCount = isRecord(raw.modules) ? Object.keys(raw.modules).length : 1;
+  if (moduleCount > limits.maxModules) {
+    throw new MlfError('MLF-E009', `metadata: ${moduleCount} modules exceed maxModules ${limits.maxModules}`, { member, jsonPath: '$.modules' });
+  }
+  checkSchema(metadataSchemaFor(version, style), raw, member, bytes > SMALL_METADATA);
 
   const warnings: Diagnostic[] = [];
   const modules =
@@ -131,8 +135,13 @@ export function parseMetadata(text: string, options: ParseMetadataOptions = {}):
   return { version, style, modules, raw, text, warnings };
 }
 
-function checkSchema(schema: z.ZodType, raw: unknown, member: string): void {
-  const result = schema.safeParse(raw);
+// Above this size zod stops at the first problem: collecting one issue per bad array element
+// costs ~600 B each and overflows the stack near a million (a 2 MB file did that).
+const SMALL_METADATA = 256 * 1024;
+
+function checkSchema(schema: z.ZodType, raw: unknown, member: string, firstIssueOnly: boolean): void {
+  // `abortEarly` is zod's internal flag of `z.core.validate`; the pinned zod honours it in safeParse.
+  const result = firstIssueOnly ? schema.safeParse(raw, { abortEarly: true } as z.core.ParseContext<z.core.$ZodIssue>) : schema.safeParse(raw);
   if (result.success) return;
   const issue = result.error.issues[0];
   if (issue === undefined) throw new MlfError('MLF-E104', 'metadata: schema check failed', { member });

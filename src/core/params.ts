@@ -74,20 +74,46 @@ export function decodeParams(bytes: Uint8Array, options: DecodeParamsOptions = {
   const limits = resolveLimits(options.limits);
   const strict = options.strict ?? true;
   const r = new ByteReader(bytes, 'params', 'MLF-E202');
-
-  if (bytes.byteLength < 8) {
-    const magic = new Uint8Array(8);
-    new DataView(magic.buffer).setBigUint64(0, PARAMS_LIST_MAGIC, true);
-    const isPrefix = bytes.every((b, i) => b === magic[i]);
-    const why = `file is ${bytes.byteLength} bytes, shorter than the 8-byte magic`;
-    throw fail(isPrefix ? 'MLF-E202' : 'MLF-E201', why, 0);
+  if (bytes.byteLength < 8) throw shortParamsError(bytes);
+  const { reserved, count } = readParamsHead(r, limits);
+  const seen = new Map<string, number>();
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) names.push(readParamName(r, i, seen));
+  readArrayCount(r, count);
+  const tensors: ParamTensor[] = [];
+  for (let i = 0; i < count; i++) {
+    const h = readTensorHeader(r, i, names[i] ?? '', limits, strict);
+    const data = r.take(h.byteLength, `entry ${i} ${JSON.stringify(h.name)} data`);
+    tensors.push({ name: h.name, dtype: h.dtype, dtypeName: h.dtypeName, shape: h.shape, deviceType: h.deviceType, deviceId: h.deviceId, reserved: h.reserved, data, headerOffset: h.headerOffset, dataOffset: h.dataOffset });
   }
+  checkParamsEnd(r);
+  return { reserved, tensors };
+}
+
+/** A tensor record without its payload: what a header-only reader sees. */
+export type ParamTensorHeader = Omit<ParamTensor, 'data'> & { byteLength: number };
+
+/**
+ * The bounds-checked cursor the record readers need. `ByteReader` is one; the header-only
+ * reader (`params-index.ts`) supplies one that fetches windows of a larger source.
+ */
+export type ParamsCursor = Pick<ByteReader, 'offset' | 'remaining' | 'need' | 'u8' | 'u16' | 'i32' | 'u64' | 'i64' | 'take'>;
+
+/** The error for a file shorter than the list magic: E202 when it is a prefix of it, else E201. */
+export function shortParamsError(bytes: Uint8Array): MlfError {
+  const magic = new Uint8Array(8);
+  new DataView(magic.buffer).setBigUint64(0, PARAMS_LIST_MAGIC, true);
+  const isPrefix = bytes.every((b, i) => b === magic[i]);
+  return fail(isPrefix ? 'MLF-E202' : 'MLF-E201', `file is ${bytes.byteLength} bytes, shorter than the 8-byte magic`, 0);
+}
+
+/** Reads the list magic, reserved word and name count (checked against the bytes left and limits). */
+export function readParamsHead(r: ParamsCursor, limits: Limits): { reserved: bigint; count: number } {
   const magic = r.u64('list magic');
   if (magic !== PARAMS_LIST_MAGIC) {
     throw fail('MLF-E201', `list magic is 0x${magic.toString(16)}, not 0x${PARAMS_LIST_MAGIC.toString(16)}`, 0);
   }
   const reserved = r.u64('list reserved');
-
   const countOffset = r.offset;
   const nameCount = r.u64('name count');
   const minBytes = nameCount * (MIN_NAME_BYTES + MIN_TENSOR_BYTES) + 8n;
@@ -101,48 +127,47 @@ export function decodeParams(bytes: Uint8Array, options: DecodeParamsOptions = {
   if (nameCount > BigInt(limits.maxParams)) {
     throw fail('MLF-E009', `${nameCount} params exceed limits.maxParams (${limits.maxParams})`, countOffset);
   }
-  const count = Number(nameCount);
+  return { reserved, count: Number(nameCount) };
+}
 
-  const names: string[] = [];
-  const seen = new Map<string, number>();
-  for (let i = 0; i < count; i++) {
-    const at = r.offset;
-    const len = r.u64(`name ${i} length`);
-    if (len > BigInt(r.remaining)) {
-      throw fail('MLF-E202', `name ${i} at offset ${at} claims ${len} bytes, but only ${r.remaining} remain`, at);
-    }
-    const raw = r.take(Number(len), `name ${i}`);
-    const name = decodeUtf8(raw);
-    if (name === undefined) throw fail('MLF-E210', `name ${i} at offset ${at + 8} is not valid UTF-8`, at + 8);
-    const first = seen.get(name);
-    if (first !== undefined) {
-      throw fail('MLF-E209', `name ${i} ${JSON.stringify(name)} at offset ${at} repeats name ${first}`, at);
-    }
-    seen.set(name, i);
-    names.push(name);
+/** Reads name `i` (length-prefixed UTF-8, unique: `seen` maps names to their index). */
+export function readParamName(r: ParamsCursor, i: number, seen: Map<string, number>): string {
+  const at = r.offset;
+  const len = r.u64(`name ${i} length`);
+  if (len > BigInt(r.remaining)) {
+    throw fail('MLF-E202', `name ${i} at offset ${at} claims ${len} bytes, but only ${r.remaining} remain`, at);
   }
+  const name = decodeUtf8(r.take(Number(len), `name ${i}`));
+  if (name === undefined) throw fail('MLF-E210', `name ${i} at offset ${at + 8} is not valid UTF-8`, at + 8);
+  const first = seen.get(name);
+  if (first !== undefined) {
+    throw fail('MLF-E209', `name ${i} ${JSON.stringify(name)} at offset ${at} repeats name ${first}`, at);
+  }
+  seen.set(name, i);
+  return name;
+}
 
+/** Reads the array count, which must equal the name count. */
+export function readArrayCount(r: ParamsCursor, count: number): void {
   const arrayCountOffset = r.offset;
   const arrayCount = r.u64('array count');
-  if (arrayCount !== nameCount) {
-    throw fail(
-      'MLF-E203',
-      `array count ${arrayCount} at offset ${arrayCountOffset} differs from name count ${nameCount}`,
-      arrayCountOffset,
-    );
+  if (arrayCount !== BigInt(count)) {
+    throw fail('MLF-E203', `array count ${arrayCount} at offset ${arrayCountOffset} differs from name count ${count}`, arrayCountOffset);
   }
+}
 
-  const tensors: ParamTensor[] = [];
-  for (let i = 0; i < count; i++) {
-    tensors.push(decodeTensor(r, i, names[i] ?? '', limits, strict));
-  }
+/** Throws E208 when bytes follow the last record. */
+export function checkParamsEnd(r: ParamsCursor): void {
   if (r.remaining > 0) {
     throw fail('MLF-E208', `${r.remaining} bytes follow the last record at offset ${r.offset}`, r.offset);
   }
-  return { reserved, tensors };
 }
 
-function decodeTensor(r: ByteReader, i: number, name: string, limits: Limits, strict: boolean): ParamTensor {
+/**
+ * Reads one tensor record up to its payload (left unread: the cursor stops at `dataOffset`),
+ * with every check of TVM's `NDArray::Load` (magic, device, ndim, shape, dtype, byte size).
+ */
+export function readTensorHeader(r: ParamsCursor, i: number, name: string, limits: Limits, strict: boolean): ParamTensorHeader {
   const where = `entry ${i} ${JSON.stringify(name)}`;
   const headerOffset = r.offset;
   const at = `${where} (record at ${headerOffset} = ${hex(headerOffset)})`;
@@ -195,8 +220,7 @@ function decodeTensor(r: ByteReader, i: number, name: string, limits: Limits, st
     );
   }
   const dataOffset = r.offset;
-  const data = r.take(Number(size), `${where} data`);
-  return { name, dtype, dtypeName: formatDType(dtype), shape, deviceType, deviceId, reserved, data, headerOffset, dataOffset };
+  return { name, dtype, dtypeName: formatDType(dtype), shape, deviceType, deviceId, reserved, byteLength: Number(size), headerOffset, dataOffset };
 }
 
 /** Product of a shape as a bigint; throws E207 for entries that are not non-negative safe integers. */

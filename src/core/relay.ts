@@ -14,7 +14,8 @@ export interface RelaySignature {
   outputTensorNames: string[] | null;
 }
 
-const TENSOR = /Tensor\[\(([^)]*)\),\s*([A-Za-z0-9_]+)\]/;
+// Character classes exclude the opening delimiter too, so a run of unclosed openers is linear (no ReDoS).
+const TENSOR = /Tensor\[\(([^()]*)\),\s*([A-Za-z0-9_]+)\]/;
 
 function tensorType(text: string): { shape: number[] | null; dtype: string | null } {
   const m = TENSOR.exec(text);
@@ -54,17 +55,30 @@ export function parseRelayMain(text: string): RelaySignature | null {
     }
   }
   if (end < 0) return null;
-  const inner = text.slice(start + 'def @main('.length, end).replace(/\/\*[\s\S]*?\*\//g, '');
+  const inner = stripComments(text.slice(start + 'def @main('.length, end));
   const params: RelayParam[] = [];
-  const paramRe = /%([^\s:,]+(?::\d+)?)\s*:\s*(Tensor\[\([^)]*\),\s*[A-Za-z0-9_]+\])/g;
+  const paramRe = /%([^\s:,%]+(?::\d+)?)\s*:\s*(Tensor\[\([^()]*\),\s*[A-Za-z0-9_]+\])/g;
   for (let m = paramRe.exec(inner); m !== null; m = paramRe.exec(inner)) {
     params.push({ name: m[1] ?? '', ...tensorType(m[2] ?? '') });
   }
-  const names = /output_tensor_names=\[([^\]]*)\]/.exec(inner);
+  const names = /output_tensor_names=\[([^\][]*)\]/.exec(inner);
   const outputTensorNames = names ? [...(names[1] ?? '').matchAll(/"([^"]*)"/g)].map((x) => x[1] ?? '') : null;
   const brace = text.indexOf('{', end);
   const after = text.slice(end + 1, brace < 0 ? undefined : brace);
   return { params, returns: returnTypes(after, outputTensorNames), outputTensorNames };
+}
+
+/** Drops `/* ... *\/` comments in one pass (a lazy regex rescans the rest from every unclosed `/*`). */
+function stripComments(s: string): string {
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const open = s.indexOf('/*', i);
+    const close = open < 0 ? -1 : s.indexOf('*/', open + 2);
+    if (close < 0) return out + s.slice(i);
+    out += s.slice(i, open);
+    i = close + 2;
+  }
 }
 
 /**
@@ -84,7 +98,7 @@ function returnTypes(after: string, names: string[] | null): RelayParam[] | null
 
 /** Field names of `struct tvmgen_<m>_<which> { void* a; ... }` in a C interface header. */
 export function parseHeaderStruct(header: string, moduleName: string, which: 'inputs' | 'outputs'): string[] | null {
-  const re = new RegExp(`struct\\s+tvmgen_${moduleName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_${which}\\s*\\{([^}]*)\\}`);
+  const re = new RegExp(`struct\\s+tvmgen_${moduleName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_${which}\\s*\\{([^{}]*)\\}`);
   const m = re.exec(header);
   if (m === null) return null;
   return [...(m[1] ?? '').matchAll(/void\s*\*\s*([A-Za-z_][A-Za-z0-9_]*)\s*;/g)].map((x) => x[1] ?? '');

@@ -1,12 +1,13 @@
 import { type ArchiveContents, type MlfArchive, type MlfModule, readMember, readMlf } from './archive.js';
 import { formatDType, parseDType } from './dtype.js';
-import { type Diagnostic, diagnostic, isMlfError } from './errors.js';
+import { type Diagnostic, diagnostic, isMlfError, MlfError } from './errors.js';
 import { computeSids, computeStoragePools, graphInputs } from './graph-facts.js';
 import { checkGraph, type GraphJson } from './graph.js';
 import { parseJsonText } from './json.js';
 import { alternativeLayouts, codegenKind } from './layout.js';
-import type { Limits } from './limits.js';
-import { decodeParams, packedTensorBytes, type ParamDict } from './params.js';
+import { type Limits, resolveLimits } from './limits.js';
+import { loadParamIndex, type ParamIndex } from './params-index.js';
+import { packedTensorBytes } from './params.js';
 
 /** Options for {@link validateArchive}. */
 export interface ValidateOptions {
@@ -83,9 +84,12 @@ async function validateModule(archive: MlfArchive, m: MlfModule, out: Diagnostic
     }
   }
 
-  const params = await decodeMember(archive, m.files.params, out, (b) => decodeParams(b, options));
+  // Header-only: graph ↔ params needs names, dtypes and shapes, never the payloads.
+  const params = await indexMemberParams(archive, m, out, options);
   const graph = await decodeMember(archive, m.files.graph, out, (b, path) => {
-    const r = checkGraph(parseJsonText(new TextDecoder().decode(b), 'graph', 'MLF-E301', path), { member: path, ...options });
+    const maxBytes = resolveLimits(options.limits).maxGraphBytes; // checked before decoding: V8 strings stop at 512 MiB
+    if (b.byteLength > maxBytes) throw new MlfError('MLF-E009', `graph: ${b.byteLength} bytes exceeds the limit of ${maxBytes}`);
+    const r = checkGraph(parseJsonText(new TextDecoder().decode(b), 'graph', 'MLF-E301', path, options.limits), { member: path, ...options });
     out.push(...r.diagnostics);
     return r.graph ?? null;
   });
@@ -105,9 +109,20 @@ async function decodeMember<T>(archive: MlfArchive, path: string | null, out: Di
   }
 }
 
+/** Indexes a module's params (every decodeParams check but the payload bytes); errors become diagnostics. */
+async function indexMemberParams(archive: MlfArchive, m: MlfModule, out: Diagnostic[], options: ValidateOptions): Promise<ParamIndex | undefined> {
+  try {
+    return (await loadParamIndex(archive, m, options)) ?? undefined;
+  } catch (e) {
+    if (!isMlfError(e)) throw e;
+    out.push(e.toDiagnostic());
+    return undefined;
+  }
+}
+
 type At = (suffix: string) => { member: string; jsonPath: string };
 
-function checkGraphAgainst(m: MlfModule, graph: GraphJson, params: ParamDict | null, out: Diagnostic[], at: At): void {
+function checkGraphAgainst(m: MlfModule, graph: GraphJson, params: ParamIndex | null, out: Diagnostic[], at: At): void {
   const graphFile = m.files.graph as string;
   const byName = new Map(graph.arg_nodes.map((nid) => [graph.nodes[nid]?.name ?? '', nid]));
   for (const t of params?.tensors ?? []) {

@@ -11,3 +11,4 @@ export * from './run.js';
 export * from './footprint.js';
 export * from './cache.js';
 export * from '../core/elf.js';
+export * from './sign.js';

@@ -1,4 +1,5 @@
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ArchiveContents, type ArchiveMember, openArchive, type ReadOptions, readMlf, type MlfArchive } from '../core/archive.js';
 import { MlfError } from '../core/errors.js';
@@ -48,25 +49,64 @@ export async function withMlfPath<T>(path: string, fn: (archive: MlfArchive) => 
   }
 }
 
-/** Walks an extracted folder. Symlinks are refused: an archive never contains them. */
+/**
+ * Walks an extracted folder with the limits a tar gets (entries, member and total bytes, depth).
+ * Symlinks are refused: an archive never contains them; files are opened with O_NOFOLLOW, so one
+ * swapped in after the walk is refused too.
+ */
 async function openFolder(root: string, options: ReadOptions): Promise<ArchiveContents> {
   const limits = resolveLimits(options.limits);
   const members = new Map<string, ArchiveMember>();
+  let entries = 0;
+  let total = 0;
   const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
     if (depth > limits.maxPathDepth) throw new MlfError('MLF-E009', `folder: ${rel} is nested deeper than ${limits.maxPathDepth}`);
-    const names = (await readdir(dir)).sort();
+    const names = (await fsCall(rel, () => readdir(dir))).sort();
     for (const name of names) {
       const abs = join(dir, name);
       const path = rel === '' ? name : `${rel}/${name}`;
-      const st = await lstat(abs);
+      const st = await fsCall(path, () => lstat(abs));
+      if (++entries > limits.maxEntries) throw new MlfError('MLF-E009', `folder: more than ${limits.maxEntries} files and folders`);
       if (st.isSymbolicLink()) throw new MlfError('MLF-E004', `folder: ${path} is a symbolic link; MLF folders hold only files and folders`, { member: path });
       if (st.isDirectory()) await walk(abs, path, depth + 1);
       else if (st.isFile()) {
-        if (members.size >= limits.maxEntries) throw new MlfError('MLF-E009', `folder: more than ${limits.maxEntries} files`);
-        members.set(path, { path, size: st.size, read: async () => new Uint8Array(await readFile(abs)) });
+        total += st.size;
+        if (st.size > limits.maxMemberBytes || total > limits.maxTotalBytes) {
+          throw new MlfError('MLF-E009', `folder: ${path} (${st.size} bytes) passes maxMemberBytes ${limits.maxMemberBytes} or maxTotalBytes ${limits.maxTotalBytes}`, { member: path });
+        }
+        members.set(path, { path, size: st.size, read: () => fsCall(path, async () => new Uint8Array(await readFile(abs, { flag: NOFOLLOW }))), readRange: (o, n) => fsCall(path, () => readFileRange(abs, o, n)) });
       } else throw new MlfError('MLF-E004', `folder: ${path} is not a regular file`, { member: path });
     }
   };
   await walk(root, '', 0);
   return { container: 'folder', members, diagnostics: [] };
+}
+
+const NOFOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+/** Reads `[offset, offset + length)` of a file (fewer bytes at its end), opened with O_NOFOLLOW. */
+async function readFileRange(abs: string, offset: number, length: number): Promise<Uint8Array> {
+  const handle = await open(abs, NOFOLLOW);
+  try {
+    const buf = new Uint8Array(Math.max(0, length));
+    let done = 0;
+    while (done < buf.byteLength) {
+      const { bytesRead } = await handle.read(buf, done, buf.byteLength - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buf.subarray(0, done);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** File-system errors as MLF-E902 (E009 for files over the 2 GiB readFile holds), never raw. */
+async function fsCall<T>(path: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new MlfError(code === 'ERR_FS_FILE_TOO_LARGE' ? 'MLF-E009' : 'MLF-E902', `folder: cannot read ${path || '.'}: ${code}`, path === '' ? {} : { member: path });
+  }
 }

@@ -7,9 +7,10 @@ import { openArchivePath } from './open.js';
 
 /**
  * Safe extraction. All refusals of the archive itself (links, devices, unsafe, duplicate or
- * case-colliding names, limits, bombs) happen while indexing, before a byte is written. Files
- * then go into a fresh temporary sibling of the destination, which is renamed into place only
- * when complete, so a failed unpack leaves nothing behind. Nothing from the archive is applied
+ * case-colliding names, limits, bombs) happen while indexing, and names no file system holds are
+ * refused right after, all before a byte is written. Files then go into a fresh temporary
+ * sibling of the destination, which is renamed into place only when complete, so a failed unpack
+ * leaves nothing behind. Nothing from the archive is applied
  * except names and contents: modes are fixed, owners and mtimes are not set.
  */
 
@@ -47,6 +48,10 @@ export async function unpackArchive(input: string, destination: string, options:
   const contents = await openArchivePath(input, options.limits === undefined ? {} : { limits: options.limits });
   let tempRoot: string | undefined;
   try {
+    for (const path of contents.members.keys()) {
+      const why = unsafeUnpackNameReason(path, process.platform === 'win32');
+      if (why !== undefined) throw new MlfError('MLF-E005', `unpack: ${JSON.stringify(path)} ${why}`, { member: path });
+    }
     tempRoot = await makeTempSibling(target, destination);
     const result = await writeMembers(contents, tempRoot, resolveLimits(options.limits));
     // Checked again: the destination may have appeared while we were writing.
@@ -69,6 +74,26 @@ export async function unpackArchive(input: string, destination: string, options:
     await contents.close?.();
     if (tempRoot !== undefined) await rm(tempRoot, { recursive: true, force: true });
   }
+}
+
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/i;
+
+/**
+ * Why a member name (already refused by the reader if unsafe anywhere) cannot be written here,
+ * checked before anything is created: a segment over NAME_MAX (255 bytes) fails on every common
+ * file system; on Windows device names (CON, NUL, COM1…), `:` (alternate data streams),
+ * `<>"|?*`, control characters and trailing dots or spaces change what is opened.
+ */
+export function unsafeUnpackNameReason(path: string, windows: boolean): string | undefined {
+  for (const segment of path.split('/')) {
+    if (Buffer.byteLength(segment) > 255) return 'has a name segment over 255 bytes, which no common file system holds';
+    if (!windows) continue;
+    if (WINDOWS_DEVICE.test(segment)) return `uses the Windows device name ${JSON.stringify(segment)}`;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+    if (/[:<>"|?*\u0000-\u001f]/.test(segment)) return 'has a character Windows gives a meaning in names';
+    if (/[. ]$/.test(segment)) return 'ends with a dot or space, which Windows drops';
+  }
+  return undefined;
 }
 
 /**

@@ -7,6 +7,8 @@ import { MlfError } from '../core/errors.js';
 export interface WriteOptions {
   /** Replace an existing destination. @default false */
   force?: boolean;
+  /** Permission bits of a new file (`writeFileAtomic`), e.g. 0o600 for a private key. @default 0o644 */
+  mode?: number;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -33,7 +35,7 @@ export async function writeFileAtomic(dest: string, data: Uint8Array | string, o
   await refuseExisting(dest, options.force ?? false);
   const tmp = tempName(dest);
   try {
-    await writeFile(tmp, data, { flag: 'wx', mode: 0o644 });
+    await writeFile(tmp, data, { flag: 'wx', mode: options.mode ?? 0o644 });
     await rename(tmp, dest);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -9,7 +9,8 @@ import { type CliIo, toJson } from '../io.js';
 export async function runInspect(path: string, opts: { module?: string; json?: boolean }, io: CliIo): Promise<number> {
   const report = await withMlfPath(path, async (archive) => {
     if (opts.module !== undefined) findModule(archive, opts.module);
-    return inspectArchive(archive, opts.module === undefined ? {} : { module: opts.module });
+    // Text mode shows no hashes, so params are indexed header-only (payloads never read).
+    return inspectArchive(archive, { hashParams: opts.json === true, ...(opts.module === undefined ? {} : { module: opts.module }) });
   });
   io.out(opts.json ? toJson(report) : renderInspect(path, report));
   const fatal = report.diagnostics.find((d) => d.severity === 'error' && d.code === 'MLF-E101');

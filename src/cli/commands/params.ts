@@ -1,11 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { findModule, loadParams } from '../../core/archive.js';
 import { MlfError } from '../../core/errors.js';
-import { sha256Hex } from '../../core/inspect.js';
+import { indexParams, type ParamIndex, type RangeRead } from '../../core/params-index.js';
 import { encodeNpy, paramToNpy } from '../../core/npy.js';
 import { encodeNpz } from '../../core/npz.js';
 import { decodeParams, type ParamDict } from '../../core/params.js';
 import { withMlfPath } from '../../node/open.js';
+import { hashParamPayloads } from '../../node/params-hash.js';
+import { fileSource } from '../../node/source.js';
 import { writeFileAtomic, writeFolderAtomic } from '../../node/write.js';
 import { formatTable } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
@@ -14,15 +16,9 @@ const PARAMS_MAGIC = [0xb7, 0x9c, 0x04, 0x05, 0x4f, 0x8d, 0xe5, 0xf7];
 
 /** Loads params from a `.params` file (by magic) or from a module of an archive/folder. */
 async function loadInput(input: string, module: string | undefined): Promise<{ dict: ParamDict; source: string }> {
-  let head: Uint8Array | undefined;
-  try {
-    head = new Uint8Array(await readFile(input));
-  } catch {
-    head = undefined; // a folder, or unreadable: let the archive reader report it
-  }
-  if (head !== undefined && PARAMS_MAGIC.every((b, i) => head[i] === b)) {
+  if (await isParamsFile(input)) {
     try {
-      return { dict: decodeParams(head), source: input };
+      return { dict: decodeParams(new Uint8Array(await readFile(input))), source: input };
     } catch (e) {
       throw e instanceof MlfError ? e.inMember(input) : e;
     }
@@ -40,11 +36,64 @@ async function loadInput(input: string, module: string | undefined): Promise<{ d
   });
 }
 
+/** True when `input` is a file that starts with the param-dict magic (reads 8 bytes only). */
+async function isParamsFile(input: string): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(input, 'r');
+    const head = new Uint8Array(8);
+    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    return bytesRead === 8 && PARAMS_MAGIC.every((b, i) => head[i] === b);
+  } catch {
+    return false; // a folder, or unreadable: let the archive reader report it
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Indexes params header-only and hashes the payloads in one sequential pass, from a `.params`
+ * file or an archive member, without holding the whole file in memory.
+ */
+async function hashedIndex(input: string, module: string | undefined): Promise<{ index: ParamIndex; hashes: string[]; source: string }> {
+  const run = async (read: RangeRead, size: number, source: string, member: string) => {
+    try {
+      const index = await indexParams(read, size);
+      return { index, hashes: await hashParamPayloads(read, index), source };
+    } catch (e) {
+      throw e instanceof MlfError ? e.inMember(member) : e;
+    }
+  };
+  if (await isParamsFile(input)) {
+    const file = await fileSource(input);
+    try {
+      return await run((o, n) => file.read(o, n), file.byteLength, input, input);
+    } finally {
+      await file.close();
+    }
+  }
+  return withMlfPath(input, async (archive) => {
+    const candidates = archive.modules.filter((m) => m.files.params !== null);
+    const mod = module === undefined ? candidates[0] : findModule(archive, module);
+    if (module === undefined && candidates.length > 1) {
+      throw new MlfError('MLF-E901', `the archive has several modules with params (${candidates.map((m) => m.name).join(', ')}); choose one with --module`);
+    }
+    const path = mod?.files.params ?? null;
+    const member = path === null ? undefined : archive.contents.members.get(path);
+    if (mod === undefined || path === null || member === undefined) throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
+    if (member.readRange === undefined) {
+      const bytes = await member.read();
+      return run(async (o, n) => bytes.subarray(o, o + n), bytes.byteLength, `${input}:${path}`, path);
+    }
+    const readRange = member.readRange.bind(member);
+    return run(readRange, member.size, `${input}:${path}`, path);
+  });
+}
+
 /** `mlf params`: one row per tensor with dtype, shape, bytes and SHA-256 of its raw bytes. */
 export async function runParams(input: string, opts: { module?: string; json?: boolean }, io: CliIo): Promise<number> {
-  const { dict, source } = await loadInput(input, opts.module);
-  const rows = [];
-  for (const t of dict.tensors) rows.push({ name: t.name, dtype: t.dtypeName, shape: t.shape, bytes: t.data.byteLength, sha256: await sha256Hex(t.data) });
+  const { index, hashes, source } = await hashedIndex(input, opts.module);
+  const rows = index.tensors.map((t, i) => ({ name: t.name, dtype: t.dtypeName, shape: t.shape, bytes: t.byteLength, sha256: hashes[i] as string }));
   if (opts.json) io.out(toJson({ source, params: rows }));
   else {
     io.out(`${source}: ${rows.length} tensors, ${rows.reduce((a, r) => a + r.bytes, 0)} bytes`);

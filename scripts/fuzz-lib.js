@@ -1,0 +1,168 @@
+/**
+ * Mutation fuzzing shared by `npm run fuzz` (scripts/fuzz.js, over dist/) and test/fuzz.test.ts
+ * (over src/): seeds from the real fixtures, a seeded PRNG, structure-aware mutations, and one
+ * function per target. The oracle: anything thrown that is not an MlfError is a finding, and so
+ * is a params file that decodes but does not re-encode to the same bytes.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { concat, enc, fixChecksums, mutate, mutateJson, mutateNpyHeader, rngFor } from './fuzz-mutate.js';
+
+export { createRng, mutate, rngFor } from './fuzz-mutate.js';
+
+/**
+ * A tar with every member's data cut to at most 64 bytes: headers (and extended headers) are
+ * copied verbatim with the size field and checksum patched, so the dialect of each real fixture
+ * is kept while an execution costs microseconds, not a 300 KB copy.
+ */
+function shrinkTar(lib, bytes) {
+  const parts = [];
+  let prevEnd = 0;
+  for (const e of lib.readTarIndexSync(bytes).entries) {
+    const head = bytes.slice(prevEnd, e.headerOffset + 512);
+    const h = head.subarray(head.length - 512);
+    const size = Math.min(e.size, 64);
+    if (size !== e.size) {
+      h.set(enc.encode(`${size.toString(8).padStart(11, '0')}\0`), 124);
+      h.fill(0x20, 148, 156);
+      let sum = 0;
+      for (const x of h) sum += x;
+      h.set(enc.encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+    }
+    const data = new Uint8Array(Math.ceil(size / 512) * 512);
+    data.set(bytes.subarray(e.dataOffset, e.dataOffset + size));
+    parts.push(head, data);
+    prevEnd = e.dataOffset + Math.ceil(e.size / 512) * 512;
+  }
+  return concat(...parts, new Uint8Array(1024));
+}
+
+function files(dir, test) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...files(p, test));
+    else if (test(p)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The fuzz targets over a library module (`dist/core/index.js` or `src/core/index.ts`), seeded
+ * from `fixtures` (test/fixtures). Each: `{ name, kind, seeds, hot, run(bytes) }`.
+ */
+export function createTargets(lib, fixtures) {
+  const tars = files(fixtures, (p) => p.endsWith('.tar') && statSync(p).size < 400_000).map((p) => new Uint8Array(readFileSync(p)));
+  const members = (test) => {
+    const out = [];
+    for (const t of tars) {
+      for (const e of lib.readTarIndexSync(t).entries) if (e.type === 'file' && test(e.path)) out.push(lib.tarEntryData(t, e).slice());
+    }
+    return out;
+  };
+  const params = [...members((p) => p.endsWith('.params')), ...files(fixtures, (p) => p.endsWith('.params')).map((p) => new Uint8Array(readFileSync(p)))];
+  const npys = files(fixtures, (p) => p.endsWith('.npy')).map((p) => new Uint8Array(readFileSync(p)));
+  for (const bytes of params.slice(0, 6)) {
+    for (const t of lib.decodeParams(bytes).tensors) {
+      try {
+        npys.push(lib.encodeNpy(lib.paramToNpy(t)));
+      } catch {
+        // a dtype NumPy lacks: no seed from it
+      }
+    }
+  }
+  npys.push(lib.encodeNpy({ descr: '>i4', shape: [2, 3], fortranOrder: true, data: new Uint8Array(24) }), lib.encodeNpy({ descr: '<U3', shape: [1], data: new Uint8Array(12) }));
+  const text = (b) => lib.decodeText(b);
+  const tarHot = (t) => lib.readTarIndexSync(t).entries.flatMap((e) => [e.headerOffset, e.headerOffset + 124, e.headerOffset + 148, e.headerOffset + 156, e.headerOffset + 345, e.dataOffset - 512 * 2]);
+  const paramsHot = (b) => [16, ...lib.decodeParams(b).tensors.flatMap((t) => [t.headerOffset - 8, t.headerOffset, t.headerOffset + 16, t.headerOffset + 24, t.headerOffset + 28, t.headerOffset + 32, t.dataOffset - 8])];
+  const targets = [
+    {
+      name: 'tar',
+      kind: 'binary',
+      seeds: [...tars.map((t) => shrinkTar(lib, t)), lib.packTar([{ path: `${'long/'.repeat(30)}name.c`, type: 'file', data: new Uint8Array(3) }, { path: 'caf\u00e9.txt', type: 'file' }])],
+      run(b) {
+        const index = lib.readTarIndexSync(b);
+        for (const e of index.entries) if (e.type === 'file') lib.tarEntryData(b, e);
+      },
+    },
+    {
+      name: 'params',
+      kind: 'binary',
+      seeds: params,
+      run(b) {
+        const dict = lib.decodeParams(b);
+        const again = lib.encodeParams(dict);
+        if (again.length !== b.length || again.some((x, i) => x !== b[i])) throw new Error('params: decode then encode is not byte-identical');
+      },
+    },
+    {
+      name: 'graph',
+      kind: 'text',
+      seeds: [...members((p) => p.endsWith('.graph') || p.endsWith('graph.json')), ...files(fixtures, (p) => p.endsWith('.graph')).map((p) => new Uint8Array(readFileSync(p)))],
+      run(b) {
+        const g = lib.parseGraph(text(b));
+        lib.computeSids(g);
+        lib.computeStoragePools(g);
+        lib.graphOutputs(g);
+      },
+    },
+    {
+      name: 'metadata',
+      kind: 'text',
+      seeds: [...members((p) => p === 'metadata.json'), ...files(fixtures, (p) => p.endsWith('metadata.json')).map((p) => new Uint8Array(readFileSync(p)))],
+      run(b) {
+        lib.parseMetadata(text(b));
+      },
+    },
+    {
+      name: 'npy',
+      kind: 'binary',
+      seeds: npys,
+      run(b) {
+        const a = lib.decodeNpy(b);
+        lib.npyToParam('x', a);
+      },
+    },
+  ];
+  for (const t of targets) {
+    if (t.kind === 'text') t.structured = mutateJson;
+    if (t.name === 'npy') t.structured = mutateNpyHeader;
+    t.hot = t.seeds.map((s) => {
+      try {
+        return t.name === 'tar' ? tarHot(s) : t.name === 'params' ? paramsHot(s) : t.name === 'npy' ? [6, 8, 10, 20, 40, 60, 70, 80] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+  return targets;
+}
+
+/** The input of execution `i` of `target` in a run seeded with `seed`. */
+export function inputFor(target, seed, i) {
+  const rng = rngFor(seed, i);
+  const k = Math.floor(rng() * target.seeds.length);
+  // Half the inputs get a structure-aware edit (JSON values, npy headers), most of them alone, so
+  // they reach past the syntax checks; tar headers get their checksums fixed after most byte edits.
+  const base = target.structured !== undefined && rng() < 0.5 ? target.structured(target.seeds[k], rng) : target.seeds[k];
+  const out = base !== target.seeds[k] && rng() < 0.7 ? base : mutate(base, target.seeds, target.hot[k], target.kind, rng);
+  if (target.name === 'tar' && rng() < 0.9) fixChecksums(out);
+  return out;
+}
+
+/**
+ * Runs `target` on one input. Returns undefined, or a finding: a thrown value that is not an
+ * MlfError (the library's only error class), or an oracle failure.
+ */
+export function execute(lib, target, bytes) {
+  try {
+    target.run(bytes);
+    return undefined;
+  } catch (e) {
+    if (e instanceof lib.MlfError) return undefined;
+    return e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e);
+  }
+}
+
+/** Base64 of bytes, for reproducers. */
+export const toBase64 = (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
