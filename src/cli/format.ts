@@ -1,19 +1,9 @@
 import pc from 'picocolors';
 import { type Diagnostic, formatLocation } from '../core/errors.js';
+import { formatSize } from '../core/sizes.js';
 
 /** Human byte counts: `21712 B (21.2 KiB)`. */
-export function formatBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return 'unknown';
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${n} B (${v.toFixed(1)} ${units[u]})`;
-}
+export const formatBytes = formatSize;
 
 /** `float32[1, 3, 16, 16]`, with `?` for unknown parts. */
 export function formatTensor(dtype: string | null, shape: number[] | null): string {

@@ -52,13 +52,23 @@ export function parseIncrease(text: string): AllowedIncrease {
   return { bytes: parseSize(t.startsWith('+') ? t.slice(1) : t, '--max-increase') };
 }
 
+/** `21.2 KiB` (binary units, one decimal); plain `N B` below 1 KiB. */
+export function formatBinarySize(n: number): string {
+  if (Math.abs(n) < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = -1;
+  do {
+    v /= 1024;
+    u++;
+  } while (Math.abs(v) >= 1024 && u < units.length - 1);
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
 /** `33720 B` below 1 KiB, else `33720 B (32.9 KiB)`: exact bytes first, a readable figure after. */
-export function formatSize(n: number | null): string {
-  if (n === null) return 'unknown';
-  const abs = Math.abs(n);
-  if (abs < 1024) return `${n} B`;
-  const [v, u] = abs < 1024 ** 2 ? [n / 1024, 'KiB'] : abs < 1024 ** 3 ? [n / 1024 ** 2, 'MiB'] : [n / 1024 ** 3, 'GiB'];
-  return `${n} B (${v.toFixed(1)} ${u})`;
+export function formatSize(n: number | null | undefined): string {
+  if (n === null || n === undefined) return 'unknown';
+  return Math.abs(n) < 1024 ? `${n} B` : `${n} B (${formatBinarySize(n)})`;
 }
 
 /** A signed byte delta: `+1024 B`, `-8 B`, `0 B`. */

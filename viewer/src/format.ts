@@ -1,17 +1,9 @@
 // Number and tensor formatting shared by the views.
+import { formatBinarySize } from '../../src/core/sizes.js';
 
 /** `21712 B` below 1 KiB, else `21.2 KiB` (binary units). */
 export function formatBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '—';
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(1)} ${units[u]}`;
+  return n === null || n === undefined ? '—' : formatBinarySize(n);
 }
 
 /** `float32[1, 3, 16, 16]`, `?` for unknown parts. */
