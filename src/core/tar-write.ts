@@ -1,6 +1,6 @@
 import { encodeUtf8 } from './bytes.js';
 import { MlfError } from './errors.js';
-import { normalizeMemberPath } from './tar.js';
+import { normalizeMemberPath } from './tar-path.js';
 
 /**
  * A deterministic ustar writer shaped like TVM's archives (CPython `tarfile`, PAX dialect): owner
