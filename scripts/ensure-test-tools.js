@@ -1,18 +1,35 @@
 #!/usr/bin/env node
-// The browser test drives Debian's Chromium through playwright-core (no browser download).
-// On a fresh Debian machine where we are root, install it; otherwise say how.
-import { execFileSync } from 'node:child_process';
+// The tests use real tools: Debian's Chromium (driven by playwright-core, no browser download),
+// GNU tar, gzip and zstd, a host C toolchain (gcc, clang, make, cmake), arm-none-eabi-gcc and
+// NumPy. On a Debian machine where we are root, install what is missing; otherwise say what to do.
+// .ci/run relies on this too, so the list lives in one place.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const path = process.env.MLF_CHROMIUM ?? '/usr/bin/chromium';
-if (!existsSync(path)) {
+const chromium = process.env.MLF_CHROMIUM ?? '/usr/bin/chromium';
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const needs = [
+  ['chromium', () => existsSync(chromium)],
+  ['zstd', () => has('zstd')],
+  ['gzip', () => has('gzip')],
+  ['tar', () => has('tar')],
+  ['gcc', () => has('gcc')],
+  ['make', () => has('make')],
+  ['cmake', () => has('cmake')],
+  ['clang', () => has('clang')],
+  ['gcc-arm-none-eabi', () => has('arm-none-eabi-gcc')],
+  ['python3-numpy', () => spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0],
+];
+const missing = needs.filter(([, ok]) => !ok()).map(([pkg]) => pkg);
+if (missing.length > 0) {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (root && existsSync('/usr/bin/apt-get')) {
-    console.error(`[ensure-chromium] ${path} not found; installing Debian's chromium with apt-get (about a minute)`);
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    console.error(`[ensure-test-tools] installing Debian packages: ${missing.join(' ')} (a few minutes)`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
   } else {
-    console.error(`[ensure-chromium] ${path} not found. Install it (Debian: sudo apt-get install -y chromium) or set MLF_CHROMIUM.`);
+    console.error(`[ensure-test-tools] missing: ${missing.join(' ')}. Install them (Debian: sudo apt-get install -y ${missing.join(' ')}); set MLF_CHROMIUM for another Chromium.`);
     process.exit(1);
   }
 }

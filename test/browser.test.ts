@@ -112,7 +112,7 @@ describe('browser bundle in headless Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(
-        `Chromium not found at ${CHROMIUM}: the browser test needs it. Install Debian's chromium (apt-get install -y chromium, or node scripts/ensure-chromium.js) or point MLF_CHROMIUM at a Chromium binary.`,
+        `Chromium not found at ${CHROMIUM}: the browser test needs it. Install Debian's chromium (apt-get install -y chromium, or node scripts/ensure-test-tools.js) or point MLF_CHROMIUM at a Chromium binary.`,
       );
     }
     cnnTar = new Uint8Array(readFileSync(join(FIXTURES, 'graph-cnn', 'model.tar')));
