@@ -1,6 +1,6 @@
 import { MlfError } from './errors.js';
 import { isRecord } from './json.js';
-import { packTar } from './tar-write.js';
+import { assembleTar, planTar, type PlanTarEntry, type TarPlan } from './tar-write.js';
 
 /**
  * Default mtime of canonical archives when SOURCE_DATE_EPOCH is not set: 1985-10-26 08:15:00 UTC,
@@ -14,16 +14,24 @@ export interface CanonicalOptions {
   mtime?: number;
 }
 
+/** A file to plan: its path and byte length. */
+export interface PlanFile {
+  path: string;
+  size: number;
+}
+
 /**
- * Packs files into a canonical, reproducible MLF tar: `./` root entry, every directory written
- * explicitly, members in the order CPython's `tarfile.add` walks a folder (depth first, names
- * sorted within each folder — TVM's order), fixed mtime, uid/gid 0, modes 0755/0644, no per-file
- * PAX records. The same files always give the same bytes.
+ * Plans a canonical, reproducible MLF tar without the data: `./` root entry, every directory
+ * written explicitly, members in the order CPython's `tarfile.add` walks a folder (depth first,
+ * names sorted within each folder — TVM's order), fixed mtime, uid/gid 0, modes 0755/0644, no
+ * per-file PAX records. Each entry's header is followed by `size` bytes of the file `path`, then
+ * `pad` zeros; the trailer ends the archive (see `planTar`).
  */
-export function packCanonical(files: ReadonlyMap<string, Uint8Array>, options: CanonicalOptions = {}): Uint8Array {
-  type Dir = { dirs: Map<string, Dir>; files: Map<string, Uint8Array> };
+export function planCanonical(files: Iterable<PlanFile>, options: CanonicalOptions = {}): TarPlan {
+  type Dir = { dirs: Map<string, Dir>; files: Map<string, PlanFile> };
   const root: Dir = { dirs: new Map(), files: new Map() };
-  for (const [path, data] of files) {
+  for (const file of files) {
+    const path = file.path;
     const parts = path.split('/');
     const name = parts.pop() as string;
     let dir = root;
@@ -36,9 +44,10 @@ export function packCanonical(files: ReadonlyMap<string, Uint8Array>, options: C
       dir = next;
     }
     if (dir.dirs.has(name)) throw new MlfError('MLF-E006', `pack: ${path} is both a file and a folder`, { member: path });
-    dir.files.set(name, data);
+    if (dir.files.has(name)) throw new MlfError('MLF-E006', `pack: ${path} is given twice`, { member: path });
+    dir.files.set(name, file);
   }
-  const entries: Parameters<typeof packTar>[0] = [];
+  const entries: PlanTarEntry[] = [];
   const walk = (dir: Dir, prefix: string) => {
     const names = [...new Set([...dir.dirs.keys(), ...dir.files.keys()])].sort();
     for (const name of names) {
@@ -47,11 +56,24 @@ export function packCanonical(files: ReadonlyMap<string, Uint8Array>, options: C
       if (sub !== undefined) {
         entries.push({ path, type: 'directory', mode: 0o755 });
         walk(sub, `${path}/`);
-      } else entries.push({ path, type: 'file', data: dir.files.get(name) as Uint8Array, mode: 0o644 });
+      } else {
+        const file = dir.files.get(name) as PlanFile;
+        // The file's own key, so callers find its data under the path they gave.
+        entries.push({ path: file.path, type: 'file', size: file.size, mode: 0o644 });
+      }
     }
   };
   walk(root, '');
-  return packTar(entries, { mtime: options.mtime ?? CANONICAL_MTIME });
+  return planTar(entries, { mtime: options.mtime ?? CANONICAL_MTIME });
+}
+
+/**
+ * Packs files into a canonical, reproducible MLF tar (the layout of {@link planCanonical}). The
+ * same files always give the same bytes.
+ */
+export function packCanonical(files: ReadonlyMap<string, Uint8Array>, options: CanonicalOptions = {}): Uint8Array {
+  const plan = planCanonical([...files].map(([path, data]) => ({ path, size: data.byteLength })), options);
+  return assembleTar(plan, (path) => files.get(path) as Uint8Array);
 }
 
 /** TVM's `export_datetime` format (`%Y-%m-%d %H:%M:%SZ`), here always in UTC. */

@@ -31,15 +31,44 @@ export interface PackTarOptions {
   prefixDotSlash?: boolean;
 }
 
+/** One member of a tar plan: its header bytes, without the data. */
+export interface PlanTarEntry {
+  path: string;
+  type: 'file' | 'directory';
+  /** Data length in bytes (files); default 0. */
+  size?: number;
+  /** Permission bits; default 0644 for files, 0755 for directories. */
+  mode?: number;
+  /** Seconds since the epoch (integer); default `options.mtime`. */
+  mtime?: number;
+}
+
+/** One planned member: `header` (a PAX record first when needed, then the ustar header), then `size` data bytes and `pad` zero bytes. */
+export interface TarPlanEntry {
+  header: Uint8Array;
+  /** For files: the path exactly as given to `planTar`; absent for directories and the root. */
+  path?: string;
+  size: number;
+  pad: number;
+}
+
+/** Everything of a tar except member data: entries in order, then the trailer (end marker and record padding). */
+export interface TarPlan {
+  entries: TarPlanEntry[];
+  trailer: Uint8Array;
+}
+
 /**
- * Packs entries, in the order given, into an uncompressed tar.
- * @throws MlfError E005 for unsafe paths, E006 for duplicates, E003 for unwritable numbers.
+ * Plans a tar without its data: the exact bytes `packTar` writes around each member's data.
+ * Writing each entry's header, its `size` data bytes, `pad` zeros, and finally the trailer gives
+ * the same bytes as `packTar`.
+ * @throws MlfError E005 for unsafe paths, E006 for duplicates, E003/E009 for unwritable numbers.
  */
-export function packTar(entries: PackTarEntry[], options: PackTarOptions = {}): Uint8Array {
+export function planTar(entries: PlanTarEntry[], options: PackTarOptions = {}): TarPlan {
   const dot = options.prefixDotSlash ?? true;
   const mtime = options.mtime ?? 0;
-  const blocks: { header: Uint8Array; pax?: Uint8Array; data?: Uint8Array }[] = [];
-  if (dot) blocks.push({ header: makeHeader({ name: './', type: '5', size: 0, mode: 0o755, mtime }) });
+  const out: TarPlanEntry[] = [];
+  if (dot) out.push({ header: makeHeader({ name: './', type: '5', size: 0, mode: 0o755, mtime }), size: 0, pad: 0 });
   const seen = new Set<string>();
   for (const e of entries) {
     const path = normalizeMemberPath(e.path);
@@ -47,40 +76,75 @@ export function packTar(entries: PackTarEntry[], options: PackTarOptions = {}): 
     if (seen.has(path)) throw new MlfError('MLF-E006', `tar: ${path} is given twice`, { member: path });
     seen.add(path);
     const isDir = e.type === 'directory';
-    const data = isDir ? new Uint8Array(0) : (e.data ?? new Uint8Array(0));
-    if (data.byteLength > MAX_OCTAL_12) {
-      throw new MlfError('MLF-E009', `tar: ${path} has ${data.byteLength} bytes; ustar holds at most ${MAX_OCTAL_12}`, { member: path });
+    const size = isDir ? 0 : (e.size ?? 0);
+    if (size > MAX_OCTAL_12) {
+      throw new MlfError('MLF-E009', `tar: ${path} has ${size} bytes; ustar holds at most ${MAX_OCTAL_12}`, { member: path });
     }
     const name = `${dot ? './' : ''}${path}${isDir ? '/' : ''}`;
     const nameBytes = encodeUtf8(name);
     // CPython writes a PAX path for anything ustar cannot hold exactly: long or non-ASCII names.
     const needsPax = nameBytes.byteLength > 100 || /[^\x20-\x7e]/.test(name);
-    const header = makeHeader({
+    let header = makeHeader({
       name: needsPax ? truncateUtf8(name, 100) : name,
       type: isDir ? '5' : '0',
-      size: data.byteLength,
+      size,
       mode: e.mode ?? (isDir ? 0o755 : 0o644),
       mtime: e.mtime ?? mtime,
     });
-    blocks.push(needsPax ? { header, pax: makePaxHeader(name), data } : { header, data });
+    if (needsPax) {
+      const pax = makePaxHeader(name);
+      const both = new Uint8Array(pax.byteLength + BLOCK);
+      both.set(pax);
+      both.set(header, pax.byteLength);
+      header = both;
+    }
+    out.push(isDir ? { header, size: 0, pad: 0 } : { header, path: e.path, size, pad: padded(size) - size });
   }
-  let size = 0;
-  for (const b of blocks) size += BLOCK + (b.pax?.byteLength ?? 0) + padded(b.data?.byteLength ?? 0);
-  const out = new Uint8Array(Math.ceil((size + 2 * BLOCK) / RECORD) * RECORD); // zero-filled: end marker
+  let total = 0;
+  for (const b of out) total += b.header.byteLength + b.size + b.pad;
+  const trailer = new Uint8Array(Math.ceil((total + 2 * BLOCK) / RECORD) * RECORD - total); // zeros: end marker + record padding
+  return { entries: out, trailer };
+}
+
+/** Total byte length of the tar a plan describes. */
+export function tarPlanSize(plan: TarPlan): number {
+  let total = plan.trailer.byteLength;
+  for (const b of plan.entries) total += b.header.byteLength + b.size + b.pad;
+  return total;
+}
+
+/**
+ * Lays a plan out in memory, taking each file's data from `data(path, index)`.
+ * @throws MlfError E009 when data does not have the planned length.
+ */
+export function assembleTar(plan: TarPlan, data: (path: string, index: number) => Uint8Array): Uint8Array {
+  const out = new Uint8Array(tarPlanSize(plan)); // zero-filled: padding and end marker
   let pos = 0;
-  for (const b of blocks) {
-    if (b.pax) {
-      out.set(b.pax, pos);
-      pos += b.pax.byteLength;
-    }
+  plan.entries.forEach((b, i) => {
     out.set(b.header, pos);
-    pos += BLOCK;
-    if (b.data) {
-      out.set(b.data, pos);
-      pos += padded(b.data.byteLength);
+    pos += b.header.byteLength;
+    if (b.path !== undefined) {
+      const d = data(b.path, i);
+      if (d.byteLength !== b.size) throw new MlfError('MLF-E009', `tar: ${b.path} has ${d.byteLength} bytes, ${b.size} were planned`, { member: b.path });
+      out.set(d, pos);
     }
-  }
+    pos += b.size + b.pad;
+  });
   return out;
+}
+
+/**
+ * Packs entries, in the order given, into an uncompressed tar.
+ * @throws MlfError E005 for unsafe paths, E006 for duplicates, E003 for unwritable numbers.
+ */
+export function packTar(entries: PackTarEntry[], options: PackTarOptions = {}): Uint8Array {
+  const dataOf = entries.map((e) => (e.type === 'directory' ? new Uint8Array(0) : (e.data ?? new Uint8Array(0))));
+  const plan = planTar(
+    entries.map((e, i) => ({ path: e.path, type: e.type, size: (dataOf[i] as Uint8Array).byteLength, ...(e.mode === undefined ? {} : { mode: e.mode }), ...(e.mtime === undefined ? {} : { mtime: e.mtime }) })),
+    options,
+  );
+  const offset = plan.entries.length - entries.length; // 1 with the ./ root entry, else 0
+  return assembleTar(plan, (_path, i) => dataOf[i - offset] as Uint8Array);
 }
 
 interface HeaderFields {

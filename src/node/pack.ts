@@ -1,5 +1,5 @@
 import { readMlf } from '../core/archive.js';
-import { formatExportDatetime, packCanonical } from '../core/canonical.js';
+import { type CanonicalOptions, formatExportDatetime, packCanonical, planCanonical } from '../core/canonical.js';
 import { MlfError } from '../core/errors.js';
 import { type BuildOptions, buildModelLibraryFormat, type ModuleBuild, type OperatorBuild } from '../core/export.js';
 import { isRecord, stringifySortedJson } from '../core/json.js';
@@ -8,7 +8,8 @@ import { validateArchive } from '../core/validate.js';
 import type { Diagnostic } from '../core/errors.js';
 import { openArchivePath, withMlfPath } from './open.js';
 import type { Compression } from './compress.js';
-import { writeArchiveFile } from './write-archive.js';
+import { chooseCompression, writeArchiveFile } from './write-archive.js';
+import { type MemberSource, writeTarPlanAtomic } from './write-stream.js';
 
 /** Options of every archive writer. */
 export interface PackOptions {
@@ -64,17 +65,32 @@ export async function packArchive(input: string, destination: string, options: P
     const report = await validateArchive(archive);
     const first = report.diagnostics.find((d) => d.severity === 'error');
     if (first !== undefined) throw new MlfError(first.code, `${input} is not a valid MLF archive: ${first.message}`, first);
-    const files = new Map<string, Uint8Array>();
-    for (const [path, m] of contents.members) files.set(path, await m.read());
     const e = epoch(options);
+    let metadata: Uint8Array | undefined;
     if (e !== undefined && archive.metadata !== null && archive.style === 'full-model') {
-      files.set('metadata.json', new TextEncoder().encode(stringifySortedJson(withDatetime(archive.metadata.raw, formatExportDatetime(new Date(e * 1000))))));
+      metadata = new TextEncoder().encode(stringifySortedJson(withDatetime(archive.metadata.raw, formatExportDatetime(new Date(e * 1000)))));
     }
-    await writeFiles(files, destination, options);
+    if (chooseCompression(destination, options.compression) === 'none') {
+      // Uncompressed: stream members into the destination, never holding the archive in memory.
+      const sources = new Map<string, MemberSource & { size: number }>(contents.members);
+      if (metadata !== undefined) sources.set('metadata.json', bytesSource(metadata));
+      const canonical: CanonicalOptions = e === undefined ? {} : { mtime: e };
+      const plan = planCanonical([...sources].map(([path, m]) => ({ path, size: m.size })), canonical);
+      await writeTarPlanAtomic(destination, plan, (path) => sources.get(path) as MemberSource, { force: options.force ?? false });
+    } else {
+      const files = new Map<string, Uint8Array>();
+      for (const [path, m] of contents.members) files.set(path, await m.read());
+      if (metadata !== undefined) files.set('metadata.json', metadata);
+      await writeFiles(files, destination, options);
+    }
     return report.diagnostics;
   } finally {
     await contents.close?.();
   }
+}
+
+function bytesSource(bytes: Uint8Array): MemberSource & { size: number } {
+  return { size: bytes.byteLength, read: () => Promise.resolve(bytes) };
 }
 
 function withDatetime(raw: Record<string, unknown>, datetime: string): Record<string, unknown> {

@@ -33,7 +33,11 @@ export async function writeArchiveFile(dest: string, tar: Uint8Array, options: W
   await writeFileAtomic(dest, await compressTar(tar, kind, level), { force: options.force ?? false });
 }
 
-function chooseCompression(dest: string, explicit: Compression | undefined): Compression {
+/**
+ * The compression to write `dest` with: `explicit`, else the one its extension implies.
+ * @throws MlfError E901 for an unknown extension or a contradicting `explicit`.
+ */
+export function chooseCompression(dest: string, explicit: Compression | undefined): Compression {
   if (explicit === undefined) return compressionForPath(dest);
   let implied: Compression | undefined;
   try {
