@@ -35,6 +35,9 @@ async function cli(...argv: string[]): Promise<{ code: number; err: string }> {
   return { code, err };
 }
 
+/** Per-case time bound (ms) for reading and for unpacking. */
+const BOUND_MS = 10_000;
+
 describe('malicious corpus (ecosystem.md §5.2 groups 1-17 and MLF-level)', () => {
   it('covers every group with at least 60 cases', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(60);
@@ -77,8 +80,10 @@ describe('malicious corpus (ecosystem.md §5.2 groups 1-17 and MLF-level)', () =
       }
       expect(readdirSync(parent).filter((n) => n.startsWith('.'))).toEqual([]);
       if (process.env.MLF_CORPUS_TIMES) console.log(`${c.name}: read ${readMs.toFixed(0)} ms, unpack ${unpackMs.toFixed(0)} ms`);
-      expect(readMs).toBeLessThan(2000);
-      expect(unpackMs).toBeLessThan(2000);
+      // Bounded time, not a benchmark: about 1 s at most on an idle 2-core machine; the bound leaves
+      // room for a CI machine loaded by other work while still catching hangs and blow-ups.
+      expect(readMs).toBeLessThan(BOUND_MS);
+      expect(unpackMs).toBeLessThan(BOUND_MS);
     });
   }
 });
