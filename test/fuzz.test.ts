@@ -59,7 +59,7 @@ describe('fuzz targets', () => {
         check(t, input);
         maxMs = Math.max(maxMs, performance.now() - start);
       }
-      expect(maxMs).toBeLessThan(1000); // no execution near a hang
+      expect(maxMs).toBeLessThan(5000); // no execution near a hang (bounds leave room for a loaded CI machine)
     });
   }
 

@@ -25,6 +25,8 @@ const timed = <T>(f: () => T): [T, number] => {
   return [r, performance.now() - t];
 };
 
+// Time bounds below separate linear from quadratic (the fixed cases took 10-100 s); they are
+// generous so that a CI machine loaded by other work does not fail them.
 describe('Relay and header scans are linear (were quadratic regexes: 99 s for a 1.2 MB header)', () => {
   const n = 400_000;
   it.each([
@@ -34,7 +36,7 @@ describe('Relay and header scans are linear (were quadratic regexes: 99 s for a 
     ['unclosed output_tensor_names=[', () => parseRelayMain(`def @main(${'output_tensor_names=['.repeat(n)}) {`)],
     ['unclosed struct {', () => parseHeaderStruct('struct tvmgen_default_inputs {'.repeat(n), 'default', 'inputs')],
   ])('%s', (_name, f) => {
-    expect(timed(f)[1]).toBeLessThan(2000);
+    expect(timed(f)[1]).toBeLessThan(10_000);
   });
 
   it('still reads comments, tensor types and struct fields', () => {
@@ -54,7 +56,7 @@ describe('JSON bombs', () => {
   it('1M bad sids entries give E104, not a RangeError from the schema check (was a stack overflow)', () => {
     const [e, ms] = timed(() => mlfError(() => parseMetadata(meta(`[${'0,'.repeat(1_000_000)}0]`))));
     expect([e.code, e.jsonPath]).toEqual(['MLF-E104', '$.modules.default.memory.sids[0]']);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(10_000);
   });
 
   it('small files keep the count of further schema problems', () => {
@@ -88,7 +90,7 @@ describe('tar', () => {
     for (let i = 0; i < 5000; i++) parts.push(b.header({ name: `f${i}` }));
     const [index, ms] = timed(() => readTarIndexSync(b.tar(parts)));
     expect(index.entries.length).toBe(5000);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(10_000);
   });
 });
 
