@@ -1,4 +1,5 @@
 import { Decompress } from 'fzstd';
+import { concatBytes } from './bytes.js';
 import { MlfError } from './errors.js';
 import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from './limits.js';
 
@@ -42,7 +43,7 @@ export async function decompress(bytes: Uint8Array, container: 'gzip' | 'zstd', 
   const budget = createBudget(bytes.byteLength, container, resolveLimits(options.limits));
   if (bytes.byteLength === 0) throw new MlfError('MLF-E008', `${container}: input is empty (0 bytes)`, { offset: 0 });
   const chunks = container === 'gzip' ? await gunzip(bytes, budget) : unzstd(bytes, budget);
-  return concat(chunks, budget.used);
+  return concatBytes(chunks);
 }
 
 /** Counts output bytes against the smaller of the two limits. */
@@ -195,17 +196,6 @@ function hasTarChecksum(h: Uint8Array): boolean {
     .replace(/[\0 ]+$/, '')
     .trimStart();
   return /^[0-7]{1,7}$/.test(text) && parseInt(text, 8) === sum;
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.byteLength;
-  }
-  return out;
 }
 
 function errorText(e: unknown): string {

@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { concatBytes } from '../core/bytes.js';
 import { MlfError } from '../core/errors.js';
 
 /**
@@ -106,15 +107,4 @@ function loadWasmZstd(): Promise<(buf: Uint8Array, level: number) => Uint8Array>
     wasmZstd = undefined; // let a later call retry rather than cache the failure
   });
   return wasmZstd;
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1 && parts[0]) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.byteLength;
-  }
-  return out;
 }

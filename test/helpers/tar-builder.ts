@@ -3,6 +3,7 @@
  * prefix, checksum (right, wrong or signed), PAX and GNU long-name records, and archives with or
  * without end blocks. Nothing here validates: it writes exactly what it is told.
  */
+import { concatBytes } from '../../src/core/bytes.js';
 
 export const BLOCK = 512;
 
@@ -146,15 +147,8 @@ export function tar(parts: Uint8Array[], options: { end?: number; record?: boole
   return out;
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.byteLength;
-  }
-  return out;
-}
+/** Joins parts into a new array (always a copy: tests mutate the result). */
+export const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes([...parts, new Uint8Array(0)]);
 
 /** Base-256 numeric field bytes (GNU): 0x80 then the big-endian value; `negative` gives 0xFF form. */
 export function base256(value: bigint, len: number, negative = false): Uint8Array {
