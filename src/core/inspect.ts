@@ -4,7 +4,7 @@ import type { Diagnostic } from './errors.js';
 import { countStorageIds, computeStoragePools, graphInputs, graphOperators, graphOutputs } from './graph-facts.js';
 import type { GraphJson } from './graph.js';
 import type { MainEntry } from './metadata-schema.js';
-import { type ParamIndex, loadParamIndex } from './params-index.js';
+import { type ParamIndex, type RangeRead, loadParamIndex, withParamsMember } from './params-index.js';
 import { type ParamDict, packedTensorBytes } from './params.js';
 import { parseHeaderStruct, parseRelayMain } from './relay.js';
 
@@ -58,6 +58,12 @@ export interface InspectOptions {
   /** Hash every tensor (SHA-256 of its raw bytes). When false, params are indexed header-only
    * (payloads skipped by seeking) and `sha256` is empty. @default true */
   hashParams?: boolean;
+  /**
+   * Indexes and hashes a param dict behind a range reader in one pass (Node passes a streaming
+   * node:crypto hasher). Without it, each params member is decoded whole and hashed with WebCrypto,
+   * which has no incremental API.
+   */
+  paramHasher?: (read: RangeRead, byteLength: number) => Promise<{ index: ParamIndex; hashes: string[] }>;
 }
 
 /** SHA-256 hex through WebCrypto (Node >= 20 and browsers). */
@@ -72,7 +78,7 @@ export async function inspectArchive(archive: MlfArchive, options: InspectOption
   const modules: Record<string, InspectModule> = {};
   for (const m of archive.modules) {
     if (options.module !== undefined && m.name !== options.module) continue;
-    modules[m.name] = await inspectModule(archive, m, options.hashParams ?? true);
+    modules[m.name] = await inspectModule(archive, m, options);
   }
   return {
     version: archive.version,
@@ -85,9 +91,20 @@ export async function inspectArchive(archive: MlfArchive, options: InspectOption
   };
 }
 
-async function inspectModule(archive: MlfArchive, m: MlfModule, hash: boolean): Promise<InspectModule> {
+/** A module's params: decoded, hashed by `paramHasher`, or indexed header-only; with the hashes when asked. */
+async function moduleParams(archive: MlfArchive, m: MlfModule, options: InspectOptions): Promise<{ params: ParamDict | ParamIndex | null; hashes: string[] | null }> {
+  if (!(options.hashParams ?? true)) return { params: await loadParamIndex(archive, m), hashes: null };
+  if (options.paramHasher === undefined) {
+    const dict = await loadParams(archive, m);
+    return { params: dict, hashes: dict === null ? null : await Promise.all(dict.tensors.map((t) => sha256Hex(t.data))) };
+  }
+  const hashed = await withParamsMember(archive, m, options.paramHasher);
+  return { params: hashed?.index ?? null, hashes: hashed?.hashes ?? null };
+}
+
+async function inspectModule(archive: MlfArchive, m: MlfModule, options: InspectOptions): Promise<InspectModule> {
   const md = m.metadata;
-  const params: ParamDict | ParamIndex | null = hash ? await loadParams(archive, m) : await loadParamIndex(archive, m);
+  const { params, hashes } = await moduleParams(archive, m, options);
   const graph = await loadGraph(archive, m);
   const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
   const size = (p: string) => ({ path: p, bytes: archive.contents.members.get(p)?.size ?? 0 });
@@ -97,7 +114,7 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, hash: boolean): 
     exportDatetime: md.exportDatetime,
     executors: md.executors,
     targets: md.targets,
-    params: params === null ? null : await paramFacts(params, hash),
+    params: params === null ? null : paramFacts(params, hashes),
     paramsFile: m.files.params === null ? null : size(m.files.params),
     graph: graph === null ? null : graphFacts(graph, paramNames),
     ...(await interfaceFacts(archive, m, graph, params)),
@@ -117,12 +134,12 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, hash: boolean): 
   };
 }
 
-async function paramFacts(params: ParamDict | ParamIndex, hash: boolean): Promise<NonNullable<InspectModule['params']>> {
+function paramFacts(params: ParamDict | ParamIndex, hashes: string[] | null): NonNullable<InspectModule['params']> {
   const out: NonNullable<InspectModule['params']> = {};
-  for (const t of params.tensors) {
+  params.tensors.forEach((t, i) => {
     const bytes = 'data' in t ? t.data.byteLength : t.byteLength;
-    out[t.name] = { dtype: t.dtypeName, shape: t.shape, bytes, sha256: hash && 'data' in t ? await sha256Hex(t.data) : '' };
-  }
+    out[t.name] = { dtype: t.dtypeName, shape: t.shape, bytes, sha256: hashes?.[i] ?? '' };
+  });
   return out;
 }
 

@@ -4,7 +4,6 @@ import { resolveLimits } from './limits.js';
 import {
   checkParamsEnd,
   type DecodeParamsOptions,
-  type ParamsCursor,
   type ParamTensorHeader,
   readArrayCount,
   readParamName,
@@ -12,6 +11,10 @@ import {
   readTensorHeader,
   shortParamsError,
 } from './params.js';
+import { NeedMore, tryRecord, WindowCursor } from './params-window.js';
+
+/** Bytes fetched per window: names and headers are small, so one window usually holds many. */
+const WINDOW = 64 * 1024;
 
 /**
  * Header-only reading of a TVM param dict: names and tensor headers are read through a
@@ -29,78 +32,6 @@ export interface ParamIndex {
   tensors: ParamTensorHeader[];
 }
 
-/** Bytes fetched per window: names and headers are small, so one window usually holds many. */
-const WINDOW = 64 * 1024;
-
-/** Raised by the window cursor when a read falls outside the bytes fetched so far. */
-class NeedMore {
-  constructor(readonly end: number) {}
-}
-
-/** A ParamsCursor over a window of a larger file; reads past the window ask for more. */
-class WindowCursor implements ParamsCursor {
-  offset = 0;
-  private window: Uint8Array = new Uint8Array(0);
-  private view: DataView = new DataView(new ArrayBuffer(0));
-  private start = 0;
-
-  constructor(readonly size: number) {}
-
-  get remaining(): number {
-    return this.size - this.offset;
-  }
-
-  /** Loads the window `[start, end)` (at least WINDOW bytes, clamped to the file). */
-  async fill(read: RangeRead, start: number, end: number): Promise<void> {
-    const length = Math.min(this.size, Math.max(end, start + WINDOW)) - start;
-    const bytes = await read(start, length);
-    if (bytes.byteLength !== length) throw new MlfError('MLF-E002', `params: needed ${length} bytes at offset ${start}, got ${bytes.byteLength}`, { offset: start });
-    this.window = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.start = start;
-  }
-
-  need(n: number, field: string): void {
-    if (n > this.remaining) {
-      throw new MlfError('MLF-E202', `params: ${field} needs ${n} bytes at offset ${this.offset}, but only ${this.remaining} remain`, { offset: this.offset });
-    }
-    if (this.offset < this.start || this.offset + n > this.start + this.window.byteLength) throw new NeedMore(this.offset + n);
-  }
-
-  /** Moves past `n` payload bytes without reading them (E202 when the file is shorter). */
-  skip(n: number, field: string): void {
-    if (n > this.remaining) this.need(n, field);
-    this.offset += n;
-  }
-
-  private at(n: number, field: string): number {
-    this.need(n, field);
-    const rel = this.offset - this.start;
-    this.offset += n;
-    return rel;
-  }
-
-  u8(field: string): number {
-    return this.view.getUint8(this.at(1, field));
-  }
-  u16(field: string): number {
-    return this.view.getUint16(this.at(2, field), true);
-  }
-  i32(field: string): number {
-    return this.view.getInt32(this.at(4, field), true);
-  }
-  u64(field: string): bigint {
-    return this.view.getBigUint64(this.at(8, field), true);
-  }
-  i64(field: string): bigint {
-    return this.view.getBigInt64(this.at(8, field), true);
-  }
-  take(n: number, field: string): Uint8Array {
-    const rel = this.at(n, field);
-    return this.window.subarray(rel, rel + n);
-  }
-}
-
 /**
  * Indexes a param dict of `byteLength` bytes read through `read`: names, dtypes, shapes, sizes
  * and offsets of every tensor, payloads skipped.
@@ -111,17 +42,16 @@ export async function indexParams(read: RangeRead, byteLength: number, options: 
   const strict = options.strict ?? true;
   if (byteLength < 8) throw shortParamsError(await read(0, byteLength));
   const c = new WindowCursor(byteLength);
-  // Each step is restartable: when it runs past the window, fetch from its start and run it again.
+  // Each record is restartable: when it runs past the window, fetch from its start and run it again.
   const step = async <T>(f: () => T): Promise<T> => {
-    const start = c.offset;
     for (;;) {
-      try {
-        return f();
-      } catch (e) {
-        if (!(e instanceof NeedMore)) throw e;
-        await c.fill(read, start, e.end);
-        c.offset = start;
-      }
+      const r = tryRecord(c, f);
+      if (!(r instanceof NeedMore)) return r.value;
+      const start = c.offset;
+      const length = Math.min(byteLength, Math.max(r.end, start + WINDOW)) - start;
+      const bytes = await read(start, length);
+      if (bytes.byteLength !== length) throw new MlfError('MLF-E002', `params: needed ${length} bytes at offset ${start}, got ${bytes.byteLength}`, { offset: start });
+      c.setWindow(bytes, start);
     }
   };
   const { reserved, count } = await step(() => readParamsHead(c, limits));
@@ -145,18 +75,24 @@ export function indexParamBytes(bytes: Uint8Array, options: DecodeParamsOptions 
 }
 
 /**
- * Indexes a module's params member without reading payloads (through `readRange` when the member
- * has it, else from its bytes); null when the module has none. Errors are located in the member.
+ * Runs `f` over a module's params member as a range reader (through `readRange` when the member
+ * has it, else over its bytes); null when the module has none. Errors are located in the member.
  */
-export async function loadParamIndex(archive: MlfArchive, module: MlfModule, options: DecodeParamsOptions = {}): Promise<ParamIndex | null> {
+export async function withParamsMember<T>(archive: MlfArchive, module: MlfModule, f: (read: RangeRead, byteLength: number) => Promise<T>): Promise<T | null> {
   if (module.files.params === null) return null;
   const path = module.files.params;
   const member = archive.contents.members.get(path);
   if (member === undefined) throw new MlfError('MLF-E401', `${path} is not in the archive`, { member: path });
   try {
-    if (member.readRange !== undefined) return await indexParams((o, n) => (member.readRange as NonNullable<typeof member.readRange>)(o, n), member.size, options);
-    return await indexParamBytes(await member.read(), options);
+    if (member.readRange !== undefined) return await f(member.readRange.bind(member), member.size);
+    const bytes = await member.read();
+    return await f(async (o, n) => bytes.subarray(o, o + n), bytes.byteLength);
   } catch (e) {
     throw e instanceof MlfError ? e.inMember(path) : e;
   }
+}
+
+/** Indexes a module's params member without reading payloads; null when the module has none. */
+export function loadParamIndex(archive: MlfArchive, module: MlfModule, options: DecodeParamsOptions = {}): Promise<ParamIndex | null> {
+  return withParamsMember(archive, module, (read, size) => indexParams(read, size, options));
 }

@@ -2,6 +2,7 @@ import { type InspectModule, type InspectReport, inspectArchive } from '../../co
 import { findModule } from '../../core/archive.js';
 import { MlfError } from '../../core/errors.js';
 import { withMlfPath } from '../../node/open.js';
+import { hashParams } from '../../node/params-hash.js';
 import { formatBytes, formatDiagnostic, formatTable, formatTensor } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
 
@@ -9,8 +10,9 @@ import { type CliIo, toJson } from '../io.js';
 export async function runInspect(path: string, opts: { module?: string; json?: boolean }, io: CliIo): Promise<number> {
   const report = await withMlfPath(path, async (archive) => {
     if (opts.module !== undefined) findModule(archive, opts.module);
-    // Text mode shows no hashes, so params are indexed header-only (payloads never read).
-    return inspectArchive(archive, { hashParams: opts.json === true, ...(opts.module === undefined ? {} : { module: opts.module }) });
+    // Text mode shows no hashes, so params are indexed header-only (payloads never read); JSON
+    // hashes them in one streamed pass with node:crypto.
+    return inspectArchive(archive, { hashParams: opts.json === true, paramHasher: hashParams, ...(opts.module === undefined ? {} : { module: opts.module }) });
   });
   io.out(opts.json ? toJson(report) : renderInspect(path, report));
   const fatal = report.diagnostics.find((d) => d.severity === 'error' && d.code === 'MLF-E101');

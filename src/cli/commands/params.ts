@@ -1,13 +1,12 @@
 import { open, readFile } from 'node:fs/promises';
 import { findModule, loadParams } from '../../core/archive.js';
 import { MlfError } from '../../core/errors.js';
-import { indexParams, type ParamIndex, type RangeRead } from '../../core/params-index.js';
+import { withParamsMember } from '../../core/params-index.js';
 import { encodeNpy, paramToNpy } from '../../core/npy.js';
 import { encodeNpz } from '../../core/npz.js';
 import { decodeParams, type ParamDict } from '../../core/params.js';
 import { withMlfPath } from '../../node/open.js';
-import { hashParamPayloads } from '../../node/params-hash.js';
-import { fileSource } from '../../node/source.js';
+import { type HashedParams, hashParams, hashParamsFile } from '../../node/params-hash.js';
 import { writeFileAtomic, writeFolderAtomic } from '../../node/write.js';
 import { formatTable } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
@@ -52,24 +51,15 @@ async function isParamsFile(input: string): Promise<boolean> {
 }
 
 /**
- * Indexes params header-only and hashes the payloads in one sequential pass, from a `.params`
- * file or an archive member, without holding the whole file in memory.
+ * Indexes params and hashes the payloads in one sequential pass, from a `.params` file or an
+ * archive member, without holding the whole file in memory.
  */
-async function hashedIndex(input: string, module: string | undefined): Promise<{ index: ParamIndex; hashes: string[]; source: string }> {
-  const run = async (read: RangeRead, size: number, source: string, member: string) => {
-    try {
-      const index = await indexParams(read, size);
-      return { index, hashes: await hashParamPayloads(read, index), source };
-    } catch (e) {
-      throw e instanceof MlfError ? e.inMember(member) : e;
-    }
-  };
+async function hashedIndex(input: string, module: string | undefined): Promise<HashedParams & { source: string }> {
   if (await isParamsFile(input)) {
-    const file = await fileSource(input);
     try {
-      return await run((o, n) => file.read(o, n), file.byteLength, input, input);
-    } finally {
-      await file.close();
+      return { ...(await hashParamsFile(input)), source: input };
+    } catch (e) {
+      throw e instanceof MlfError ? e.inMember(input) : e;
     }
   }
   return withMlfPath(input, async (archive) => {
@@ -78,15 +68,9 @@ async function hashedIndex(input: string, module: string | undefined): Promise<{
     if (module === undefined && candidates.length > 1) {
       throw new MlfError('MLF-E901', `the archive has several modules with params (${candidates.map((m) => m.name).join(', ')}); choose one with --module`);
     }
-    const path = mod?.files.params ?? null;
-    const member = path === null ? undefined : archive.contents.members.get(path);
-    if (mod === undefined || path === null || member === undefined) throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
-    if (member.readRange === undefined) {
-      const bytes = await member.read();
-      return run(async (o, n) => bytes.subarray(o, o + n), bytes.byteLength, `${input}:${path}`, path);
-    }
-    const readRange = member.readRange.bind(member);
-    return run(readRange, member.size, `${input}:${path}`, path);
+    const hashed = mod === undefined ? null : await withParamsMember(archive, mod, (read, size) => hashParams(read, size));
+    if (mod === undefined || hashed === null) throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
+    return { ...hashed, source: `${input}:${mod.files.params}` };
   });
 }
 
