@@ -19,6 +19,8 @@ export * from './metadata-schema.js';
 export * from './npy.js';
 export * from './npz.js';
 export * from './params.js';
+export * from './params-index.js';
+export * from './params-stream.js';
 export * from './relay.js';
 export * from './source.js';
 export * from './tar.js';

@@ -12,3 +12,4 @@ export * from './footprint.js';
 export * from './cache.js';
 export * from '../core/elf.js';
 export * from './sign.js';
+export * from './params-hash.js';
