@@ -1,13 +1,14 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import pc from 'picocolors';
 import { formatLocation, isMlfError } from '../core/errors.js';
-import { runInspect } from './commands/inspect.js';
-import { runParams, runParamsExport } from './commands/params.js';
-import { runValidate } from './commands/validate.js';
-import { runConvert, runExtractModule, runMerge, runPack, runParamsImport, runSplit, runUnpack } from './commands/write.js';
 import { type CliIo, processIo } from './io.js';
 
-// Command-group imports (one line each).
+// Start-up loads only command definitions (this file, commands/*.ts); each action imports its
+// implementation from actions/*.ts when it runs, so `mlf --help` reads no archive code and
+// `mlf inspect` no signing, packing or viewer code. Import actions/ only with `await import()`
+// (or `import type`).
+
+// Command-group imports (one line each): commands/<group>.ts defines, actions/<group>.ts runs.
 import { registerTrustCommands } from './commands/trust.js';
 import { registerRunnerCommands } from './commands/runner.js';
 import { registerViewCommands } from './commands/view.js';
@@ -32,7 +33,10 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .argument('<archive>', '.tar, .tar.gz/.tgz, .tar.zst or extracted folder')
     .option('-m, --module <name>', 'only this module')
     .option('--json', 'print the machine-readable report (a stable contract)')
-    .action(async (archive, opts) => setCode(await runInspect(archive, opts, io)));
+    .action(async (archive, opts) => {
+      const { runInspect } = await import('./actions/inspect.js');
+      setCode(await runInspect(archive, opts, io));
+    });
 
   program
     .command('validate')
@@ -40,7 +44,10 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .argument('<archive>', '.tar, .tar.gz/.tgz, .tar.zst or extracted folder')
     .option('--json', 'print diagnostics as JSON')
     .option('--strict', 'treat warnings as errors')
-    .action(async (archive, opts) => setCode(await runValidate(archive, opts, io)));
+    .action(async (archive, opts) => {
+      const { runValidate } = await import('./actions/validate.js');
+      setCode(await runValidate(archive, opts, io));
+    });
 
   const params = program
     .command('params')
@@ -49,7 +56,10 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .option('-m, --module <name>', 'module to read (needed when several have params)')
     .enablePositionalOptions()
     .option('--json', 'print JSON')
-    .action(async (input, opts) => setCode(await runParams(input, opts, io)));
+    .action(async (input, opts) => {
+      const { runParams } = await import('./actions/params.js');
+      setCode(await runParams(input, opts, io));
+    });
   params
     .command('export')
     .description('write the tensors as one .npz file or a folder of .npy files that NumPy loads')
@@ -57,14 +67,20 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .requiredOption('--to <path>', 'destination: a path ending in .npz, or a folder')
     .option('-m, --module <name>', 'module to read')
     .option('-f, --force', 'replace an existing destination')
-    .action(async (input, opts) => setCode(await runParamsExport(input, opts, io)));
+    .action(async (input, opts) => {
+      const { runParamsExport } = await import('./actions/params.js');
+      setCode(await runParamsExport(input, opts, io));
+    });
   params
     .command('import')
     .description('build a .params file from one .npz or a folder of .npy files (the reverse of export)')
     .argument('<input>', '.npz file or folder of .npy files')
     .requiredOption('-o, --output <file>', 'the .params file to write')
     .option('-f, --force', 'replace an existing file')
-    .action(async (input, opts) => setCode(await runParamsImport(input, opts, io)));
+    .action(async (input, opts) => {
+      const { runParamsImport } = await import('./actions/write.js');
+      setCode(await runParamsImport(input, opts, io));
+    });
 
   const collect = (v: string, prev: string[] = []) => [...prev, v];
   program
@@ -83,7 +99,10 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .option('--header <file>', 'generated header (repeatable)', collect)
     .option('--relay <file>', 'Relay text')
     .option('-f, --force', 'replace an existing destination')
-    .action(async (folder, opts) => setCode(await runPack(folder, opts, io)));
+    .action(async (folder, opts) => {
+      const { runPack } = await import('./actions/write.js');
+      setCode(await runPack(folder, opts, io));
+    });
 
   program
     .command('merge')
@@ -92,7 +111,10 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .requiredOption('-o, --output <archive>', 'destination archive')
     .option('--rename <old=new>', 'rename a clashing module of a later input (repeatable)', collect)
     .option('-f, --force', 'replace an existing destination')
-    .action(async (archives, opts) => setCode(await runMerge(archives, opts, io)));
+    .action(async (archives, opts) => {
+      const { runMerge } = await import('./actions/write.js');
+      setCode(await runMerge(archives, opts, io));
+    });
 
   program
     .command('split')
@@ -101,7 +123,10 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .requiredOption('-o, --output <folder>', 'destination folder (created if needed)')
     .option('--ext <ext>', 'archive extension: .tar, .tar.gz, .tgz or .tar.zst', '.tar')
     .option('-f, --force', 'replace existing archives')
-    .action(async (archive, opts) => setCode(await runSplit(archive, opts, io)));
+    .action(async (archive, opts) => {
+      const { runSplit } = await import('./actions/write.js');
+      setCode(await runSplit(archive, opts, io));
+    });
 
   program
     .command('extract-module')
@@ -110,7 +135,10 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .requiredOption('-m, --module <name>', 'module to extract')
     .requiredOption('-o, --output <archive>', 'destination archive')
     .option('-f, --force', 'replace an existing destination')
-    .action(async (archive, opts) => setCode(await runExtractModule(archive, opts, io)));
+    .action(async (archive, opts) => {
+      const { runExtractModule } = await import('./actions/write.js');
+      setCode(await runExtractModule(archive, opts, io));
+    });
 
   program
     .command('convert')
@@ -119,7 +147,10 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .requiredOption('--to-version <n>', '7 or 6')
     .requiredOption('-o, --output <archive>', 'destination archive')
     .option('-f, --force', 'replace an existing destination')
-    .action(async (archive, opts) => setCode(await runConvert(archive, opts, io)));
+    .action(async (archive, opts) => {
+      const { runConvert } = await import('./actions/write.js');
+      setCode(await runConvert(archive, opts, io));
+    });
 
   program
     .command('unpack')
@@ -127,7 +158,10 @@ function buildProgram(io: CliIo, setCode: (n: number) => void): Command {
     .argument('<archive>', '.tar, .tar.gz/.tgz or .tar.zst')
     .requiredOption('-o, --output <folder>', 'destination folder (must not exist unless --force)')
     .option('-f, --force', 'replace an existing destination folder')
-    .action(async (archive, opts) => setCode(await runUnpack(archive, opts, io)));
+    .action(async (archive, opts) => {
+      const { runUnpack } = await import('./actions/write.js');
+      setCode(await runUnpack(archive, opts, io));
+    });
 
   // Command groups that live in their own files register here (one line each).
   registerTrustCommands(program, io, setCode);

@@ -1,14 +1,7 @@
 import { type Command, Option } from '@commander-js/extra-typings';
-import { type BudgetMeasure, evaluateBudgets, MEMORY_MEASURES, type Measurements, measureModules } from '../../core/budget.js';
-import { type CheckLabels, renderCheckGithub, renderCheckMarkdown, renderCheckText } from '../../core/budget-render.js';
-import { diffArchives, requireMetadata } from '../../core/diff.js';
-import { renderDiffMarkdown, renderDiffText } from '../../core/diff-render.js';
-import { MlfError } from '../../core/errors.js';
-import { inspectArchive } from '../../core/inspect.js';
-import { type AllowedIncrease, parseIncrease, parseSize } from '../../core/sizes.js';
-import { type FootprintOptions, type FootprintReport, measureFootprint } from '../../node/footprint.js';
-import { withMlfPath } from '../../node/open.js';
-import { type CliIo, toJson } from '../io.js';
+import { type BudgetMeasure, MEMORY_MEASURES } from '../../core/budget.js';
+import type { CheckFlags } from '../actions/compare.js';
+import type { CliIo } from '../io.js';
 
 /**
  * The figures `mlf check` can budget, one `--max-<name>` flag each; `--max-increase` covers them
@@ -21,81 +14,7 @@ export const CHECK_MEASURES: readonly BudgetMeasure[] = [
   { name: 'ram', description: 'RAM from mlf footprint (.data + .bss + workspace + io + params in RAM)', measure: () => null },
 ];
 
-const FOOTPRINT = new Set(['flash', 'ram']);
-
-/**
- * Flash and RAM need a compile, so they are measured only when a flash or RAM budget is given:
- * the footprint of the archive at `path` is computed once and read per module.
- */
-function measuresFor(path: string, footprint: FootprintOptions | undefined): readonly BudgetMeasure[] {
-  if (footprint === undefined) return CHECK_MEASURES.filter((m) => !FOOTPRINT.has(m.name));
-  let report: Promise<FootprintReport> | undefined;
-  const get = (module: string, key: 'flash' | 'ram') => async () => {
-    report ??= measureFootprint(path, footprint);
-    return (await report).modules.find((m) => m.module === module)?.[key] ?? null;
-  };
-  return CHECK_MEASURES.map((m) => (FOOTPRINT.has(m.name) ? { ...m, measure: (ctx) => get(ctx.module.name, m.name as 'flash' | 'ram')() } : m));
-}
-
-/** Flags of `mlf diff`. */
-export interface DiffFlags {
-  module?: string;
-  json?: boolean;
-  markdown?: boolean;
-}
-
-/** `mlf diff A B`: prints the differences; exit 0 whatever they are (it reports, it does not gate). */
-export async function runDiff(pathA: string, pathB: string, opts: DiffFlags, io: CliIo): Promise<number> {
-  if (opts.json && opts.markdown) throw new MlfError('MLF-E901', 'give --json or --markdown, not both');
-  const report = await withMlfPath(pathA, (a) => withMlfPath(pathB, (b) => diffArchives(a, b, opts.module === undefined ? {} : { module: opts.module })));
-  const labels = { a: pathA, b: pathB };
-  io.out(opts.json ? toJson({ a: pathA, b: pathB, ...report }) : opts.markdown ? renderDiffMarkdown(report, labels) : renderDiffText(report, labels));
-  return 0;
-}
-
-/** Flags of `mlf check` (`max` holds the `--max-<measure>` values by measure name). */
-export interface CheckFlags {
-  max: Record<string, string>;
-  /** Compiler and flags for --max-flash/--max-ram (mlf footprint). */
-  cc?: string;
-  cflags?: string;
-  baseline?: string;
-  maxIncrease?: string;
-  format?: string;
-}
-
-async function measureArchive(path: string, measures: readonly BudgetMeasure[]): Promise<Measurements> {
-  return withMlfPath(path, async (archive) => {
-    requireMetadata(archive, path);
-    return measureModules(archive, (await inspectArchive(archive, { hashParams: false })).modules, measures);
-  });
-}
-
-/** `mlf check A`: exit 1 when a budget is exceeded, 0 when all are met, 2 on usage errors. */
-export async function runCheck(path: string, opts: CheckFlags, io: CliIo): Promise<number> {
-  // Every flag is parsed before any archive is opened: a typo is a usage error (exit 2), not a failed budget.
-  const max: Record<string, number> = {};
-  for (const [name, text] of Object.entries(opts.max)) max[name] = parseSize(text, `--max-${name}`);
-  let increase: AllowedIncrease | undefined;
-  if (opts.maxIncrease !== undefined) increase = parseIncrease(opts.maxIncrease);
-  if ((opts.baseline === undefined) !== (increase === undefined)) throw new MlfError('MLF-E901', '--baseline and --max-increase go together');
-  if (Object.keys(max).length === 0 && increase === undefined) {
-    throw new MlfError('MLF-E901', `give at least one budget: ${CHECK_MEASURES.map((m) => `--max-${m.name}`).join(', ')}, or --baseline with --max-increase`);
-  }
-  const footprint = 'flash' in max || 'ram' in max ? { ...(opts.cc ? { cc: opts.cc } : {}), ...(opts.cflags ? { cflags: opts.cflags } : {}) } : undefined;
-  const measured = await measureArchive(path, measuresFor(path, footprint));
-  const baseline = opts.baseline === undefined ? undefined : await measureArchive(opts.baseline, measuresFor(opts.baseline, footprint));
-  const report = evaluateBudgets({ measured, max, ...(baseline === undefined ? {} : { baseline }), ...(increase === undefined ? {} : { maxIncrease: increase }) });
-  const labels: CheckLabels = { archive: path, ...(opts.baseline === undefined ? {} : { baseline: opts.baseline }), ...(increase === undefined ? {} : { maxIncrease: increase }) };
-  const format = opts.format ?? 'text';
-  if (format === 'json') io.out(toJson({ archive: path, baseline: opts.baseline ?? null, maxIncrease: increase ?? null, budgets: max, ...report }));
-  else if (format === 'markdown') io.out(renderCheckMarkdown(report, labels));
-  else if (format === 'github') io.out(renderCheckGithub(report, labels));
-  else io.out(renderCheckText(report, labels));
-  return report.passed ? 0 : 1;
-}
-
-/** Registers `mlf diff` and `mlf check`. */
+/** Registers `mlf diff` and `mlf check` (run by ../actions/compare.ts). */
 export function registerCompareCommands(program: Command, io: CliIo, setCode: (n: number) => void): void {
   program
     .command('diff')
@@ -105,7 +24,10 @@ export function registerCompareCommands(program: Command, io: CliIo, setCode: (n
     .option('-m, --module <name>', 'compare only this module (an archive with one module contributes it whatever its name)')
     .option('--json', 'print the diff report as JSON')
     .option('--markdown', 'print GitHub-flavoured markdown (for a pull-request comment)')
-    .action(async (a, b, opts) => setCode(await runDiff(a, b, opts, io)));
+    .action(async (a, b, opts) => {
+      const { runDiff } = await import('../actions/compare.js');
+      setCode(await runDiff(a, b, opts, io));
+    });
 
   const check = program
     .command('check')
@@ -137,6 +59,7 @@ export function registerCompareCommands(program: Command, io: CliIo, setCode: (n
     if (opts.cflags !== undefined) flags.cflags = opts.cflags;
     if (opts.baseline !== undefined) flags.baseline = opts.baseline;
     if (opts.maxIncrease !== undefined) flags.maxIncrease = opts.maxIncrease;
+    const { runCheck } = await import('../actions/compare.js');
     setCode(await runCheck(archive, flags, io));
   });
 }
