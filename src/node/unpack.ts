@@ -1,6 +1,6 @@
 import { chmod, lstat, mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import type { ArchiveContents } from '../core/archive.js';
+import type { ArchiveContents, ArchiveMember } from '../core/archive.js';
 import { MlfError } from '../core/errors.js';
 import { type Limits, resolveLimits } from '../core/limits.js';
 import { openArchivePath } from './open.js';
@@ -143,11 +143,10 @@ async function writeMembers(contents: ArchiveContents, root: string, limits: Lim
     // The reader already refused every unsafe name; this guards against a bug there.
     if (!out.startsWith(root + sep)) throw new MlfError('MLF-E005', `unpack: ${member.path} would be written outside the destination`, where);
     await makeParents(root, dirname(out), made);
-    const data = await member.read();
-    if (data.byteLength !== member.size) {
-      throw new MlfError('MLF-E002', `unpack: ${member.path} should have ${member.size} bytes, read ${data.byteLength}`, where);
+    const written = await writeNew(out, member);
+    if (written !== member.size) {
+      throw new MlfError('MLF-E002', `unpack: ${member.path} should have ${member.size} bytes, read ${written}`, where);
     }
-    await writeNew(out, data, member.path);
   }
   return { files, bytes };
 }
@@ -166,17 +165,37 @@ async function makeParents(root: string, dir: string, made: Set<string>): Promis
   made.add(dir);
 }
 
-/** 'wx' = O_CREAT | O_EXCL: fails on anything already there, including a (dangling) symlink. */
-async function writeNew(path: string, data: Uint8Array, member: string): Promise<void> {
+/** Bytes copied per read when a member can be read in ranges: memory stays at one chunk. */
+const COPY_CHUNK = 8 * 1024 * 1024;
+
+/**
+ * Creates `path` with 'wx' (O_CREAT | O_EXCL: fails on anything already there, including a
+ * dangling symlink) and copies the member into it, in chunks when it can be read in ranges.
+ * Returns the bytes written.
+ */
+async function writeNew(path: string, member: ArchiveMember): Promise<number> {
   let handle;
   try {
     handle = await open(path, 'wx', FILE_MODE);
   } catch (e) {
-    throw new MlfError('MLF-E904', `unpack: cannot create ${member}: ${errnoText(e)}`, { member });
+    throw new MlfError('MLF-E904', `unpack: cannot create ${member.path}: ${errnoText(e)}`, { member: member.path });
   }
   try {
-    await handle.writeFile(data);
+    let written = 0;
+    if (member.readRange === undefined) {
+      const data = await member.read();
+      await handle.writeFile(data);
+      written = data.byteLength;
+    } else {
+      while (written < member.size) {
+        const chunk = await member.readRange(written, Math.min(COPY_CHUNK, member.size - written));
+        if (chunk.byteLength === 0) break;
+        for (let done = 0; done < chunk.byteLength; ) done += (await handle.write(chunk, done, chunk.byteLength - done)).bytesWritten;
+        written += chunk.byteLength;
+      }
+    }
     await handle.chmod(FILE_MODE);
+    return written;
   } finally {
     await handle.close();
   }
