@@ -40,7 +40,8 @@ export interface ReadOptions {
 /**
  * Opens a `.tar`, `.tar.gz` or `.tar.zst` from any ByteSource. An uncompressed tar is indexed
  * by its headers only; member bytes are read when asked for. Compressed archives are inflated
- * in memory first (bounded by `limits.maxDecompressedBytes` and the ratio limit).
+ * in memory first (bounded by `limits.maxDecompressedBytes` and the ratio limit); the Node reader
+ * streams them to a temporary file instead, and in a browser `inflateBlob` keeps them in a Blob.
  */
 export async function openArchive(source: ByteSource, options: ReadOptions = {}): Promise<ArchiveContents> {
   const head = await source.read(0, Math.min(source.byteLength, 512));
@@ -48,22 +49,33 @@ export async function openArchive(source: ByteSource, options: ReadOptions = {})
   if (kind === 'unknown') {
     throw new MlfError('MLF-E010', `archive: not a tar, gzip or zstd file (first bytes ${hexHead(head)})`, { offset: 0 });
   }
-  let tarSource = source;
-  if (kind !== 'tar') {
-    // Held whole in memory: a compressed input over the output limit cannot hold a valid archive.
-    const max = Math.min(resolveLimits(options.limits).maxDecompressedBytes, MAX_ARRAY_BYTES);
-    if (source.byteLength > max) throw new MlfError('MLF-E009', `${kind}: ${source.byteLength} compressed bytes exceed ${max} (maxDecompressedBytes)`, { offset: 0 });
-    const packed = await source.read(0, source.byteLength);
-    tarSource = bytesSource(await decompress(packed, kind, options));
-  }
-  const index = await readTarIndex(tarSource, options);
+  if (kind === 'tar') return openTar(source, options);
+  // Held whole in memory: a compressed input over the output limit cannot hold a valid archive.
+  const max = Math.min(resolveLimits(options.limits).maxDecompressedBytes, MAX_ARRAY_BYTES);
+  if (source.byteLength > max) throw new MlfError('MLF-E009', `${kind}: ${source.byteLength} compressed bytes exceed ${max} (maxDecompressedBytes)`, { offset: 0 });
+  const packed = await source.read(0, source.byteLength);
+  return openTar(bytesSource(await decompress(packed, kind, options)), { ...options, container: kind });
+}
+
+/** Options of `openTar`. */
+export interface OpenTarOptions extends ReadOptions {
+  /** What the tar came out of, for `ArchiveContents.container` (default `tar`). */
+  container?: ContainerKind;
+}
+
+/**
+ * Indexes an uncompressed tar by its headers, without looking at what it starts with: the
+ * output of a decompressor is a tar or an error (E002, E001...), never "not an archive".
+ */
+export async function openTar(source: ByteSource, options: OpenTarOptions = {}): Promise<ArchiveContents> {
+  const index = await readTarIndex(source, options);
   const members = new Map<string, ArchiveMember>();
   for (const entry of index.entries) {
     if (entry.type !== 'file') continue;
-    const readRange = (offset: number, length: number) => tarSource.read(entry.dataOffset + offset, Math.max(0, Math.min(length, entry.size - offset)));
-    members.set(entry.path, { path: entry.path, size: entry.size, read: () => readTarEntry(tarSource, entry), readRange });
+    const readRange = (offset: number, length: number) => source.read(entry.dataOffset + offset, Math.max(0, Math.min(length, entry.size - offset)));
+    members.set(entry.path, { path: entry.path, size: entry.size, read: () => readTarEntry(source, entry), readRange });
   }
-  return { container: kind === 'tar' ? 'tar' : kind, members, diagnostics: index.warnings };
+  return { container: options.container ?? 'tar', members, diagnostics: index.warnings };
 }
 
 function hexHead(b: Uint8Array): string {

@@ -1,22 +1,18 @@
-import { Decompress } from 'fzstd';
 import { concatBytes } from './bytes.js';
 import { MlfError } from './errors.js';
+import { createZstdFrameCheck, decodeZstd } from './inflate-zstd.js';
 import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from './limits.js';
 
 /**
- * Container detection and bounded decompression. gzip goes through the platform's
- * `DecompressionStream` (Node >= 18 and browsers), zstd through fzstd (pure JS). Output is counted
- * as it is produced and decoding stops at the first byte over the budget, so a bomb costs at most
- * one chunk more than the limit.
+ * Container detection and bounded, streaming decompression. gzip goes through the platform's
+ * `DecompressionStream` (Node >= 18 and browsers), zstd through fzstd (pure JS); Node passes its
+ * native zlib instead. Output is counted as it is produced and decoding stops at the first chunk
+ * over the budget, so a bomb costs at most one chunk more than the limit. One implementation:
+ * `decompress` and `inflateBlob` are wrappers over `inflateChunks`.
  */
 
 /** What the first bytes of an input look like. */
 export type Container = 'tar' | 'gzip' | 'zstd' | 'unknown';
-
-/** Options of `decompress`. */
-export interface DecompressOptions {
-  limits?: Partial<Limits>;
-}
 
 /**
  * Tells gzip, zstd and tar apart from the first bytes (give at least 512 for tar detection).
@@ -33,160 +29,201 @@ export function detectContainer(head: Uint8Array): Container {
   return 'unknown';
 }
 
+/** Compressed input as chunks: any async iterable (a Node stream) or a web `ReadableStream` (`blob.stream()`). */
+export type ChunkInput = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+
+/** Options of `inflateChunks` and `inflateBlob`. */
+export interface InflateOptions {
+  limits?: Partial<Limits>;
+  /** Compressed size, when known: the ratio limit is taken against it, else against the bytes read so far. */
+  inputBytes?: number;
+  /**
+   * A platform decoder to use instead of the built-in one (the Node reader passes node:zlib's).
+   * Its output is counted as it is yielded, so it must yield bounded chunks and honour backpressure.
+   */
+  decoder?: (input: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array>;
+}
+
 /**
- * Decompresses a whole gzip (multi-member allowed) or zstd (multi-frame allowed) input.
- * Raises MLF-E009 as soon as the output passes `maxDecompressedBytes` or the input size times
- * `maxCompressionRatio` (the ratio only counts above 1 MiB of output: tiny tars of zero padding
- * legitimately compress very well), and MLF-E008 for corrupt or truncated streams.
+ * Decompresses a gzip (multi-member allowed) or zstd (multi-frame allowed) stream chunk by chunk,
+ * holding about one chunk of each side. Raises MLF-E009 as soon as the output passes
+ * `maxDecompressedBytes` or the input size times `maxCompressionRatio` (the ratio only counts above
+ * 1 MiB of output: tiny tars of zero padding legitimately compress very well), and MLF-E008 for
+ * corrupt or truncated streams. Errors of the input itself pass through unchanged.
+ */
+export function inflateChunks(input: ChunkInput, container: 'gzip' | 'zstd', options: InflateOptions = {}): AsyncGenerator<Uint8Array> {
+  return inflate(input, container, options, Infinity);
+}
+
+/** Options of `decompress`. */
+export interface DecompressOptions {
+  limits?: Partial<Limits>;
+}
+
+/**
+ * Decompresses a whole gzip or zstd input held in memory into one array, so the output is also
+ * capped at the largest array the runtime holds. Limits and codes as `inflateChunks`.
  */
 export async function decompress(bytes: Uint8Array, container: 'gzip' | 'zstd', options: DecompressOptions = {}): Promise<Uint8Array> {
-  const budget = createBudget(bytes.byteLength, container, resolveLimits(options.limits));
-  if (bytes.byteLength === 0) throw new MlfError('MLF-E008', `${container}: input is empty (0 bytes)`, { offset: 0 });
-  const chunks = container === 'gzip' ? await gunzip(bytes, budget) : unzstd(bytes, budget);
+  const chunks: Uint8Array[] = [];
+  const input = (async function* () {
+    yield bytes;
+  })();
+  for await (const chunk of inflate(input, container, { ...options, inputBytes: bytes.byteLength }, MAX_ARRAY_BYTES)) chunks.push(chunk);
   return concatBytes(chunks);
 }
 
-/** Counts output bytes against the smaller of the two limits. */
+/**
+ * Decompresses a gzip or zstd `Blob` (a `File`) into a Blob, holding a few MiB in JS memory at a
+ * time: browsers keep Blobs out of the JS heap (Chromium pages large ones to disk). Open the
+ * result with `openTar(blobSource(tar), { container })`. Limits and codes as `inflateChunks`.
+ */
+export async function inflateBlob(blob: Blob, container: 'gzip' | 'zstd', options: Omit<InflateOptions, 'inputBytes'> = {}): Promise<Blob> {
+  const parts: Blob[] = [];
+  let pending: Uint8Array[] = [];
+  let held = 0;
+  for await (const chunk of inflateChunks(blob.stream(), container, { ...options, inputBytes: blob.size })) {
+    pending.push(chunk);
+    held += chunk.byteLength;
+    if (held < BLOB_PART_BYTES) continue;
+    parts.push(new Blob(pending as BlobPart[]));
+    pending = [];
+    held = 0;
+  }
+  return new Blob([...parts, new Blob(pending as BlobPart[])]);
+}
+
+const BLOB_PART_BYTES = 8 * 1024 * 1024;
+
+/** A decoder from compressed chunks to output chunks; `count` is told of output as it appears and throws to stop. */
+type Decoder = (input: AsyncIterable<Uint8Array>, count: (bytes: number) => void) => AsyncIterable<Uint8Array>;
+
+/** The one implementation; `cap` bounds the output below the limits (one array for `decompress`). */
+async function* inflate(input: ChunkInput, container: 'gzip' | 'zstd', options: InflateOptions, cap: number): AsyncGenerator<Uint8Array> {
+  let seen = 0;
+  const budget = createBudget(container, resolveLimits(options.limits), options.inputBytes, cap, () => seen);
+  const check = container === 'zstd' ? createZstdFrameCheck(budget.max) : undefined;
+  let failure: { error: unknown } | undefined; // from the input side, reported as is whatever the decoder makes of it
+  const counted = async function* (): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of iterate(input)) {
+        seen += chunk.byteLength;
+        check?.(chunk);
+        if (chunk.byteLength > 0) yield chunk;
+      }
+      if (seen === 0) throw new MlfError('MLF-E008', `${container}: input is empty (0 bytes)`, { offset: 0 });
+    } catch (e) {
+      failure = { error: e };
+      throw e;
+    }
+  };
+  const decode = options.decoder !== undefined ? counting(options.decoder) : container === 'gzip' ? gzipDecoder(budget.max) : decodeZstd;
+  try {
+    for await (const chunk of decode(counted(), (n) => budget.add(n))) if (chunk.byteLength > 0) yield chunk;
+  } catch (e) {
+    if (failure !== undefined) throw failure.error;
+    if (e instanceof MlfError) throw e;
+    throw new MlfError('MLF-E008', `${container}: corrupt or truncated stream of ${options.inputBytes ?? seen} bytes: ${errorText(e)}`);
+  }
+}
+
+/** A platform decoder, its output counted as it is yielded. */
+const counting = (decoder: NonNullable<InflateOptions['decoder']>): Decoder =>
+  async function* (input, count) {
+    for await (const chunk of decoder(input)) {
+      count(chunk.byteLength);
+      yield chunk;
+    }
+  };
+
+/** Counts output bytes against the smaller of the limits. */
 interface Budget {
   used: number;
+  /** The limit as known before decoding (without the ratio when the input size is unknown). */
   readonly max: number;
   add(n: number): void;
 }
 
 const RATIO_FLOOR = 1024 * 1024;
 
-function createBudget(inputBytes: number, what: string, limits: Limits): Budget {
-  const byRatio = Math.max(RATIO_FLOOR, inputBytes * limits.maxCompressionRatio);
-  const max = Math.min(limits.maxDecompressedBytes, byRatio, MAX_ARRAY_BYTES); // the output is one array
+function createBudget(what: string, limits: Limits, inputBytes: number | undefined, cap: number, seen: () => number): Budget {
+  const fixed = Math.min(limits.maxDecompressedBytes, cap);
+  const byRatio = () => Math.max(RATIO_FLOOR, (inputBytes ?? seen()) * limits.maxCompressionRatio);
   return {
     used: 0,
-    max,
+    max: inputBytes === undefined ? fixed : Math.min(fixed, byRatio()),
     add(n: number) {
       this.used += n;
+      const ratio = byRatio();
+      const max = Math.min(fixed, ratio);
       if (this.used <= max) return;
+      const input = inputBytes === undefined ? `${seen()} bytes of input read so far` : `${inputBytes}-byte input`;
       const why =
         max === limits.maxDecompressedBytes
           ? `maxDecompressedBytes ${limits.maxDecompressedBytes}`
-          : max === byRatio
-            ? `${limits.maxCompressionRatio}x the ${inputBytes}-byte input (maxCompressionRatio)`
+          : max === ratio
+            ? `${limits.maxCompressionRatio}x the ${input} (maxCompressionRatio)`
             : 'the largest array this runtime holds';
       throw new MlfError('MLF-E009', `${what}: output passed ${max} bytes (${why}); stopped at ${this.used} bytes`);
     },
   };
 }
 
-/** gzip via DecompressionStream, fed in slices so that backpressure bounds the output in flight. */
-async function gunzip(bytes: Uint8Array, budget: Budget): Promise<Uint8Array[]> {
-  if (typeof DecompressionStream === 'undefined') {
-    throw new MlfError('MLF-E008', 'gzip: this runtime has no DecompressionStream');
-  }
-  // deflate expands at most ~1032x; keep one slice's worst case under the remaining budget.
-  const slice = Math.max(1024, Math.min(64 * 1024, Math.floor(budget.max / 1032)));
-  let pos = 0;
-  const input = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (pos >= bytes.byteLength) {
-        controller.close();
-        return;
+/** gzip via the platform's DecompressionStream, fed in slices so that backpressure bounds the output in flight. */
+const gzipDecoder = (max: number): Decoder =>
+  async function* (input, count) {
+    if (typeof DecompressionStream === 'undefined') {
+      throw new MlfError('MLF-E008', 'gzip: this runtime has no DecompressionStream');
+    }
+    // deflate expands at most ~1032x and a browser inflates a whole slice at once: keep one
+    // slice's worst case under the budget.
+    const slice = Math.max(1024, Math.min(64 * 1024, Math.floor(max / 1032)));
+    const sliced = async function* (): AsyncGenerator<Uint8Array> {
+      for await (const chunk of input) for (let p = 0; p < chunk.byteLength; p += slice) yield chunk.subarray(p, p + slice);
+    };
+    const reader = toStream(sliced()).pipeThrough(new DecompressionStream('gzip') as ReadableWritablePair<Uint8Array, Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        count(value.byteLength);
+        yield value;
       }
-      controller.enqueue(bytes.slice(pos, pos + slice)); // a copy: streams may transfer buffers
-      pos += slice;
-    },
-  });
-  const reader = input.pipeThrough(new DecompressionStream('gzip') as ReadableWritablePair<Uint8Array, Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
+    } finally {
+      reader.cancel().catch(() => undefined); // stop the pipe; its own rejection is of no interest
+    }
+  };
+
+/** The chunks of either kind of input, read in order. */
+async function* iterate(input: ChunkInput): AsyncGenerator<Uint8Array> {
+  if (!(typeof ReadableStream !== 'undefined' && input instanceof ReadableStream)) {
+    yield* input as AsyncIterable<Uint8Array>;
+    return;
+  }
+  const reader = input.getReader(); // not `for await`: Safari's ReadableStream is not async-iterable
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return chunks;
-      budget.add(value.byteLength);
-      chunks.push(value);
+      if (done) return;
+      yield value;
     }
-  } catch (e) {
-    reader.cancel().catch(() => undefined); // stop the pipe; its own rejection is of no interest
-    if (e instanceof MlfError) throw e;
-    throw new MlfError('MLF-E008', `gzip: corrupt or truncated stream of ${bytes.byteLength} bytes: ${errorText(e)}`);
+  } finally {
+    reader.cancel().catch(() => undefined); // after an error or limit, nobody reads the rest
   }
 }
 
-/** zstd via fzstd; throwing from `ondata` aborts decoding mid-stream. */
-function unzstd(bytes: Uint8Array, budget: Budget): Uint8Array[] {
-  checkZstdFrames(bytes, budget.max);
-  const chunks: Uint8Array[] = [];
-  const stream = new Decompress((data) => {
-    budget.add(data.byteLength);
-    chunks.push(data); // in streaming mode fzstd hands out a fresh array per block
+/** An async iterable as a ReadableStream pulled on demand. */
+function toStream(chunks: AsyncIterator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel() {
+      await chunks.return?.();
+    },
   });
-  try {
-    stream.push(bytes, true);
-  } catch (e) {
-    if (e instanceof MlfError) throw e;
-    throw new MlfError('MLF-E008', `zstd: corrupt or truncated stream of ${bytes.byteLength} bytes: ${errorText(e)}`);
-  }
-  return chunks;
-}
-
-/** zstd's own decoder refuses windows over 2^27 bytes unless told otherwise (--memory, --long). */
-const MAX_ZSTD_WINDOW = 2 ** 27;
-
-/**
- * Walks the zstd frame and block headers (no decoding) to refuse, before fzstd allocates it, a
- * window over zstd's default cap or declared content sizes over the budget: a 20-byte frame can
- * otherwise make it allocate 2 GB.
- * Stops quietly where the headers stop making sense and leaves the verdict to the decoder.
- */
-function checkZstdFrames(bytes: Uint8Array, max: number): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pos = 0;
-  let declared = 0;
-  while (pos + 8 <= bytes.byteLength) {
-    const magic = view.getUint32(pos, true);
-    if ((magic & 0xfffffff0) === 0x184d2a50) {
-      pos += 8 + view.getUint32(pos + 4, true);
-      continue;
-    }
-    if (magic !== 0xfd2fb528) return;
-    const fhd = view.getUint8(pos + 4);
-    const single = (fhd >> 5) & 1;
-    const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
-    const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
-    let p = pos + 5;
-    let window = 0;
-    if (!single) {
-      const wd = view.getUint8(p++);
-      const base = 2 ** (10 + (wd >> 3));
-      window = base + (base / 8) * (wd & 7);
-    }
-    p += dictBytes;
-    if (p + fcsBytes > bytes.byteLength) return;
-    let fcs = 0;
-    for (let i = fcsBytes - 1; i >= 0; i--) fcs = fcs * 256 + view.getUint8(p + i);
-    if (fcsBytes === 2) fcs += 256;
-    p += fcsBytes;
-    if (single) window = fcs;
-    declared += fcsBytes > 0 ? fcs : 0;
-    if (window > MAX_ZSTD_WINDOW) {
-      throw new MlfError(
-        'MLF-E009',
-        `zstd: frame at offset ${pos} needs a ${window}-byte window, over the ${MAX_ZSTD_WINDOW} bytes zstd itself decodes by default`,
-        { offset: pos },
-      );
-    }
-    if (declared > max) {
-      throw new MlfError('MLF-E009', `zstd: frames up to offset ${pos} declare ${declared} bytes of content, over the ${max}-byte output limit`, {
-        offset: pos,
-      });
-    }
-    for (;;) {
-      if (p + 3 > bytes.byteLength) return;
-      const bh = view.getUint8(p) | (view.getUint8(p + 1) << 8) | (view.getUint8(p + 2) << 16);
-      const type = (bh >> 1) & 3;
-      if (type === 3) return;
-      p += 3 + (type === 1 ? 1 : bh >>> 3);
-      if (bh & 1) break;
-    }
-    pos = p + ((fhd >> 2) & 1) * 4;
-  }
 }
 
 function hasTarChecksum(h: Uint8Array): boolean {

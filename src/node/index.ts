@@ -13,3 +13,4 @@ export * from './cache.js';
 export * from '../core/elf.js';
 export * from './sign.js';
 export * from './params-hash.js';
+export * from './inflate.js';

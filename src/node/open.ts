@@ -1,16 +1,28 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ArchiveContents, type ArchiveMember, openArchive, type ReadOptions, readMlf, type MlfArchive } from '../core/archive.js';
+import { type ArchiveContents, type ArchiveMember, openArchive, openTar, type ReadOptions, readMlf, type MlfArchive } from '../core/archive.js';
+import { detectContainer } from '../core/compression.js';
 import { MlfError } from '../core/errors.js';
 import { resolveLimits } from '../core/limits.js';
-import { fileSource } from './source.js';
+import { inflateToSource } from './inflate.js';
+import { type ClosableSource, fileSource } from './source.js';
+
+/** Options of `openArchivePath`. */
+export interface OpenPathOptions extends ReadOptions {
+  /** A .tgz/.tar.zst decompressing to more than this many bytes goes to a temporary file (default 32 MiB). */
+  spillBytes?: number;
+  /** Folder for that temporary file (default `os.tmpdir()`). */
+  tempDir?: string;
+}
 
 /**
  * Opens an archive file (`.tar`, `.tar.gz`/`.tgz`, `.tar.zst`) or an already extracted MLF
- * folder. Files are read lazily; the file handle stays open for the life of the process.
+ * folder. Files are read lazily until `close()`. A compressed archive is decompressed as a stream
+ * into memory while small and into an unlinked temporary file past `spillBytes`, so memory stays
+ * bounded and the tar is read like an uncompressed one.
  */
-export async function openArchivePath(path: string, options: ReadOptions = {}): Promise<ArchiveContents> {
+export async function openArchivePath(path: string, options: OpenPathOptions = {}): Promise<ArchiveContents> {
   let st: Awaited<ReturnType<typeof lstat>>;
   try {
     st = await lstat(path);
@@ -19,11 +31,17 @@ export async function openArchivePath(path: string, options: ReadOptions = {}): 
   }
   if (st.isDirectory()) return openFolder(path, options);
   if (!st.isFile()) throw new MlfError('MLF-E902', `${path} is neither a file nor a folder`);
-  const source = await fileSource(path);
+  const file = await fileSource(path);
+  let source: ClosableSource = file;
   try {
-    return { ...(await openArchive(source, options)), close: source.close };
+    const kind = detectContainer(await file.read(0, Math.min(file.byteLength, 512)));
+    if (kind !== 'gzip' && kind !== 'zstd') return { ...(await openArchive(file, options)), close: file.close };
+    source = await inflateToSource(file, kind, options);
+    await file.close();
+    return { ...(await openTar(source, { ...options, container: kind })), close: source.close };
   } catch (e) {
-    await source.close();
+    await file.close().catch(() => undefined); // may be closed already
+    if (source !== file) await source.close();
     throw e;
   }
 }

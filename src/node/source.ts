@@ -1,26 +1,53 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../core/source.js';
 
+/** A ByteSource that holds a resource until `close()`. */
+export type ClosableSource = ByteSource & { close(): Promise<void> };
+
 /**
  * A ByteSource over a file on disk: reads seek with `pread`, so indexing a tar touches only its
  * headers. Call `close()` when done.
  */
-export async function fileSource(path: string): Promise<ByteSource & { close(): Promise<void> }> {
+export async function fileSource(path: string): Promise<ClosableSource> {
   const handle: FileHandle = await open(path, 'r');
-  const { size } = await handle.stat();
+  try {
+    const { size } = await handle.stat();
+    return handleSource(handle, size, () => handle.close());
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}
+
+/**
+ * A ByteSource over the first `size` bytes of an open file; `close` releases it. Small reads are
+ * served from a read-ahead window: listing a tar of 100k small members is then a few hundred
+ * `pread`s instead of 100k thread-pool round trips (6.4 s).
+ */
+export function handleSource(handle: FileHandle, size: number, close: () => Promise<void>): ClosableSource {
+  const readAt = async (offset: number, length: number): Promise<Uint8Array> => {
+    const end = Math.min(size, offset + length);
+    const buf = new Uint8Array(Math.max(0, end - offset));
+    let done = 0;
+    while (done < buf.byteLength) {
+      const { bytesRead } = await handle.read(buf, done, buf.byteLength - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === buf.byteLength ? buf : buf.subarray(0, done);
+  };
+  let window: { at: number; bytes: Uint8Array } = { at: 0, bytes: new Uint8Array(0) };
   return {
     byteLength: size,
     async read(offset, length) {
+      if (length > SMALL_READ) return readAt(offset, length);
       const end = Math.min(size, offset + length);
-      const buf = new Uint8Array(Math.max(0, end - offset));
-      let done = 0;
-      while (done < buf.byteLength) {
-        const { bytesRead } = await handle.read(buf, done, buf.byteLength - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === buf.byteLength ? buf : buf.subarray(0, done);
+      if (offset < window.at || end > window.at + window.bytes.byteLength) window = { at: offset, bytes: await readAt(offset, READ_AHEAD) };
+      return window.bytes.subarray(offset - window.at, Math.max(offset, end) - window.at);
     },
-    close: () => handle.close(),
+    close,
   };
 }
+
+const SMALL_READ = 64 * 1024;
+const READ_AHEAD = 256 * 1024;
