@@ -2,6 +2,7 @@
 // Chromium: fetched, wrapped in a Blob, opened with blobSource, inspected (param hashes through
 // WebCrypto) and validated, all inside the page. Uses Debian's Chromium through playwright-core;
 // a missing browser fails the suite (install: apt-get install -y chromium, or set MLF_CHROMIUM).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,7 +58,7 @@ window.readArchive = async (url) => {
   const res = await fetch(url);
   if (!res.ok) throw new Error(url + ': HTTP ' + res.status);
   const blob = new Blob([await res.arrayBuffer()], { type: 'application/octet-stream' });
-  const contents = await mlf.openArchive(mlf.blobSource(blob));
+  const contents = await mlf.openArchiveBlob(blob); // a .tgz/.tar.zst is inflated into another Blob
   const archive = await mlf.readMlf(contents);
   const report = await mlf.inspectArchive(archive);
   const verdict = await mlf.validateArchive(archive);
@@ -122,6 +123,7 @@ describe('browser bundle in headless Chromium', () => {
     served.set('/mlf-core.js.map', { type: 'application/json', body: readFileSync(`${bundleFile}.map`) });
     served.set('/graph-cnn.tar', { type: 'application/x-tar', body: cnnTar });
     served.set('/graph-cnn.tgz', { type: 'application/gzip', body: new Uint8Array(gzipSync(cnnTar)) });
+    served.set('/graph-cnn.tar.zst', { type: 'application/zstd', body: new Uint8Array(execFileSync('zstd', ['-c', '-q', '-3'], { input: cnnTar })) });
     served.set('/multi-graph.tar', { type: 'application/x-tar', body: new Uint8Array(readFileSync(join(FIXTURES, 'multi-graph', 'model.tar'))) });
 
     server = createServer((req, res) => {
@@ -210,6 +212,12 @@ describe('browser bundle in headless Chromium', () => {
   it('reads a gzip-compressed graph-cnn (.tgz) through DecompressionStream', async () => {
     const result = await read('/graph-cnn.tgz');
     expect(result.report.container).toBe('gzip');
+    expectMatchesFixture(result, 'graph-cnn');
+  });
+
+  it('reads a zstd-compressed graph-cnn (.tar.zst) through fzstd into a Blob', async () => {
+    const result = await read('/graph-cnn.tar.zst');
+    expect(result.report.container).toBe('zstd');
     expectMatchesFixture(result, 'graph-cnn');
   });
 

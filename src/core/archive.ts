@@ -1,12 +1,12 @@
 import { decodeText } from './bytes.js';
-import { decompress, detectContainer } from './compression.js';
+import { decompress, detectContainer, inflateBlob } from './compression.js';
 import { type Diagnostic, diagnostic, MlfError } from './errors.js';
 import { type GraphJson, parseGraph } from './graph.js';
 import { codegenKind, isBundledRuntime, isSignatureMember, type ModuleLayout, moduleLayout, unsafeModuleNameReason } from './layout.js';
 import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from './limits.js';
 import { type MlfMetadata, type MlfStyle, type ModuleMetadata, parseMetadata } from './metadata.js';
 import { decodeParams, type ParamDict } from './params.js';
-import { bytesSource, type ByteSource } from './source.js';
+import { blobSource, bytesSource, type ByteSource } from './source.js';
 import { readTarEntry, readTarIndex } from './tar.js';
 
 /** One regular file of an archive or folder, read on demand. */
@@ -55,6 +55,16 @@ export async function openArchive(source: ByteSource, options: ReadOptions = {})
   if (source.byteLength > max) throw new MlfError('MLF-E009', `${kind}: ${source.byteLength} compressed bytes exceed ${max} (maxDecompressedBytes)`, { offset: 0 });
   const packed = await source.read(0, source.byteLength);
   return openTar(bytesSource(await decompress(packed, kind, options)), { ...options, container: kind });
+}
+
+/**
+ * Opens an archive held in a Blob (a browser File). A compressed one is inflated into another
+ * Blob, which browsers may keep on disk, rather than into one array, so memory stays bounded.
+ */
+export async function openArchiveBlob(blob: Blob, options: ReadOptions = {}): Promise<ArchiveContents> {
+  const kind = detectContainer(new Uint8Array(await blob.slice(0, 512).arrayBuffer()));
+  if (kind !== 'gzip' && kind !== 'zstd') return openArchive(blobSource(blob), options);
+  return openTar(blobSource(await inflateBlob(blob, kind, options)), { ...options, container: kind });
 }
 
 /** Options of `openTar`. */

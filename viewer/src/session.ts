@@ -1,7 +1,6 @@
 // Where the viewer's data comes from: an archive parsed in the page (file picker, drop, served
 // URL, or bytes embedded in a report) or a snapshot a report embedded as JSON. Only src/core.
 import {
-  blobSource,
   bytesSource,
   findModule,
   type GraphJson,
@@ -11,6 +10,7 @@ import {
   loadParams,
   type MlfArchive,
   openArchive,
+  openArchiveBlob,
   type ParamDict,
   readMlf,
   readText,
@@ -53,7 +53,7 @@ export interface Session {
 
 /** Opens archive bytes (a File from the picker or a drop, or embedded bytes) in the page. */
 export async function openBlob(blob: Blob, name: string): Promise<Session> {
-  const archive = await readMlf(await openArchive(blobSource(blob)));
+  const archive = await readMlf(await openArchiveBlob(blob));
   // Hashes are skipped: the viewer never shows them and SHA-256 of big weights costs seconds.
   const report = await inspectArchive(archive, { hashParams: false });
   const validation = await validateArchive(archive);
