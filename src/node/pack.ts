@@ -1,5 +1,5 @@
 import { readMlf } from '../core/archive.js';
-import { type CanonicalOptions, formatExportDatetime, packCanonical, planCanonical } from '../core/canonical.js';
+import { formatExportDatetime, planCanonical } from '../core/canonical.js';
 import { MlfError } from '../core/errors.js';
 import { type BuildOptions, buildModelLibraryFormat, type ModuleBuild, type OperatorBuild } from '../core/export.js';
 import { isRecord, stringifySortedJson } from '../core/json.js';
@@ -8,7 +8,7 @@ import { validateArchive } from '../core/validate.js';
 import type { Diagnostic } from '../core/errors.js';
 import { openArchivePath, withMlfPath } from './open.js';
 import type { Compression } from './compress.js';
-import { chooseCompression, writeArchiveFile } from './write-archive.js';
+import { chooseCompression } from './write-archive.js';
 import { type MemberSource, writeTarPlanAtomic } from './write-stream.js';
 
 /** Options of every archive writer. */
@@ -35,10 +35,19 @@ function epoch(options: PackOptions): number | undefined {
   return options.sourceDateEpoch ?? sourceDateEpochFromEnv();
 }
 
-async function writeFiles(files: ReadonlyMap<string, Uint8Array>, destination: string, options: PackOptions): Promise<void> {
+/** Where a member's bytes come from, and how many there are. */
+type SizedSource = MemberSource & { size: number };
+
+/** Streams the members, canonically ordered, into `destination`, compressed as its extension (or `compression`) says. */
+async function writeCanonical(sources: ReadonlyMap<string, SizedSource>, destination: string, options: PackOptions): Promise<void> {
+  const compression = chooseCompression(destination, options.compression);
   const mtime = epoch(options);
-  const tar = packCanonical(files, mtime === undefined ? {} : { mtime });
-  await writeArchiveFile(destination, tar, { force: options.force ?? false, ...(options.compression ? { compression: options.compression } : {}) });
+  const plan = planCanonical([...sources].map(([path, m]) => ({ path, size: m.size })), mtime === undefined ? {} : { mtime });
+  await writeTarPlanAtomic(destination, plan, (path) => sources.get(path) as MemberSource, { force: options.force ?? false, compression });
+}
+
+function writeFiles(files: ReadonlyMap<string, Uint8Array>, destination: string, options: PackOptions): Promise<void> {
+  return writeCanonical(new Map([...files].map(([path, bytes]) => [path, bytesSource(bytes)])), destination, options);
 }
 
 /**
@@ -70,26 +79,17 @@ export async function packArchive(input: string, destination: string, options: P
     if (e !== undefined && archive.metadata !== null && archive.style === 'full-model') {
       metadata = new TextEncoder().encode(stringifySortedJson(withDatetime(archive.metadata.raw, formatExportDatetime(new Date(e * 1000)))));
     }
-    if (chooseCompression(destination, options.compression) === 'none') {
-      // Uncompressed: stream members into the destination, never holding the archive in memory.
-      const sources = new Map<string, MemberSource & { size: number }>(contents.members);
-      if (metadata !== undefined) sources.set('metadata.json', bytesSource(metadata));
-      const canonical: CanonicalOptions = e === undefined ? {} : { mtime: e };
-      const plan = planCanonical([...sources].map(([path, m]) => ({ path, size: m.size })), canonical);
-      await writeTarPlanAtomic(destination, plan, (path) => sources.get(path) as MemberSource, { force: options.force ?? false });
-    } else {
-      const files = new Map<string, Uint8Array>();
-      for (const [path, m] of contents.members) files.set(path, await m.read());
-      if (metadata !== undefined) files.set('metadata.json', metadata);
-      await writeFiles(files, destination, options);
-    }
+    // Members are streamed from the input into the destination, never all held in memory.
+    const sources = new Map<string, SizedSource>(contents.members);
+    if (metadata !== undefined) sources.set('metadata.json', bytesSource(metadata));
+    await writeCanonical(sources, destination, options);
     return report.diagnostics;
   } finally {
     await contents.close?.();
   }
 }
 
-function bytesSource(bytes: Uint8Array): MemberSource & { size: number } {
+function bytesSource(bytes: Uint8Array): SizedSource {
   return { size: bytes.byteLength, read: () => Promise.resolve(bytes) };
 }
 

@@ -1,7 +1,6 @@
-import { lstat } from 'node:fs/promises';
 import { MlfError } from '../core/errors.js';
-import { type Compression, compressionForPath, compressTar } from './compress.js';
-import { writeFileAtomic } from './write.js';
+import { type Compression, compressionForPath } from './compress.js';
+import { writeChunksAtomic } from './write-stream.js';
 
 /** Options of `writeArchiveFile`. */
 export interface WriteArchiveOptions {
@@ -19,18 +18,14 @@ export interface WriteArchiveOptions {
 
 /**
  * Compresses tar bytes and writes them atomically (temporary sibling, then rename), so the
- * destination is either the complete archive or untouched.
- * @throws MlfError E901 for an unknown extension or a contradicting `compression`, E904 when the
- *   destination exists (without `force`) or cannot be written.
+ * destination is either the complete archive or untouched. The compressed copy is streamed to
+ * disk, never held whole.
+ * @throws MlfError E901 for an unknown extension, a contradicting `compression` or a bad level,
+ *   E904 when the destination exists (without `force`) or cannot be written.
  */
 export async function writeArchiveFile(dest: string, tar: Uint8Array, options: WriteArchiveOptions = {}): Promise<void> {
-  const kind = chooseCompression(dest, options.compression);
-  // Refuse before compressing, which can take a while for large archives; writeFileAtomic re-checks.
-  if (!options.force && (await pathExists(dest))) {
-    throw new MlfError('MLF-E904', `${dest} already exists; use --force to replace it`);
-  }
-  const level = options.level === undefined ? {} : { level: options.level };
-  await writeFileAtomic(dest, await compressTar(tar, kind, level), { force: options.force ?? false });
+  const compression = chooseCompression(dest, options.compression);
+  await writeChunksAtomic(dest, [tar], { force: options.force ?? false, compression, level: options.level });
 }
 
 /**
@@ -51,11 +46,3 @@ export function chooseCompression(dest: string, explicit: Compression | undefine
   return explicit;
 }
 
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false; // ENOENT (or unreadable parent): writeFileAtomic reports the real problem
-  }
-}

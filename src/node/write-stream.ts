@@ -4,88 +4,70 @@ import { basename, dirname, join } from 'node:path';
 import type { ArchiveMember } from '../core/archive.js';
 import { MlfError } from '../core/errors.js';
 import type { TarPlan } from '../core/tar-write.js';
+import type { Compression } from './compress.js';
+import { type Chunks, compressChunks } from './compress-stream.js';
 
 /** Bytes read from a member per call when it supports `readRange`. */
 export const STREAM_CHUNK = 8 * 1024 * 1024;
 
-/** Headers and padding are gathered up to this size before one write. */
+/** Small chunks (headers, padding, compressed output) are gathered up to this size before one write. */
 const SMALL_WRITE = 1024 * 1024;
 
-/** Where each planned file's bytes come from: `readRange` in chunks when present, else `read()`. */
+/**
+ * Where each planned file's bytes come from: `readRange` in chunks when present, else `read()`.
+ * The bytes returned must not change afterwards: small ones are held until a batch is written.
+ */
 export type MemberSource = Pick<ArchiveMember, 'read' | 'readRange'>;
 
 /** Options of `writeTarPlanAtomic`. */
-export interface StreamWriteOptions {
-  /** Replace an existing destination. @default false */
-  force?: boolean;
+export interface StreamWriteOptions extends WriteChunksOptions {
   /** Bytes per `readRange` call. @default STREAM_CHUNK */
   chunkSize?: number;
 }
 
+/** Options of `writeChunksAtomic`. */
+export interface WriteChunksOptions {
+  /** Replace an existing destination. @default false */
+  force?: boolean;
+  /** How to compress the bytes (see `compressTar`). @default 'none' */
+  compression?: Compression;
+  /** Compression level (see `compressTar`). */
+  level?: number;
+}
+
 /**
- * Writes a planned tar (see `planTar`/`planCanonical`) to `dest` without holding it in memory:
- * into a temporary sibling opened with `wx`, member data copied in chunks, fsync, then a rename —
- * the destination is either the complete archive or untouched (same rules as `writeFileAtomic`).
- * @throws MlfError E904 when the destination exists (without `force`) or cannot be written, E009
- *   when a member's bytes do not match its planned size; errors of the members' readers as they are.
+ * Writes a planned tar (see `planTar`/`planCanonical`) to `dest` without holding it in memory,
+ * compressed as asked (same bytes as `compressTar` of the whole tar): member data is copied in
+ * chunks, through the compressor, into a temporary sibling, which is renamed over `dest` only
+ * when complete (see `writeChunksAtomic`).
+ * @throws MlfError E901 for a bad compression level, E904 when the destination exists (without
+ *   `force`) or cannot be written, E009 when a member's bytes do not match its planned size;
+ *   errors of the members' readers as they are.
  */
 export async function writeTarPlanAtomic(dest: string, plan: TarPlan, member: (path: string) => MemberSource, options: StreamWriteOptions = {}): Promise<void> {
+  await writeChunksAtomic(dest, planChunks(plan, member, options.chunkSize ?? STREAM_CHUNK), options);
+}
+
+/**
+ * Writes bytes, compressed as asked, into a temporary sibling opened with `wx`, fsyncs and renames
+ * it over `dest`: the destination is either the complete file or untouched (same rules as
+ * `writeFileAtomic`). Any error removes the temporary file and stops the compressor.
+ * @throws MlfError E901 for a bad compression level, E904 when the destination exists (without
+ *   `force`) or cannot be written; errors of `source` as they are.
+ */
+export async function writeChunksAtomic(dest: string, source: Chunks, options: WriteChunksOptions = {}): Promise<void> {
+  const compressed = compressChunks(source, options.compression ?? 'none', { level: options.level });
   if (!options.force && (await exists(dest))) throw new MlfError('MLF-E904', `${dest} already exists; use --force to replace it`);
-  const chunk = options.chunkSize ?? STREAM_CHUNK;
   const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(tmp, 'wx', 0o644);
-    const fh = handle;
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    const writeAll = async (buf: Uint8Array) => {
+    for await (const buf of coalesce(compressed)) {
       let done = 0;
-      while (done < buf.byteLength) done += (await fh.write(buf, done, buf.byteLength - done)).bytesWritten;
-    };
-    const flush = async () => {
-      if (pendingBytes === 0) return;
-      const buf = pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      await writeAll(buf);
-    };
-    const queue = async (buf: Uint8Array) => {
-      if (buf.byteLength === 0) return;
-      pending.push(buf);
-      pendingBytes += buf.byteLength;
-      if (pendingBytes >= SMALL_WRITE) await flush();
-    };
-    for (const entry of plan.entries) {
-      await queue(entry.header);
-      if (entry.path !== undefined) {
-        const path = entry.path;
-        const src = member(path);
-        let copied = 0;
-        const take = async (bytes: Uint8Array) => {
-          if (copied + bytes.byteLength > entry.size) throw sizeError(path, entry.size);
-          copied += bytes.byteLength;
-          if (bytes.byteLength < SMALL_WRITE) await queue(bytes.slice());
-          else {
-            await flush();
-            await writeAll(bytes);
-          }
-        };
-        if (src.readRange !== undefined) {
-          while (copied < entry.size) {
-            const bytes = await src.readRange(copied, Math.min(chunk, entry.size - copied));
-            if (bytes.byteLength === 0) break;
-            await take(bytes);
-          }
-        } else await take(await src.read());
-        if (copied !== entry.size) throw sizeError(path, entry.size);
-      }
-      if (entry.pad > 0) await queue(new Uint8Array(entry.pad));
+      while (done < buf.byteLength) done += (await handle.write(buf, done, buf.byteLength - done)).bytesWritten;
     }
-    await queue(plan.trailer);
-    await flush();
-    await fh.sync();
-    await fh.close();
+    await handle.sync();
+    await handle.close();
     handle = undefined;
     await rename(tmp, dest);
   } catch (e) {
@@ -96,6 +78,53 @@ export async function writeTarPlanAtomic(dest: string, plan: TarPlan, member: (p
     if (code === undefined) throw e;
     throw new MlfError('MLF-E904', `cannot write ${dest}: ${code}`);
   }
+}
+
+/** The bytes of a planned tar: headers, member data read in chunks, padding, trailer. */
+async function* planChunks(plan: TarPlan, member: (path: string) => MemberSource, chunk: number): AsyncGenerator<Uint8Array> {
+  for (const entry of plan.entries) {
+    yield entry.header;
+    if (entry.path !== undefined) {
+      const path = entry.path;
+      const src = member(path);
+      let copied = 0;
+      const check = (bytes: Uint8Array) => {
+        copied += bytes.byteLength;
+        if (copied > entry.size) throw sizeError(path, entry.size);
+        return bytes;
+      };
+      if (src.readRange !== undefined) {
+        while (copied < entry.size) {
+          const bytes = await src.readRange(copied, Math.min(chunk, entry.size - copied));
+          if (bytes.byteLength === 0) break;
+          yield check(bytes);
+        }
+      } else yield check(await src.read());
+      if (copied !== entry.size) throw sizeError(path, entry.size);
+    }
+    if (entry.pad > 0) yield new Uint8Array(entry.pad);
+  }
+  yield plan.trailer;
+}
+
+/** Gathers small chunks into writes of at least SMALL_WRITE bytes; large ones pass as they are. */
+async function* coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const buf of source) {
+    const large = buf.byteLength >= SMALL_WRITE;
+    if (!large) {
+      pending.push(buf);
+      bytes += buf.byteLength;
+    }
+    if ((large || bytes >= SMALL_WRITE) && bytes > 0) {
+      yield Buffer.concat(pending, bytes);
+      pending = [];
+      bytes = 0;
+    }
+    if (large) yield buf;
+  }
+  if (bytes > 0) yield Buffer.concat(pending, bytes);
 }
 
 function sizeError(path: string, size: number): MlfError {
