@@ -1,5 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
-import { findModule, loadParams } from '../../core/archive.js';
+import { findModule, loadParams, type MlfArchive, type MlfModule } from '../../core/archive.js';
 import { MlfError } from '../../core/errors.js';
 import { withParamsMember } from '../../core/params-index.js';
 import { encodeNpy, paramToNpy } from '../../core/npy.js';
@@ -12,28 +12,6 @@ import { formatTable } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
 
 const PARAMS_MAGIC = [0xb7, 0x9c, 0x04, 0x05, 0x4f, 0x8d, 0xe5, 0xf7];
-
-/** Loads params from a `.params` file (by magic) or from a module of an archive/folder. */
-async function loadInput(input: string, module: string | undefined): Promise<{ dict: ParamDict; source: string }> {
-  if (await isParamsFile(input)) {
-    try {
-      return { dict: decodeParams(new Uint8Array(await readFile(input))), source: input };
-    } catch (e) {
-      throw e instanceof MlfError ? e.inMember(input) : e;
-    }
-  }
-  return withMlfPath(input, async (archive) => {
-    const candidates = archive.modules.filter((m) => m.files.params !== null);
-    const mod = module === undefined ? candidates[0] : findModule(archive, module);
-    if (module === undefined && candidates.length > 1) {
-      throw new MlfError('MLF-E901', `the archive has several modules with params (${candidates.map((m) => m.name).join(', ')}); choose one with --module`);
-    }
-    const dict = mod === undefined ? null : await loadParams(archive, mod);
-    if (mod === undefined || dict === null) throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
-    // Tensor views point into the member bytes, which stay valid after the file is closed.
-    return { dict, source: `${input}:${mod.files.params}` };
-  });
-}
 
 /** True when `input` is a file that starts with the param-dict magic (reads 8 bytes only). */
 async function isParamsFile(input: string): Promise<boolean> {
@@ -51,13 +29,18 @@ async function isParamsFile(input: string): Promise<boolean> {
 }
 
 /**
- * Indexes params and hashes the payloads in one sequential pass, from a `.params` file or an
- * archive member, without holding the whole file in memory.
+ * Reads params from a `.params` file (by magic) or from a module of an archive/folder (the only
+ * one with params, or `module`), through `fromFile` or `fromModule`; errors name the input.
  */
-async function hashedIndex(input: string, module: string | undefined): Promise<HashedParams & { source: string }> {
+async function readParamsInput<T>(
+  input: string,
+  module: string | undefined,
+  fromFile: (path: string) => Promise<T>,
+  fromModule: (archive: MlfArchive, mod: MlfModule) => Promise<T | null>,
+): Promise<T & { source: string }> {
   if (await isParamsFile(input)) {
     try {
-      return { ...(await hashParamsFile(input)), source: input };
+      return { ...(await fromFile(input)), source: input };
     } catch (e) {
       throw e instanceof MlfError ? e.inMember(input) : e;
     }
@@ -68,10 +51,28 @@ async function hashedIndex(input: string, module: string | undefined): Promise<H
     if (module === undefined && candidates.length > 1) {
       throw new MlfError('MLF-E901', `the archive has several modules with params (${candidates.map((m) => m.name).join(', ')}); choose one with --module`);
     }
-    const hashed = mod === undefined ? null : await withParamsMember(archive, mod, (read, size) => hashParams(read, size));
-    if (mod === undefined || hashed === null) throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
-    return { ...hashed, source: `${input}:${mod.files.params}` };
+    const result = mod === undefined ? null : await fromModule(archive, mod);
+    if (mod === undefined || result === null) throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
+    return { ...result, source: `${input}:${mod.files.params}` };
   });
+}
+
+/** Decodes params whole (tensor views point into the member bytes, valid after the file is closed). */
+function loadInput(input: string, module: string | undefined): Promise<{ dict: ParamDict; source: string }> {
+  return readParamsInput(
+    input,
+    module,
+    async (path) => ({ dict: decodeParams(new Uint8Array(await readFile(path))) }),
+    async (archive, mod) => {
+      const dict = await loadParams(archive, mod);
+      return dict === null ? null : { dict };
+    },
+  );
+}
+
+/** Indexes params and hashes the payloads in one sequential pass, without holding the file in memory. */
+function hashedIndex(input: string, module: string | undefined): Promise<HashedParams & { source: string }> {
+  return readParamsInput(input, module, (path) => hashParamsFile(path), (archive, mod) => withParamsMember(archive, mod, hashParams));
 }
 
 /** `mlf params`: one row per tensor with dtype, shape, bytes and SHA-256 of its raw bytes. */
