@@ -16,7 +16,7 @@ import { MlfError } from '../src/core/errors.js';
 import { compressTar } from '../src/node/compress.js';
 import { openArchivePath } from '../src/node/open.js';
 import { packArchive, readPackages, writePackages } from '../src/node/pack.js';
-import { type MemberSource, writeTarPlanAtomic } from '../src/node/write-stream.js';
+import { type MemberSource, writeChunksAtomic, writeTarPlanAtomic } from '../src/node/write-stream.js';
 import { createZstdPool } from '../src/node/zstd-pool.js';
 import { TVM, TVM_FIXTURES, tarFiles } from './helpers/archive.js';
 import { codeOf, same, sh } from './helpers/common.js';
@@ -152,6 +152,25 @@ describe('streamed compression equals the in-memory compressors', () => {
         await contents.close?.();
       }
     }, 60_000);
+  }
+});
+
+describe('writeChunksAtomic at the edges of the slicing', () => {
+  // Exactly two 8 MiB slices must stay two zstd frames (no empty third), as in-memory.
+  for (const bytes of [0, 1, 16 * MiB, 16 * MiB + 1]) {
+    for (const [kind, ext] of KINDS) {
+      it(`${kind}: ${bytes} bytes, given in uneven chunks`, async () => {
+        const data = pseudoFloats(bytes, bytes + 1);
+        const expected = await compressTar(data, kind);
+        const ref = await reference(data, kind);
+        if (ref !== undefined) expect(same(expected, ref)).toBe(true);
+        const chunks = [];
+        for (let pos = 0, n = 1; pos < bytes; pos += n, n = n * 3 + 1) chunks.push(data.subarray(pos, pos + n));
+        const dest = fresh(`x${ext}`);
+        await writeChunksAtomic(dest, chunks, { compression: kind });
+        expect(same(readFileSync(dest), expected)).toBe(true);
+      }, 30_000);
+    }
   }
 });
 

@@ -61,12 +61,14 @@ async function* passThrough(source: Chunks): AsyncGenerator<Uint8Array> {
 }
 
 /**
- * Re-cuts a stream into caller-owned slices of exactly `size` bytes (the last shorter); at least
- * one, empty for empty input. Each slice is a new buffer from `alloc`.
+ * Re-cuts a stream into caller-owned slices of exactly `size` bytes, the last one shorter unless
+ * the input is a multiple of `size`; one empty slice for empty input. Each slice is a new buffer
+ * from `alloc`.
  */
 async function* slices(source: Chunks, size: number, alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n)): AsyncGenerator<Uint8Array> {
   let slice = alloc(size);
   let used = 0;
+  let count = 0;
   for await (const bytes of source) {
     for (let pos = 0; pos < bytes.byteLength; ) {
       const n = Math.min(size - used, bytes.byteLength - pos);
@@ -75,12 +77,13 @@ async function* slices(source: Chunks, size: number, alloc: (n: number) => Uint8
       pos += n;
       if (used === size) {
         yield slice;
+        count++;
         slice = alloc(size);
         used = 0;
       }
     }
   }
-  yield slice.subarray(0, used);
+  if (used > 0 || count === 0) yield slice.subarray(0, used);
 }
 
 /**

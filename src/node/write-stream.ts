@@ -10,7 +10,7 @@ import { type Chunks, compressChunks } from './compress-stream.js';
 /** Bytes read from a member per call when it supports `readRange`. */
 export const STREAM_CHUNK = 8 * 1024 * 1024;
 
-/** Small chunks (headers, padding, compressed output) are gathered up to this size before one write. */
+/** Small chunks (headers, padding, compressed output) are gathered up to this size before one write; larger ones are written in pieces of this size. */
 const SMALL_WRITE = 1024 * 1024;
 
 /**
@@ -63,8 +63,9 @@ export async function writeChunksAtomic(dest: string, source: Chunks, options: W
   try {
     handle = await open(tmp, 'wx', 0o644);
     for await (const buf of coalesce(compressed)) {
+      // At most SMALL_WRITE per call: the kernel copies one 8 MiB write several times slower (measured).
       let done = 0;
-      while (done < buf.byteLength) done += (await handle.write(buf, done, buf.byteLength - done)).bytesWritten;
+      while (done < buf.byteLength) done += (await handle.write(buf, done, Math.min(SMALL_WRITE, buf.byteLength - done))).bytesWritten;
     }
     await handle.sync();
     await handle.close();
