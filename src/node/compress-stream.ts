@@ -2,6 +2,7 @@ import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { MlfError } from '../core/errors.js';
 import type { Compression } from './compress.js';
+import { throughZlib } from './zlib-stream.js';
 import { createZstdPool, type ZstdPool } from './zstd-pool.js';
 
 /**
@@ -84,33 +85,6 @@ async function* slices(source: Chunks, size: number, alloc: (n: number) => Uint8
     }
   }
   if (used > 0 || count === 0) yield slice.subarray(0, used);
-}
-
-/**
- * Runs slices through a node:zlib transform. Each write is awaited before the next and `end()`
- * carries no data, so the codec gets the same sequence of no-flush calls and one empty finish
- * whatever the timing.
- */
-async function* throughZlib(source: AsyncIterable<Uint8Array>, create: () => Transform): AsyncGenerator<Uint8Array> {
-  const codec = create();
-  const out: Uint8Array[] = [];
-  let failed: (e: Error) => void = () => undefined;
-  const failure = new Promise<never>((_, reject) => (failed = reject));
-  failure.catch(() => undefined); // observed through the races below
-  const ended = new Promise<void>((resolve) => codec.on('end', resolve));
-  codec.on('data', (chunk: Uint8Array) => out.push(chunk));
-  codec.on('error', (e) => failed(e));
-  try {
-    for await (const slice of source) {
-      await Promise.race([new Promise<void>((resolve, reject) => codec.write(slice, (e) => (e ? reject(e) : resolve()))), failure]);
-      yield* out.splice(0);
-    }
-    codec.end();
-    await Promise.race([ended, failure]);
-    yield* out.splice(0);
-  } finally {
-    codec.destroy();
-  }
 }
 
 /**

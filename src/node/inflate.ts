@@ -13,6 +13,7 @@ import { MlfError } from '../core/errors.js';
 import type { Limits } from '../core/limits.js';
 import { bytesSource, type ByteSource } from '../core/source.js';
 import { type ClosableSource, handleSource } from './source.js';
+import { throughZlib } from './zlib-stream.js';
 
 /**
  * Streaming decompression of archive files into something seekable. The compressed file is read
@@ -95,7 +96,7 @@ const createZstdDecompress = (zlib as unknown as { createZstdDecompress?: ZlibFa
  */
 function nativeDecoder(container: 'gzip' | 'zstd'): ((input: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array>) | undefined {
   const make = container === 'gzip' ? zlib.createGunzip : createZstdDecompress;
-  if (make !== undefined) return (input) => throughZlib(input, make({ chunkSize: OUT_CHUNK }));
+  if (make !== undefined) return (input) => throughZlib(input, () => make({ chunkSize: OUT_CHUNK }));
   const cli = container === 'zstd' ? findZstdCli() : undefined;
   return cli === undefined ? undefined : (input) => throughProcess(input, cli, ['-d', '-c', '-q']);
 }
@@ -145,15 +146,6 @@ async function* throughProcess(input: AsyncIterable<Uint8Array>, command: string
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill();
   }
-}
-
-/**
- * Pipes chunks through a zlib transform on the thread pool. zlib stops decoding while its output
- * is unread, so a bomb in one input chunk is produced only as fast as it is counted.
- */
-async function* throughZlib(input: AsyncIterable<Uint8Array>, z: Transform): AsyncGenerator<Uint8Array> {
-  pipeline(Readable.from(input), z).catch(() => undefined); // its errors come out of the iteration below
-  for await (const chunk of z) yield chunk as Buffer;
 }
 
 interface TempFile {
