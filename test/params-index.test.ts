@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MlfError } from '../src/core/errors.js';
 import { indexParamBytes } from '../src/core/params-index.js';
 import { decodeParams, encodeParams, makeParamTensor } from '../src/core/params.js';
+import { outcome } from './helpers/common.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -14,16 +14,6 @@ function findParams(dir: string): string[] {
   });
 }
 
-/** The MlfError code (and offset) a call gives, or 'ok'. */
-async function outcome(f: () => unknown): Promise<string> {
-  try {
-    await f();
-    return 'ok';
-  } catch (e) {
-    if (!(e instanceof MlfError)) throw e;
-    return `${e.code} ${e.message}`;
-  }
-}
 
 const files = findParams(FIXTURES);
 const synthetic = encodeParams({

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MlfError } from '../src/core/errors.js';
 import { indexParamBytes } from '../src/core/params-index.js';
 import { createParamsScanner, scanParams } from '../src/core/params-stream.js';
 import { decodeParams, encodeParams, makeParamTensor } from '../src/core/params.js';
 import { hashParams, hashParamsFile, scanParamsFile } from '../src/node/params-hash.js';
 import { tarFiles } from './helpers/archive.js';
+import { outcome } from './helpers/common.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-params-stream-'));
@@ -59,15 +59,6 @@ function scanChunked(bytes: Uint8Array, size: number, declared = bytes.byteLengt
   return { index, payloads: payloads.map((p) => new Uint8Array(p)), seen };
 }
 
-async function outcome(f: () => unknown): Promise<string> {
-  try {
-    await f();
-    return 'ok';
-  } catch (e) {
-    if (!(e instanceof MlfError)) throw e;
-    return `${e.code} ${e.message}`;
-  }
-}
 
 const samples = fixtureParams();
 const synthetic = encodeParams({

@@ -29,6 +29,17 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
   throw new Error('expected an MlfError');
 }
 
+/** 'ok', or the code and message of the MlfError a call throws (fails on any other exception): for comparing two readers. */
+export async function outcome(f: () => unknown): Promise<string> {
+  try {
+    await f();
+    return 'ok';
+  } catch (e) {
+    if (!(e instanceof MlfError)) throw e;
+    return `${e.code} ${e.message}`;
+  }
+}
+
 /** The MlfError a call throws (fails on success or on any other exception). */
 export function mlfError(f: () => unknown): MlfError {
   try {
