@@ -1,6 +1,6 @@
 // Child for bench/io.js: decodes a .params file without hashing and prints
 // {"seconds": <in-process decode time>, "bytes": <payload bytes>, "tensors": n} on stdout.
-// Mode "stream" (default): scanParamsFile, one pass through a reused 256 KiB buffer, payloads
+// Mode "stream" (default): scanParamsFile, one pass through a reused 1 MiB buffer, payloads
 // handed out as views. Mode "whole": readFile + decodeParams (zero-copy views of one buffer).
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';

@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../core/source.js';
+import { readHandleRange } from './read-buffer.js';
 
 /** A ByteSource that holds a resource until `close()`. */
 export type ClosableSource = ByteSource & { close(): Promise<void> };
@@ -25,17 +26,7 @@ export async function fileSource(path: string): Promise<ClosableSource> {
  * `pread`s instead of 100k thread-pool round trips (6.4 s).
  */
 export function handleSource(handle: FileHandle, size: number, close: () => Promise<void>): ClosableSource {
-  const readAt = async (offset: number, length: number): Promise<Uint8Array> => {
-    const end = Math.min(size, offset + length);
-    const buf = new Uint8Array(Math.max(0, end - offset));
-    let done = 0;
-    while (done < buf.byteLength) {
-      const { bytesRead } = await handle.read(buf, done, buf.byteLength - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return done === buf.byteLength ? buf : buf.subarray(0, done);
-  };
+  const readAt = (offset: number, length: number): Promise<Uint8Array> => readHandleRange(handle, offset, Math.min(size, offset + length) - offset);
   let window: { at: number; bytes: Uint8Array } = { at: 0, bytes: new Uint8Array(0) };
   return {
     byteLength: size,
