@@ -10,12 +10,14 @@ import { packCanonical, planCanonical } from '../src/core/canonical.js';
 import { MlfError } from '../src/core/errors.js';
 import { openArchivePath } from '../src/node/open.js';
 import { packArchive } from '../src/node/pack.js';
+import { compressTar } from '../src/node/compress.js';
 import { writeTarPlanAtomic } from '../src/node/write-stream.js';
 import { TVM } from './helpers/archive.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-pack-stream-'));
 let n = 0;
 const out = (ext = '.tar') => join(tmp, `out${n++}${ext}`);
+const MiB = 1024 * 1024;
 const FIXTURES = readdirSync(TVM)
   .map((f) => join(TVM, f, 'model.tar'))
   .filter((p) => existsSync(p));
@@ -78,6 +80,40 @@ describe('streaming canonical tar', () => {
       expect(Buffer.compare(got, expected)).toBe(0);
       expect(got.includes(Buffer.from('././@PaxHeader'))).toBe(true);
     }
+  });
+
+  it('folder files read into one reused buffer give the in-memory bytes, for every compression', async () => {
+    const root = join(tmp, 'reuse');
+    mkdirSync(join(root, 'parameters'), { recursive: true });
+    const files = new Map<string, Uint8Array>();
+    let x = 7;
+    const bytes = (size: number) => Uint8Array.from({ length: size }, () => ((x = (x * 1103515245 + 12345) >>> 0), x >>> 24));
+    // Sizes around the chunk (1 MiB): a tail that is copied, an exact multiple, one byte over.
+    for (const [path, size] of [['parameters/a.params', 3 * MiB + 5], ['parameters/b.params', MiB], ['c.bin', MiB + 1], ['d.txt', 17]] as const) {
+      files.set(path, bytes(size));
+      writeFileSync(join(root, path), files.get(path)!);
+    }
+    const contents = await openArchivePath(root);
+    expect(contents.members.get('c.bin')?.readInto).toBeDefined();
+    const plan = planCanonical([...contents.members.values()].map((m) => ({ path: m.path, size: m.size })));
+    for (const compression of ['none', 'gzip', 'zstd'] as const) {
+      const dest = out(compression === 'none' ? '.tar' : compression === 'gzip' ? '.tgz' : '.tar.zst');
+      await writeTarPlanAtomic(dest, plan, (p) => contents.members.get(p)!, { chunkSize: MiB, compression, level: 1 });
+      const expected = await compressTar(packCanonical(files), compression, { level: 1 });
+      expect(Buffer.compare(readFileSync(dest), expected), compression).toBe(0);
+    }
+  });
+
+  it('a folder file that shrank after planning is refused (E009)', async () => {
+    const root = join(tmp, 'shrink');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'a.bin'), new Uint8Array(2 * MiB));
+    const contents = await openArchivePath(root);
+    const plan = planCanonical([{ path: 'a.bin', size: 2 * MiB }]);
+    writeFileSync(join(root, 'a.bin'), new Uint8Array(MiB + 3));
+    const dest = out();
+    await expect(writeTarPlanAtomic(dest, plan, (p) => contents.members.get(p)!, { chunkSize: MiB })).rejects.toMatchObject({ code: 'MLF-E009' });
+    expect(existsSync(dest)).toBe(false);
   });
 
   it('refuses an existing destination without force (E904) and leaves no temp file', async () => {

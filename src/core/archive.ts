@@ -17,6 +17,11 @@ export interface ArchiveMember {
   read(): Promise<Uint8Array>;
   /** Reads `[offset, offset + length)` of the member without reading the rest (seekable sources). */
   readRange?(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads from `offset` into `target` (as much as fits, less at the end) and returns the number of
+   * bytes read: lets a copier reuse one buffer instead of allocating one per range (files on disk).
+   */
+  readInto?(target: Uint8Array, offset: number): Promise<number>;
 }
 
 /** Where the members came from. */

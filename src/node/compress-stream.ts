@@ -1,9 +1,10 @@
 import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
 import type { Transform } from 'node:stream';
 import { MlfError } from '../core/errors.js';
 import type { Compression } from './compress.js';
 import { throughZlib } from './zlib-stream.js';
-import { createZstdPool, type ZstdPool } from './zstd-pool.js';
+import { createZstdPool, WASM_ZSTD, type ZstdPool } from './zstd-pool.js';
 
 /**
  * Streaming compression shared by the in-memory `compressTar` and the streaming archive writers,
@@ -169,8 +170,8 @@ let wasmZstd: Promise<(buf: Uint8Array, level: number) => Uint8Array> | undefine
 
 /** Loads and initialises the WASM codec on this thread once, and only when needed. */
 function loadWasmZstd(): Promise<(buf: Uint8Array, level: number) => Uint8Array> {
-  wasmZstd ??= import('@bokuweb/zstd-wasm').then(async (m) => {
-    await m.init();
+  wasmZstd ??= Promise.resolve().then(() => {
+    const m = createRequire(import.meta.url)(WASM_ZSTD) as { compress(buf: Uint8Array, level: number): Uint8Array };
     return (buf: Uint8Array, level: number) => m.compress(buf, level);
   });
   wasmZstd.catch(() => {

@@ -1,11 +1,12 @@
 import { constants } from 'node:fs';
-import { lstat, open, readdir, readFile } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ArchiveContents, type ArchiveMember, openArchive, openTar, type ReadOptions, readMlf, type MlfArchive } from '../core/archive.js';
 import { detectContainer } from '../core/compression.js';
 import { MlfError } from '../core/errors.js';
 import { resolveLimits } from '../core/limits.js';
 import { inflateToSource } from './inflate.js';
+import { readHandleInto, readHandleRange } from './read-buffer.js';
 import { type ClosableSource, fileSource } from './source.js';
 
 /** Options of `openArchivePath`. */
@@ -92,7 +93,13 @@ async function openFolder(root: string, options: ReadOptions): Promise<ArchiveCo
         if (st.size > limits.maxMemberBytes || total > limits.maxTotalBytes) {
           throw new MlfError('MLF-E009', `folder: ${path} (${st.size} bytes) passes maxMemberBytes ${limits.maxMemberBytes} or maxTotalBytes ${limits.maxTotalBytes}`, { member: path });
         }
-        members.set(path, { path, size: st.size, read: () => fsCall(path, async () => new Uint8Array(await readFile(abs, { flag: NOFOLLOW }))), readRange: (o, n) => fsCall(path, () => readFileRange(abs, o, n)) });
+        members.set(path, {
+          path,
+          size: st.size,
+          read: () => fsCall(path, async () => new Uint8Array(await readFile(abs, { flag: NOFOLLOW }))),
+          readRange: (o, n) => fsCall(path, () => withFile(abs, (h) => readHandleRange(h, o, n))),
+          readInto: (t, o) => fsCall(path, () => withFile(abs, (h) => readHandleInto(h, t, o))),
+        });
       } else throw new MlfError('MLF-E004', `folder: ${path} is not a regular file`, { member: path });
     }
   };
@@ -102,18 +109,11 @@ async function openFolder(root: string, options: ReadOptions): Promise<ArchiveCo
 
 const NOFOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
-/** Reads `[offset, offset + length)` of a file (fewer bytes at its end), opened with O_NOFOLLOW. */
-async function readFileRange(abs: string, offset: number, length: number): Promise<Uint8Array> {
+/** Runs `f` on a file opened with O_NOFOLLOW, then closes it. */
+async function withFile<T>(abs: string, f: (handle: FileHandle) => Promise<T>): Promise<T> {
   const handle = await open(abs, NOFOLLOW);
   try {
-    const buf = new Uint8Array(Math.max(0, length));
-    let done = 0;
-    while (done < buf.byteLength) {
-      const { bytesRead } = await handle.read(buf, done, buf.byteLength - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return buf.subarray(0, done);
+    return await f(handle);
   } finally {
     await handle.close();
   }

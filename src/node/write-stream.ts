@@ -6,6 +6,7 @@ import { MlfError } from '../core/errors.js';
 import type { TarPlan } from '../core/tar-write.js';
 import type { Compression } from './compress.js';
 import { type Chunks, compressChunks } from './compress-stream.js';
+import { allocReadBuffer } from './read-buffer.js';
 
 /** Bytes read from a member per call when it supports `readRange`. */
 export const STREAM_CHUNK = 8 * 1024 * 1024;
@@ -14,10 +15,11 @@ export const STREAM_CHUNK = 8 * 1024 * 1024;
 const SMALL_WRITE = 1024 * 1024;
 
 /**
- * Where each planned file's bytes come from: `readRange` in chunks when present, else `read()`.
- * The bytes returned must not change afterwards: small ones are held until a batch is written.
+ * Where each planned file's bytes come from: `readInto` one reused buffer, else `readRange` in
+ * chunks, else `read()`. The bytes returned must not change afterwards: small ones are held until
+ * a batch is written.
  */
-export type MemberSource = Pick<ArchiveMember, 'read' | 'readRange'>;
+export type MemberSource = Pick<ArchiveMember, 'read' | 'readRange' | 'readInto'>;
 
 /** Options of `writeTarPlanAtomic`. */
 export interface StreamWriteOptions extends WriteChunksOptions {
@@ -81,8 +83,15 @@ export async function writeChunksAtomic(dest: string, source: Chunks, options: W
   }
 }
 
-/** The bytes of a planned tar: headers, member data read in chunks, padding, trailer. */
+/**
+ * The bytes of a planned tar: headers, member data read in chunks, padding, trailer. Chunks read
+ * with `readInto` share one buffer (a fresh 8 MiB buffer per read costs page faults and GC: 0.3 s
+ * of 2 s packing 256 MiB to .tar.zst), so each is only valid until the next is pulled; the
+ * consumers (`coalesce`, `compressChunks`) write or copy a large chunk at once and hold only
+ * small ones, which are copies.
+ */
 async function* planChunks(plan: TarPlan, member: (path: string) => MemberSource, chunk: number): AsyncGenerator<Uint8Array> {
+  let shared: Uint8Array | undefined;
   for (const entry of plan.entries) {
     yield entry.header;
     if (entry.path !== undefined) {
@@ -94,7 +103,14 @@ async function* planChunks(plan: TarPlan, member: (path: string) => MemberSource
         if (copied > entry.size) throw sizeError(path, entry.size);
         return bytes;
       };
-      if (src.readRange !== undefined) {
+      if (src.readInto !== undefined) {
+        shared ??= allocReadBuffer(chunk);
+        while (copied < entry.size) {
+          const n = await src.readInto(shared.subarray(0, Math.min(chunk, entry.size - copied)), copied);
+          if (n === 0) break;
+          yield check(n < SMALL_WRITE ? shared.slice(0, n) : shared.subarray(0, n));
+        }
+      } else if (src.readRange !== undefined) {
         while (copied < entry.size) {
           const bytes = await src.readRange(copied, Math.min(chunk, entry.size - copied));
           if (bytes.byteLength === 0) break;

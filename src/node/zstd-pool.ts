@@ -4,8 +4,7 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * A pool of worker threads compressing independent zstd frames with the WASM codec, for Node
- * releases whose zlib has no zstd. WASM runs at about half the native speed per core, so frames are
- * compressed in parallel. The workers run eval'd code that loads the codec by its resolved path: a
+ * releases whose zlib has no zstd. Frames are independent, so they are compressed in parallel. The workers run eval'd code that loads the codec by its resolved path: a
  * worker file next to this module would not exist when the TypeScript sources run (vitest).
  */
 
@@ -19,7 +18,7 @@ const WORKER_CODE = `
   const { parentPort, workerData } = await import('node:worker_threads');
   const { createRequire } = await import('node:module');
   const zstd = createRequire(workerData.zstdPath)(workerData.zstdPath);
-  const ready = zstd.init();
+  const ready = Promise.resolve(typeof zstd.init === 'function' ? zstd.init() : undefined);
   parentPort.on('message', ({ id, data }) => {
     ready
       .then(() => {
@@ -37,7 +36,10 @@ export interface ZstdPoolOptions {
   level: number;
   /** Most worker threads. @default min(availableParallelism(), 4) */
   workers?: number;
-  /** The codec module to load; tests point it at a failing one. @default `@bokuweb/zstd-wasm` */
+  /**
+   * The CommonJS codec module to load: `compress(bytes, level)`, and an optional async `init()`.
+   * Tests point it at a failing one. @default `@dweb-browser/zstd-wasm`
+   */
   zstdPath?: string;
 }
 
@@ -60,6 +62,9 @@ export interface ZstdPool {
   close(): Promise<void>;
 }
 
+/** The WASM build of libzstd (1.5.6, through zstd-rs; about twice the speed of the Emscripten builds measured). */
+export const WASM_ZSTD = '@dweb-browser/zstd-wasm';
+
 interface Job {
   resolve: (frame: Uint8Array) => void;
   reject: (e: Error) => void;
@@ -79,7 +84,7 @@ type Reply = { id: number; out: Uint8Array; data: Uint8Array; error?: undefined 
  */
 export function createZstdPool(options: ZstdPoolOptions): ZstdPool {
   const max = Math.max(1, options.workers ?? Math.min(availableParallelism(), 4));
-  const zstdPath = options.zstdPath ?? createRequire(import.meta.url).resolve('@bokuweb/zstd-wasm');
+  const zstdPath = options.zstdPath ?? createRequire(import.meta.url).resolve(WASM_ZSTD);
   const slots: Slot[] = [];
   const spares: ArrayBuffer[] = []; // slice buffers back from the workers: no allocation, no garbage per frame
   let nextId = 0;
