@@ -4,7 +4,7 @@
  * the CLI round trip works, and a wrong key fails.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -15,6 +15,9 @@ import { canonicalJson, computeManifest, encodeManifest, parseManifest } from '.
 import { bytesSource } from '../src/core/source.js';
 import { readTarIndexSync } from '../src/core/tar.js';
 import { run as runCli } from '../src/cli/main.js';
+import { hashMember } from '../src/node/member-chunks.js';
+import { openArchivePath } from '../src/node/open.js';
+import { writeSigned } from '../src/node/sign-write.js';
 import { signArchive, verifyArchive, writeSigningKeys } from '../src/node/sign.js';
 import { packFiles, tarFiles, validateBytes } from './helpers/archive.js';
 import { codeOf, FIXTURES } from './helpers/common.js';
@@ -223,6 +226,80 @@ describe('signed archives stay MLF archives', () => {
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
     expect(readTarIndexSync(new Uint8Array(gunzipSync(bytes))).entries.some((e) => e.path === SIGNATURE_MEMBER)).toBe(true);
     expect((await verifyArchive(p, { publicKey: `${key}.pub` })).valid).toBe(true);
+  });
+});
+
+describe('streamed hashing and signing', () => {
+  /** Independent digest: sha256sum of the member piped out by GNU tar. */
+  const tarSha = (file: string, member: string) => {
+    const name = spawnSync('tar', ['-tf', file], { encoding: 'utf8' }).stdout.split('\n').find((n) => n === member || n === `./${member}`);
+    return spawnSync('sh', ['-c', 'tar -xOf "$1" "$2" | sha256sum', 'sh', file, name ?? member], { encoding: 'utf8' }).stdout.split(' ')[0];
+  };
+
+  it('hashMember gives the members\' SHA-256 through readInto, readRange and read, for tar files and folders', async () => {
+    const contents = await openArchivePath(LARGE);
+    const folder = path('unpacked');
+    spawnSync('mkdir', ['-p', folder]);
+    spawnSync('tar', ['-xf', LARGE, '-C', folder]);
+    const loose = await openArchivePath(folder);
+    try {
+      const m = [...contents.members.values()].sort((a, b) => b.size - a.size)[0]!;
+      expect(m.readInto).toBeDefined(); // a tar on disk: members are read into one buffer
+      const want = tarSha(LARGE, m.path);
+      expect(await hashMember(m)).toBe(want);
+      expect(await hashMember({ path: m.path, size: m.size, read: m.read, readRange: m.readRange! })).toBe(want);
+      expect(await hashMember({ path: m.path, size: m.size, read: m.read })).toBe(want);
+      expect(await hashMember(loose.members.get(m.path)!)).toBe(want);
+      // The streamed manifest equals core's WebCrypto one, member for member.
+      expect(await computeManifest(contents, { hashMember })).toEqual(await computeManifest(contents));
+    } finally {
+      await contents.close?.();
+      await loose.close?.();
+    }
+  });
+
+  it('a folder file that shrinks after it was listed is refused (E009), by the streamed and the whole hasher', async () => {
+    const folder = path('shrinking');
+    spawnSync('mkdir', ['-p', folder]);
+    writeFileSync(join(folder, 'a.bin'), new Uint8Array(3 * 1024 * 1024));
+    const contents = await openArchivePath(folder);
+    writeFileSync(join(folder, 'a.bin'), new Uint8Array(1000));
+    await expect(computeManifest(contents, { hashMember })).rejects.toMatchObject({ code: 'MLF-E009', member: 'a.bin' });
+    await expect(computeManifest(contents)).rejects.toMatchObject({ code: 'MLF-E009', member: 'a.bin' });
+  });
+
+  it('signing in place gives the same members and a valid signature for .tar, .tgz and .tar.zst', async () => {
+    for (const [ext, compress] of [['.tar', null], ['.tgz', 'gzip'], ['.tar.zst', 'zstd']] as const) {
+      const p = path(`model${ext}`);
+      writeFileSync(p, compress === null ? readFileSync(LARGE) : spawnSync(compress, ['-c'], { input: readFileSync(LARGE), maxBuffer: 1 << 30 }).stdout);
+      const r = await signArchive(p, { key });
+      expect(r.output).toBe(p);
+      expect((await verifyArchive(p, { publicKey: `${key}.pub` })).valid, ext).toBe(true);
+      const plain = path('plain.tar');
+      writeFileSync(plain, compress === null ? readFileSync(p) : spawnSync(compress, ['-dc', p], { maxBuffer: 1 << 30 }).stdout);
+      const before = tarFiles(LARGE);
+      const after = tarFiles(plain);
+      expect([...after.keys()].sort()).toEqual([...before.keys(), SIGNATURE_MEMBER].sort());
+      for (const [m, data] of before) expect(Buffer.from(after.get(m)!).equals(data), `${ext} ${m}`).toBe(true);
+    }
+  });
+
+  it('a member that changes between hashing and writing abandons the signed archive (E009), leaving nothing', async () => {
+    const files = new Map(SMALL);
+    const contents = await openArchive(bytesSource(packFiles(files)));
+    const manifest = await computeManifest(contents, { hashMember });
+    const [victim] = Object.keys(manifest.members);
+    const original = contents.members.get(victim!)!;
+    const altered = await original.read();
+    contents.members.set(victim!, { path: victim!, size: original.size, read: async () => altered.map((b) => b ^ 1) });
+    const dest = path('signed.tar');
+    await expect(writeSigned(contents, manifest, new Uint8Array([123, 125]), dest, { force: false })).rejects.toMatchObject({ code: 'MLF-E009', member: victim });
+    expect(existsSync(dest)).toBe(false);
+    expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // Unchanged, the same call writes the archive.
+    contents.members.set(victim!, original);
+    await writeSigned(contents, manifest, new Uint8Array([123, 125]), dest, { force: false });
+    expect(Buffer.from(tarFiles(dest).get(SIGNATURE_MEMBER)!).toString()).toBe('{}');
   });
 });
 

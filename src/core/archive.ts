@@ -87,8 +87,16 @@ export async function openTar(source: ByteSource, options: OpenTarOptions = {}):
   const members = new Map<string, ArchiveMember>();
   for (const entry of index.entries) {
     if (entry.type !== 'file') continue;
-    const readRange = (offset: number, length: number) => source.read(entry.dataOffset + offset, Math.max(0, Math.min(length, entry.size - offset)));
-    members.set(entry.path, { path: entry.path, size: entry.size, read: () => readTarEntry(source, entry), readRange });
+    const within = (offset: number, length: number) => Math.max(0, Math.min(length, entry.size - offset));
+    const member: ArchiveMember = {
+      path: entry.path,
+      size: entry.size,
+      read: () => readTarEntry(source, entry),
+      readRange: (offset, length) => source.read(entry.dataOffset + offset, within(offset, length)),
+    };
+    const into = source.readInto?.bind(source);
+    if (into !== undefined) member.readInto = (target, offset) => into(target.subarray(0, within(offset, target.byteLength)), entry.dataOffset + offset);
+    members.set(entry.path, member);
   }
   return { container: options.container ?? 'tar', members, diagnostics: index.warnings };
 }

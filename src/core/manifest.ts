@@ -1,4 +1,4 @@
-import type { ArchiveContents } from './archive.js';
+import type { ArchiveContents, ArchiveMember } from './archive.js';
 import { encodeUtf8 } from './bytes.js';
 import { MlfError } from './errors.js';
 import { sha256Hex } from './inspect.js';
@@ -38,18 +38,41 @@ export interface ManifestDiff {
   removed: string[];
 }
 
+/** Options of `computeManifest`. */
+export interface ManifestOptions {
+  /**
+   * SHA-256 (hex) of one member's bytes, checking they match its size. Node passes a hasher that
+   * reads members in chunks (`hashMember`); without it each member is read whole and hashed with
+   * WebCrypto, which has no incremental API.
+   */
+  hashMember?: (member: ArchiveMember) => Promise<string>;
+}
+
 /**
  * The manifest of every regular file of an archive or folder, except the embedded signature
  * (`.mlf/signature.json`). Directories, modes, owners and mtimes are not part of it.
+ * @throws MlfError E009 when a member's bytes do not match its size; the members' reader codes.
  */
-export async function computeManifest(contents: ArchiveContents): Promise<MlfManifest> {
+export async function computeManifest(contents: ArchiveContents, options: ManifestOptions = {}): Promise<MlfManifest> {
+  const hash = options.hashMember ?? hashWhole;
   const members: Record<string, ManifestEntry> = Object.create(null);
   for (const path of [...contents.members.keys()].sort()) {
     if (isSignatureMember(path)) continue;
-    const data = await (contents.members.get(path) as { read(): Promise<Uint8Array> }).read();
-    members[path] = { sha256: await sha256Hex(data), size: data.byteLength };
+    const member = contents.members.get(path) as ArchiveMember;
+    members[path] = { sha256: await hash(member), size: member.size };
   }
   return { format: MANIFEST_FORMAT, algorithm: 'sha256', members };
+}
+
+async function hashWhole(member: ArchiveMember): Promise<string> {
+  const data = await member.read();
+  if (data.byteLength !== member.size) throw sizeChanged(member.path, data.byteLength, member.size);
+  return sha256Hex(data);
+}
+
+/** E009 for a member whose bytes did not match its size while being hashed (a file changed). */
+export function sizeChanged(path: string, read: number, size: number): MlfError {
+  return new MlfError('MLF-E009', `${path}: ${read} bytes read, ${size} expected; it changed while being read`, { member: path });
 }
 
 /**

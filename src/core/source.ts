@@ -7,6 +7,8 @@ export interface ByteSource {
   readonly byteLength: number;
   /** Reads `[offset, offset + length)`; may return a view into a shared buffer. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Fills `target` from `offset` (less at the end) and returns the bytes read (files on disk). */
+  readInto?(target: Uint8Array, offset: number): Promise<number>;
 }
 
 /** A ByteSource over bytes already in memory (zero-copy reads). */

@@ -1,15 +1,16 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 import { lstat, readFile } from 'node:fs/promises';
-import type { ArchiveContents, ArchiveMember } from '../core/archive.js';
+import type { ArchiveContents } from '../core/archive.js';
 import { encodeUtf8 } from '../core/bytes.js';
-import { packCanonical } from '../core/canonical.js';
 import { MlfError } from '../core/errors.js';
 import { isRecord, parseJsonText } from '../core/json.js';
 import { isSignatureMember, SIGNATURE_MEMBER } from '../core/layout.js';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { canonicalJson, computeManifest, diffManifests, encodeManifest, type ManifestDiff, type MlfManifest, parseManifest } from '../core/manifest.js';
+import type { Compression } from './compress.js';
+import { hashMember } from './member-chunks.js';
 import { openArchivePath } from './open.js';
-import { writeArchiveFile } from './write-archive.js';
+import { writeSigned } from './sign-write.js';
 import { writeFileAtomic } from './write.js';
 
 /**
@@ -175,37 +176,24 @@ export async function signArchive(input: string, options: SignOptions): Promise<
   const privateKey = await loadSigningKey(options.key, 'private');
   const detached = options.detached ?? false;
   const contents = await openArchivePath(input);
-  let files: Map<string, Uint8Array> | undefined;
-  let manifest: MlfManifest;
   try {
     if (!detached && contents.container === 'folder' && options.output === undefined) {
       throw new MlfError('MLF-E901', `${input} is a folder: give -o ARCHIVE for the signed archive, or --detached`);
     }
-    if (detached) manifest = await computeManifest(contents);
-    else {
-      files = new Map();
-      for (const [path, m] of contents.members) if (!isSignatureMember(path)) files.set(path, await m.read());
-      manifest = await computeManifest(memoryContents(files));
-    }
-  } finally {
-    await contents.close?.(); // before writing: signing in place replaces the file we read
-  }
-  const sig = signManifest(manifest, privateKey);
-  const members = Object.keys(manifest.members).length;
-  if (files === undefined) {
-    const output = options.output ?? `${input}.sig`;
-    await writeFileAtomic(output, encodeSignature(sig), { force: options.force ?? false });
+    const manifest = await computeManifest(contents, { hashMember });
+    const sig = signManifest(manifest, privateKey);
+    const members = Object.keys(manifest.members).length;
+    const output = options.output ?? (detached ? `${input}.sig` : input);
+    if (detached) await writeFileAtomic(output, encodeSignature(sig), { force: options.force ?? false });
+    else await writeSigned(contents, manifest, encodeSignature(sig), output, options.output === undefined ? { force: true, compression: containerCompression(contents) } : { force: options.force ?? false });
     return { output, keyId: sig.keyId, members };
+  } finally {
+    await contents.close?.(); // after writing: signing in place renames the new archive over the one read
   }
-  files.set(SIGNATURE_MEMBER, encodeSignature(sig));
-  const tar = packCanonical(files);
-  if (options.output === undefined) {
-    const compression = contents.container === 'gzip' ? 'gzip' : contents.container === 'zstd' ? 'zstd' : 'none';
-    await writeArchiveFile(input, tar, { force: true, compression });
-    return { output: input, keyId: sig.keyId, members };
-  }
-  await writeArchiveFile(options.output, tar, { force: options.force ?? false });
-  return { output: options.output, keyId: sig.keyId, members };
+}
+
+function containerCompression(contents: ArchiveContents): Compression {
+  return contents.container === 'gzip' ? 'gzip' : contents.container === 'zstd' ? 'zstd' : 'none';
 }
 
 /**
@@ -221,7 +209,7 @@ export async function verifyArchive(input: string, options: VerifyOptions): Prom
     const { bytes, source } = await findSignature(input, contents, options.signature);
     const sig = parseSignature(bytes, source === 'embedded' ? SIGNATURE_MEMBER : source);
     checkSignature(sig, publicKey);
-    const diff = diffManifests(sig.manifest, await computeManifest(contents));
+    const diff = diffManifests(sig.manifest, await computeManifest(contents, { hashMember }));
     const valid = diff.changed.length + diff.added.length + diff.removed.length === 0;
     return { valid, keyId: sig.keyId, source, members: Object.keys(sig.manifest.members).length, ...diff };
   } finally {
@@ -239,13 +227,6 @@ async function findSignature(input: string, contents: ArchiveContents, detached:
   const beside = `${input}.sig`;
   if (await exists(beside)) return { bytes: await readSmallFile(beside, 'signature'), source: beside };
   throw new MlfError('MLF-E601', `${input} has no embedded ${SIGNATURE_MEMBER} and there is no ${beside}`);
-}
-
-/** An in-memory ArchiveContents over a file map. */
-function memoryContents(files: Map<string, Uint8Array>): ArchiveContents {
-  const members = new Map<string, ArchiveMember>();
-  for (const [path, data] of files) members.set(path, { path, size: data.byteLength, read: async () => data });
-  return { container: 'tar', members, diagnostics: [] };
 }
 
 /** Reads a key or signature file, refusing anything larger than metadata may be. */

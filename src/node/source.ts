@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../core/source.js';
-import { readHandleRange } from './read-buffer.js';
+import { readHandleInto, readHandleRange } from './read-buffer.js';
 
 /** A ByteSource that holds a resource until `close()`. */
 export type ClosableSource = ByteSource & { close(): Promise<void> };
@@ -36,6 +36,7 @@ export function handleSource(handle: FileHandle, size: number, close: () => Prom
       if (offset < window.at || end > window.at + window.bytes.byteLength) window = { at: offset, bytes: await readAt(offset, READ_AHEAD) };
       return window.bytes.subarray(offset - window.at, Math.max(offset, end) - window.at);
     },
+    readInto: (target, offset) => readHandleInto(handle, target.subarray(0, Math.max(0, Math.min(target.byteLength, size - offset))), offset),
     close,
   };
 }

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { ArchiveContents, ArchiveMember } from '../core/archive.js';
 import { MlfError } from '../core/errors.js';
 import { type Limits, resolveLimits } from '../core/limits.js';
+import { memberChunks } from './member-chunks.js';
 import { openArchivePath } from './open.js';
 
 /**
@@ -165,13 +166,10 @@ async function makeParents(root: string, dir: string, made: Set<string>): Promis
   made.add(dir);
 }
 
-/** Bytes copied per read when a member can be read in ranges: memory stays at one chunk. */
-const COPY_CHUNK = 8 * 1024 * 1024;
-
 /**
  * Creates `path` with 'wx' (O_CREAT | O_EXCL: fails on anything already there, including a
- * dangling symlink) and copies the member into it, in chunks when it can be read in ranges.
- * Returns the bytes written.
+ * dangling symlink) and copies the member into it in chunks (`memberChunks`: memory stays at one
+ * chunk when the member can be read in parts). Returns the bytes written.
  */
 async function writeNew(path: string, member: ArchiveMember): Promise<number> {
   let handle;
@@ -182,17 +180,9 @@ async function writeNew(path: string, member: ArchiveMember): Promise<number> {
   }
   try {
     let written = 0;
-    if (member.readRange === undefined) {
-      const data = await member.read();
-      await handle.writeFile(data);
-      written = data.byteLength;
-    } else {
-      while (written < member.size) {
-        const chunk = await member.readRange(written, Math.min(COPY_CHUNK, member.size - written));
-        if (chunk.byteLength === 0) break;
-        for (let done = 0; done < chunk.byteLength; ) done += (await handle.write(chunk, done, chunk.byteLength - done)).bytesWritten;
-        written += chunk.byteLength;
-      }
+    for await (const chunk of memberChunks(member, member.size)) {
+      for (let done = 0; done < chunk.byteLength; ) done += (await handle.write(chunk, done, chunk.byteLength - done)).bytesWritten;
+      written += chunk.byteLength;
     }
     await handle.chmod(FILE_MODE);
     return written;

@@ -1,30 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ArchiveMember } from '../core/archive.js';
 import { MlfError } from '../core/errors.js';
 import type { TarPlan } from '../core/tar-write.js';
 import type { Compression } from './compress.js';
 import { type Chunks, compressChunks } from './compress-stream.js';
-import { allocReadBuffer } from './read-buffer.js';
+import { type ChunkedMember, MEMBER_CHUNK, memberChunks } from './member-chunks.js';
 
-/** Bytes read from a member per call when it supports `readRange`. */
-export const STREAM_CHUNK = 8 * 1024 * 1024;
 
 /** Small chunks (headers, padding, compressed output) are gathered up to this size before one write; larger ones are written in pieces of this size. */
 const SMALL_WRITE = 1024 * 1024;
 
 /**
- * Where each planned file's bytes come from: `readInto` one reused buffer, else `readRange` in
- * chunks, else `read()`. The bytes returned must not change afterwards: small ones are held until
- * a batch is written.
+ * Where each planned file's bytes come from (see `memberChunks`). Bytes returned by `readRange`
+ * and `read()` must not change afterwards: small ones are held until a batch is written.
  */
-export type MemberSource = Pick<ArchiveMember, 'read' | 'readRange' | 'readInto'>;
+export type MemberSource = ChunkedMember;
 
 /** Options of `writeTarPlanAtomic`. */
 export interface StreamWriteOptions extends WriteChunksOptions {
-  /** Bytes per `readRange` call. @default STREAM_CHUNK */
+  /** Bytes per `readInto`/`readRange` call. @default MEMBER_CHUNK (8 MiB) */
   chunkSize?: number;
+  /** Sees each member's bytes as they are written, in order (to hash them on the fly). */
+  onData?: (path: string, bytes: Uint8Array) => void;
 }
 
 /** Options of `writeChunksAtomic`. */
@@ -35,6 +33,8 @@ export interface WriteChunksOptions {
   compression?: Compression;
   /** Compression level (see `compressTar`). */
   level?: number;
+  /** Runs when every byte is written and synced, before the rename; throwing abandons the write. */
+  beforeCommit?: () => void | Promise<void>;
 }
 
 /**
@@ -47,7 +47,7 @@ export interface WriteChunksOptions {
  *   errors of the members' readers as they are.
  */
 export async function writeTarPlanAtomic(dest: string, plan: TarPlan, member: (path: string) => MemberSource, options: StreamWriteOptions = {}): Promise<void> {
-  await writeChunksAtomic(dest, planChunks(plan, member, options.chunkSize ?? STREAM_CHUNK), options);
+  await writeChunksAtomic(dest, planChunks(plan, member, options.chunkSize ?? MEMBER_CHUNK, options.onData), options);
 }
 
 /**
@@ -72,6 +72,7 @@ export async function writeChunksAtomic(dest: string, source: Chunks, options: W
     await handle.sync();
     await handle.close();
     handle = undefined;
+    await options.beforeCommit?.();
     await rename(tmp, dest);
   } catch (e) {
     await handle?.close().catch(() => undefined);
@@ -84,40 +85,24 @@ export async function writeChunksAtomic(dest: string, source: Chunks, options: W
 }
 
 /**
- * The bytes of a planned tar: headers, member data read in chunks, padding, trailer. Chunks read
- * with `readInto` share one buffer (a fresh 8 MiB buffer per read costs page faults and GC: 0.3 s
- * of 2 s packing 256 MiB to .tar.zst), so each is only valid until the next is pulled; the
- * consumers (`coalesce`, `compressChunks`) write or copy a large chunk at once and hold only
- * small ones, which are copies.
+ * The bytes of a planned tar: headers, member data in chunks (`memberChunks`), padding, trailer.
+ * Chunks read with `readInto` share a buffer, so each is only valid until the next is pulled: the
+ * consumers (`coalesce`, `compressChunks`) write or copy a large chunk at once, and small ones,
+ * which they hold, are copied here.
  */
-async function* planChunks(plan: TarPlan, member: (path: string) => MemberSource, chunk: number): AsyncGenerator<Uint8Array> {
-  let shared: Uint8Array | undefined;
+async function* planChunks(plan: TarPlan, member: (path: string) => MemberSource, chunk: number, onData?: (path: string, bytes: Uint8Array) => void): AsyncGenerator<Uint8Array> {
   for (const entry of plan.entries) {
     yield entry.header;
     if (entry.path !== undefined) {
-      const path = entry.path;
-      const src = member(path);
+      const src = member(entry.path);
       let copied = 0;
-      const check = (bytes: Uint8Array) => {
+      for await (const bytes of memberChunks(src, entry.size, chunk)) {
         copied += bytes.byteLength;
-        if (copied > entry.size) throw sizeError(path, entry.size);
-        return bytes;
-      };
-      if (src.readInto !== undefined) {
-        shared ??= allocReadBuffer(chunk);
-        while (copied < entry.size) {
-          const n = await src.readInto(shared.subarray(0, Math.min(chunk, entry.size - copied)), copied);
-          if (n === 0) break;
-          yield check(n < SMALL_WRITE ? shared.slice(0, n) : shared.subarray(0, n));
-        }
-      } else if (src.readRange !== undefined) {
-        while (copied < entry.size) {
-          const bytes = await src.readRange(copied, Math.min(chunk, entry.size - copied));
-          if (bytes.byteLength === 0) break;
-          yield check(bytes);
-        }
-      } else yield check(await src.read());
-      if (copied !== entry.size) throw sizeError(path, entry.size);
+        if (copied > entry.size) throw sizeError(entry.path, entry.size);
+        onData?.(entry.path, bytes);
+        yield src.readInto !== undefined && bytes.byteLength < SMALL_WRITE ? bytes.slice() : bytes;
+      }
+      if (copied !== entry.size) throw sizeError(entry.path, entry.size);
     }
     if (entry.pad > 0) yield new Uint8Array(entry.pad);
   }

@@ -1,5 +1,6 @@
 import { MlfError } from '../../core/errors.js';
 import { canonicalJson, computeManifest } from '../../core/manifest.js';
+import { hashMember } from '../../node/member-chunks.js';
 import { openArchivePath } from '../../node/open.js';
 import { signArchive, type VerifyResult, verifyArchive, writeSigningKeys } from '../../node/sign.js';
 import { formatTable } from '../format.js';
@@ -10,7 +11,7 @@ export async function runManifest(path: string, opts: { json?: boolean }, io: Cl
   const contents = await openArchivePath(path);
   let manifest;
   try {
-    manifest = await computeManifest(contents);
+    manifest = await computeManifest(contents, { hashMember });
   } finally {
     await contents.close?.();
   }
