@@ -1,12 +1,12 @@
-import { readMlf } from '../core/archive.js';
+import { type MlfArchive, readMlf } from '../core/archive.js';
 import { formatExportDatetime, planCanonical } from '../core/canonical.js';
 import { MlfError } from '../core/errors.js';
 import { type BuildOptions, buildModelLibraryFormat, type ModuleBuild, type OperatorBuild } from '../core/export.js';
 import { isRecord, stringifySortedJson } from '../core/json.js';
-import { type Assembled, assembleV6, assembleV7, type ModulePackage, readModulePackages, renamePackage } from '../core/packages.js';
+import { type Assembled, assembleV6, assembleV7, type FileData, type ModulePackage, readModulePackages, renamePackage } from '../core/packages.js';
 import { validateArchive } from '../core/validate.js';
 import type { Diagnostic } from '../core/errors.js';
-import { openArchivePath, withMlfPath } from './open.js';
+import { openArchivePath, readMlfPath, withMlfPath } from './open.js';
 import type { Compression } from './compress.js';
 import { chooseCompression } from './write-archive.js';
 import { type MemberSource, writeTarPlanAtomic } from './write-stream.js';
@@ -46,8 +46,9 @@ async function writeCanonical(sources: ReadonlyMap<string, SizedSource>, destina
   await writeTarPlanAtomic(destination, plan, (path) => sources.get(path) as MemberSource, { force: options.force ?? false, compression });
 }
 
-function writeFiles(files: ReadonlyMap<string, Uint8Array>, destination: string, options: PackOptions): Promise<void> {
-  return writeCanonical(new Map([...files].map(([path, bytes]) => [path, bytesSource(bytes)])), destination, options);
+/** Writes assembled files; members of open archives (lazy params) are streamed from them. */
+function writeFiles(files: ReadonlyMap<string, FileData>, destination: string, options: PackOptions): Promise<void> {
+  return writeCanonical(new Map([...files].map(([path, data]) => [path, data instanceof Uint8Array ? bytesSource(data) : data])), destination, options);
 }
 
 /**
@@ -102,17 +103,37 @@ function withDatetime(raw: Record<string, unknown>, datetime: string): Record<st
 
 /** Reads every module of an archive on disk as a package (any version, upgraded to v7 terms). */
 export function readPackages(path: string): Promise<ModulePackage[]> {
-  return withMlfPath(path, readModulePackages);
+  return withMlfPath(path, (archive) => readModulePackages(archive));
+}
+
+/**
+ * Opens archives, reads their modules as packages whose params stay in the archive (streamed
+ * when written, never held in memory), runs `fn` with the packages of each input in order, and
+ * closes every archive, whatever happens.
+ */
+export async function withPackages<T>(paths: string[], fn: (packages: ModulePackage<FileData>[][]) => Promise<T>): Promise<T> {
+  const open: MlfArchive[] = [];
+  try {
+    const packages: ModulePackage<FileData>[][] = [];
+    for (const path of paths) {
+      const archive = await readMlfPath(path);
+      open.push(archive);
+      packages.push(await readModulePackages(archive, { lazyParams: true }));
+    }
+    return await fn(packages);
+  } finally {
+    for (const archive of open) await archive.contents.close?.();
+  }
 }
 
 /** Writes packages as one archive of the given version (7, or 6 for a single module). */
-export async function writePackages(packages: ModulePackage[], destination: string, version: 6 | 7, options: PackOptions = {}): Promise<Assembled> {
-  let assembled: Assembled;
+export async function writePackages(packages: ModulePackage<FileData>[], destination: string, version: 6 | 7, options: PackOptions = {}): Promise<Assembled<FileData>> {
+  let assembled: Assembled<FileData>;
   if (version === 6) {
     if (packages.length !== 1) {
       throw new MlfError('MLF-E413', `version 6 holds exactly one module; this archive has ${packages.length} (${packages.map((p) => p.name).join(', ')})`);
     }
-    assembled = assembleV6(packages[0] as ModulePackage);
+    assembled = assembleV6(packages[0] as ModulePackage<FileData>);
   } else assembled = assembleV7(packages);
   await writeFiles(assembled.files, destination, options);
   return assembled;
@@ -130,11 +151,11 @@ export function parseRenames(pairs: string[]): Map<string, string> {
 }
 
 /** Merges the modules of several archives into one v7 archive; renames apply by module name. */
-export async function mergeArchives(inputs: string[], destination: string, options: PackOptions & { rename?: Map<string, string> } = {}): Promise<Assembled> {
-  const packages: ModulePackage[] = [];
-  const renamed = new Set<string>();
-  for (const input of inputs) {
-    for (const p of await readPackages(input)) {
+export async function mergeArchives(inputs: string[], destination: string, options: PackOptions & { rename?: Map<string, string> } = {}): Promise<Assembled<FileData>> {
+  return withPackages(inputs, (perInput) => {
+    const packages: ModulePackage<FileData>[] = [];
+    const renamed = new Set<string>();
+    for (const p of perInput.flat()) {
       const to = options.rename?.get(p.name);
       // A rename applies to the first module of that name that is not yet taken.
       if (to !== undefined && !renamed.has(p.name) && packages.some((q) => q.name === p.name)) {
@@ -142,6 +163,6 @@ export async function mergeArchives(inputs: string[], destination: string, optio
         packages.push(renamePackage(p, to));
       } else packages.push(p);
     }
-  }
-  return writePackages(packages, destination, 7, options);
+    return writePackages(packages, destination, 7, options);
+  });
 }

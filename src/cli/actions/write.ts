@@ -7,7 +7,7 @@ import { encodeParams, type ParamTensorInput } from '../../core/params.js';
 import type { Assembled } from '../../core/packages.js';
 import { type Compression, compressionForPath } from '../../node/compress.js';
 import { loadBuildManifest, loadModuleSpec, type ModuleSpec } from '../../node/manifest.js';
-import { exportModelLibraryFormat, mergeArchives, packArchive, parseRenames, readPackages, writePackages } from '../../node/pack.js';
+import { exportModelLibraryFormat, mergeArchives, packArchive, parseRenames, withPackages, writePackages } from '../../node/pack.js';
 import { unpackArchive } from '../../node/unpack.js';
 import { writeFileAtomic } from '../../node/write.js';
 import { formatDiagnostic } from '../format.js';
@@ -18,7 +18,7 @@ interface OutOpts {
   force?: boolean;
 }
 
-function reportClashes(a: Assembled, io: CliIo): void {
+function reportClashes(a: Pick<Assembled, 'symbolClashes'>, io: CliIo): void {
   for (const c of a.symbolClashes) {
     io.err(formatDiagnostic({ code: 'MLF-W109', severity: 'warning', message: `${c.symbol} is defined by modules ${c.modules.join(', ')}`, hint: 'Link such modules into separate images, or rebuild with distinct module names.' }));
   }
@@ -82,22 +82,24 @@ export async function runMerge(inputs: string[], opts: OutOpts & { rename?: stri
 export async function runSplit(input: string, opts: OutOpts & { ext?: string }, io: CliIo): Promise<number> {
   const ext = opts.ext ?? '.tar';
   compressionForPath(`x${ext}`); // refuse unknown extensions before writing anything
-  const packages = await readPackages(input);
-  await mkdir(opts.output, { recursive: true });
-  for (const p of packages) {
-    const dest = join(opts.output, `${p.name}${ext}`);
-    await writePackages([p], dest, 7, { force: opts.force ?? false });
-    io.err(`wrote ${dest}`);
-  }
+  await withPackages([input], async ([packages = []]) => {
+    await mkdir(opts.output, { recursive: true });
+    for (const p of packages) {
+      const dest = join(opts.output, `${p.name}${ext}`);
+      await writePackages([p], dest, 7, { force: opts.force ?? false });
+      io.err(`wrote ${dest}`);
+    }
+  });
   return 0;
 }
 
 /** `mlf extract-module A --module NAME -o B`. */
 export async function runExtractModule(input: string, opts: OutOpts & { module: string }, io: CliIo): Promise<number> {
-  const packages = await readPackages(input);
-  const p = packages.find((x) => x.name === opts.module);
-  if (p === undefined) throw new MlfError('MLF-E903', `no module named ${JSON.stringify(opts.module)}; the archive has ${packages.map((x) => JSON.stringify(x.name)).join(', ')}`);
-  await writePackages([p], opts.output, 7, { force: opts.force ?? false });
+  await withPackages([input], async ([packages = []]) => {
+    const p = packages.find((x) => x.name === opts.module);
+    if (p === undefined) throw new MlfError('MLF-E903', `no module named ${JSON.stringify(opts.module)}; the archive has ${packages.map((x) => JSON.stringify(x.name)).join(', ')}`);
+    await writePackages([p], opts.output, 7, { force: opts.force ?? false });
+  });
   io.err(`wrote ${opts.output}`);
   return 0;
 }
@@ -106,7 +108,7 @@ export async function runExtractModule(input: string, opts: OutOpts & { module: 
 export async function runConvert(input: string, opts: OutOpts & { toVersion: string }, io: CliIo): Promise<number> {
   const version = Number(opts.toVersion);
   if (version !== 6 && version !== 7) throw new MlfError('MLF-E901', `--to-version must be 6 or 7, got ${JSON.stringify(opts.toVersion)}`);
-  await writePackages(await readPackages(input), opts.output, version, { force: opts.force ?? false });
+  await withPackages([input], ([packages = []]) => writePackages(packages, opts.output, version, { force: opts.force ?? false }));
   io.err(`wrote ${opts.output} (version ${version})`);
   return 0;
 }
