@@ -150,7 +150,11 @@ export function parseRenames(pairs: string[]): Map<string, string> {
   return out;
 }
 
-/** Merges the modules of several archives into one v7 archive; renames apply by module name. */
+/**
+ * Merges the modules of several archives into one v7 archive; renames apply by module name.
+ * Params are streamed from the inputs, which are closed on return: read the result's
+ * `symbolClashes`, not the bytes of its `files`.
+ */
 export async function mergeArchives(inputs: string[], destination: string, options: PackOptions & { rename?: Map<string, string> } = {}): Promise<Assembled<FileData>> {
   return withPackages(inputs, (perInput) => {
     const packages: ModulePackage<FileData>[] = [];

@@ -7,7 +7,6 @@ import type { Compression } from './compress.js';
 import { type Chunks, compressChunks } from './compress-stream.js';
 import { type ChunkedMember, MEMBER_CHUNK, memberChunks } from './member-chunks.js';
 
-
 /** Small chunks (headers, padding, compressed output) are gathered up to this size before one write; larger ones are written in pieces of this size. */
 const SMALL_WRITE = 1024 * 1024;
 
