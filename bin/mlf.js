@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { run } from '../dist/cli/main.js';
+// The bundled CLI (scripts/bundle-cli.js): the same code as dist/cli, loaded from a few files.
+import { run } from '../dist/cli-bundle/main.js';
 
 // `mlf inspect x | head` closes the pipe early; that is not an error.
 for (const stream of [process.stdout, process.stderr]) {

@@ -1,25 +1,19 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { packCanonical } from '../core/canonical.js';
 import { MlfError } from '../core/errors.js';
 import type { ViewSnapshot } from '../core/view-data.js';
 import { openArchivePath } from './open.js';
+import { packageRoot } from './package-root.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-
-/**
- * Path of the built viewer page: `dist/viewer/index.html`, next to `dist/node` once built, or
- * under `dist/` when this file runs from the sources (tests).
- */
+/** Path of the built viewer page: `dist/viewer/index.html` in the package folder. */
 export function viewerPagePath(): string {
-  const candidates = [join(HERE, '..', 'viewer', 'index.html'), join(HERE, '..', '..', 'dist', 'viewer', 'index.html')];
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined) {
-    throw new MlfError('MLF-E401', `the viewer page is not built (looked for ${candidates.join(' and ')})`, {}, 'Run npm run build (it runs build:viewer) in the package folder.');
+  const path = join(packageRoot(), 'dist', 'viewer', 'index.html');
+  if (!existsSync(path)) {
+    throw new MlfError('MLF-E401', `the viewer page is not built (looked for ${path})`, {}, 'Run npm run build (it runs build:viewer) in the package folder.');
   }
-  return found;
+  return path;
 }
 
 /** Reads the built viewer page. */

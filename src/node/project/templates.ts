@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
-/** The project templates shipped with the package (`templates/` at the package root). */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
+/** The project templates shipped with the package (`templates/` at the package root), with a trailing slash. */
+export const TEMPLATES_DIR = `${join(packageRoot(), 'templates')}/`;
 
 /** The kinds of project `mlf project` writes. */
 export const PROJECT_TEMPLATES = ['host', 'cmake-lib'] as const;
