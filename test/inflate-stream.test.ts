@@ -288,6 +288,21 @@ describe(`openArchivePath on .tgz / .tar.zst (${decoder} zstd decoder)`, () => {
             expect(same(await other.readRange!(3, 700), await m.readRange!(3, 700)), path).toBe(true);
           }
           const spilled = spillBytes !== undefined && spillBytes < statSync(tar).size;
+          // A tar on disk (and a spilled one) also reads into a caller's buffer, ending at the member's end.
+          for (const [path, m] of plain.members) {
+            const into = async (member: typeof m) => {
+              const buf = new Uint8Array(m.size + 9).fill(0xee);
+              const n = await member.readInto!(buf.subarray(0, m.size + 5), 2);
+              return { n, bytes: buf.slice(0, n), rest: buf.slice(n) };
+            };
+            const want = (await m.read()).subarray(2);
+            const mine = await into(m);
+            expect([mine.n, same(mine.bytes, want), mine.rest.every((b) => b === 0xee)], path).toEqual([Math.max(0, m.size - 2), true, true]);
+            const other = opened.members.get(path)!;
+            if (!spilled) continue; // held in memory: no readInto
+            const theirs = await into(other);
+            expect([theirs.n, same(theirs.bytes, want)], path).toEqual([Math.max(0, m.size - 2), true]);
+          }
           // Unlinked while open: the folder is empty, yet the process holds the deleted file (mode 0600).
           expect(readdirSync(dir)).toEqual([]);
           const held = openFilesIn(dir);
