@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MlfError } from '../core/errors.js';
+import { sizeChanged } from '../core/manifest.js';
 import type { TarPlan } from '../core/tar-write.js';
 import type { Compression } from './compress.js';
 import { type Chunks, compressChunks } from './compress-stream.js';
@@ -97,11 +98,11 @@ async function* planChunks(plan: TarPlan, member: (path: string) => MemberSource
       let copied = 0;
       for await (const bytes of memberChunks(src, entry.size, chunk)) {
         copied += bytes.byteLength;
-        if (copied > entry.size) throw sizeError(entry.path, entry.size);
+        if (copied > entry.size) throw sizeChanged(entry.path, copied, entry.size);
         onData?.(entry.path, bytes);
         yield src.readInto !== undefined && bytes.byteLength < SMALL_WRITE ? bytes.slice() : bytes;
       }
-      if (copied !== entry.size) throw sizeError(entry.path, entry.size);
+      if (copied !== entry.size) throw sizeChanged(entry.path, copied, entry.size);
     }
     if (entry.pad > 0) yield new Uint8Array(entry.pad);
   }
@@ -126,10 +127,6 @@ async function* coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
     if (large) yield buf;
   }
   if (bytes > 0) yield Buffer.concat(pending, bytes);
-}
-
-function sizeError(path: string, size: number): MlfError {
-  return new MlfError('MLF-E009', `pack: ${path} changed while it was written (expected ${size} bytes)`, { member: path });
 }
 
 async function exists(path: string): Promise<boolean> {
