@@ -4,19 +4,31 @@
 // measures peak RSS with /usr/bin/time -v, and rewrites the `## I/O` section of docs/benchmarks.md.
 // Set MLF_BENCH_SIZES=16,256 (MiB) to run fewer sizes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildModelLibraryFormat } from '../dist/core/export.js';
-import { packCanonical } from '../dist/core/canonical.js';
-import { checkGraph } from '../dist/core/graph.js';
-import { computeSids, computeStoragePools } from '../dist/core/graph-facts.js';
-import { parseJsonText } from '../dist/core/json.js';
-import { NDARRAY_MAGIC, PARAMS_LIST_MAGIC, decodeParams } from '../dist/core/params.js';
-import { dtypeFileElementBytes } from '../dist/core/dtype.js';
-import { readMlfPath } from '../dist/node/open.js';
-import { loadParams } from '../dist/core/archive.js';
+import { buildModelLibraryFormat } from '../dist/core/archive/export.js';
+import { packCanonical } from '../dist/core/archive/canonical.js';
+import { checkGraph } from '../dist/core/graph/graph.js';
+import { computeSids, computeStoragePools } from '../dist/core/graph/facts.js';
+import { parseJsonText } from '../dist/core/common/json.js';
+import { NDARRAY_MAGIC, PARAMS_LIST_MAGIC, decodeParams } from '../dist/core/params/codec.js';
+import { dtypeFileElementBytes } from '../dist/core/params/dtype.js';
+import { readMlfPath } from '../dist/node/read/open.js';
+import { loadParams } from '../dist/core/archive/archive.js';
 import { syntheticArchive } from './lib/synthetic.js';
 
 const root = join(import.meta.dirname, '..');
@@ -86,7 +98,11 @@ function writeRandomFloats(fd, bytes, seed) {
   const chunk = new Uint32Array(2 * MiB);
   for (let done = 0; done < bytes; done += chunk.byteLength) {
     for (let i = 0; i < chunk.length; i++) {
-      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
       chunk[i] = (x & 0x807fffff) | 0x3c000000; // finite floats in about ±[2^-7, 2^1)
     }
     const n = Math.min(chunk.byteLength, bytes - done);
@@ -99,13 +115,29 @@ function writeBigParams(path, bytes) {
   const name = new TextEncoder().encode('p0');
   const head = new DataView(new ArrayBuffer(24 + 8 + name.byteLength + 8 + 36 + 8 + 8));
   let o = 0;
-  const u64 = (v) => { head.setBigUint64(o, BigInt(v), true); o += 8; };
-  u64(PARAMS_LIST_MAGIC); u64(0); u64(1); u64(name.byteLength);
-  new Uint8Array(head.buffer).set(name, o); o += name.byteLength;
-  u64(1); u64(NDARRAY_MAGIC); u64(0);
-  head.setInt32(o, 1, true); head.setInt32(o + 4, 0, true); head.setInt32(o + 8, 1, true); o += 12;
-  head.setUint8(o, 2); head.setUint8(o + 1, 32); head.setUint16(o + 2, 1, true); o += 4;
-  u64(bytes / 4); u64(bytes);
+  const u64 = (v) => {
+    head.setBigUint64(o, BigInt(v), true);
+    o += 8;
+  };
+  u64(PARAMS_LIST_MAGIC);
+  u64(0);
+  u64(1);
+  u64(name.byteLength);
+  new Uint8Array(head.buffer).set(name, o);
+  o += name.byteLength;
+  u64(1);
+  u64(NDARRAY_MAGIC);
+  u64(0);
+  head.setInt32(o, 1, true);
+  head.setInt32(o + 4, 0, true);
+  head.setInt32(o + 8, 1, true);
+  o += 12;
+  head.setUint8(o, 2);
+  head.setUint8(o + 1, 32);
+  head.setUint16(o + 2, 1, true);
+  o += 4;
+  u64(bytes / 4);
+  u64(bytes);
   const fd = openSync(path, 'w');
   writeSync(fd, new Uint8Array(head.buffer, 0, o));
   writeRandomFloats(fd, bytes, 0x9e3779b9);
@@ -118,10 +150,24 @@ function bigGraph(n) {
     nodes: [
       { op: 'null', name: 'data', inputs: [] },
       { op: 'null', name: 'p0', inputs: [] },
-      { op: 'tvm_op', name: 'tvmgen_default_fused_add', attrs: { flatten_data: '0', func_name: 'tvmgen_default_fused_add', num_inputs: '2', num_outputs: '1' }, inputs: [[0, 0, 0], [1, 0, 0]] },
+      {
+        op: 'tvm_op',
+        name: 'tvmgen_default_fused_add',
+        attrs: { flatten_data: '0', func_name: 'tvmgen_default_fused_add', num_inputs: '2', num_outputs: '1' },
+        inputs: [
+          [0, 0, 0],
+          [1, 0, 0],
+        ],
+      },
     ],
-    arg_nodes: [0, 1], heads: [[2, 0, 0]], node_row_ptr: [0, 1, 2, 3],
-    attrs: { dltype: ['list_str', ['float32', 'float32', 'float32']], shape: ['list_shape', [[n], [n], [n]]], storage_id: ['list_int', [0, 1, 2]] },
+    arg_nodes: [0, 1],
+    heads: [[2, 0, 0]],
+    node_row_ptr: [0, 1, 2, 3],
+    attrs: {
+      dltype: ['list_str', ['float32', 'float32', 'float32']],
+      shape: ['list_shape', [[n], [n], [n]]],
+      storage_id: ['list_int', [0, 1, 2]],
+    },
   });
 }
 
@@ -133,7 +179,16 @@ function makeArchive(mib) {
   writeBigParams(paramsPath, bytes);
   const params = new Uint8Array(readFileSync(paramsPath));
   const assembled = buildModelLibraryFormat(
-    [{ name: 'default', executor: 'graph', targets: ['c -keys=cpu'], graph: bigGraph(bytes / 4), params, codegen: [{ name: 'lib0.c', data: '// synthetic\nint f(void) { return 0; }\n' }] }],
+    [
+      {
+        name: 'default',
+        executor: 'graph',
+        targets: ['c -keys=cpu'],
+        graph: bigGraph(bytes / 4),
+        params,
+        codegen: [{ name: 'lib0.c', data: '// synthetic\nint f(void) { return 0; }\n' }],
+      },
+    ],
     { sourceDateEpoch: 0 },
   );
   for (const [p, data] of assembled.files) {
@@ -150,7 +205,9 @@ const fmt = (x, d = 2) => (x === null || x === undefined ? '–' : x.toFixed(d))
 function row(size, what, ours, baseName, base) {
   const r = { size, what, ours, baseName, base, ratio: base ? ours.s / base.s : null };
   rows.push(r);
-  console.log(`${size} MiB  ${what.padEnd(34)} ${fmt(ours.s)} s  rss ${fmt(ours.rss, 0)} MB   ${baseName ?? ''} ${base ? `${fmt(base.s)} s  ratio ${fmt(r.ratio)}` : ''}`);
+  console.log(
+    `${size} MiB  ${what.padEnd(34)} ${fmt(ours.s)} s  rss ${fmt(ours.rss, 0)} MB   ${baseName ?? ''} ${base ? `${fmt(base.s)} s  ratio ${fmt(r.ratio)}` : ''}`,
+  );
   return r;
 }
 
@@ -170,31 +227,123 @@ try {
     const clean = () => rmSync(out, { recursive: true, force: true });
     const cat = measure(sh(`cat ${a.paramsPath} > /dev/null`), runs);
     const sha = has('sha256sum') ? measure(['sha256sum', a.paramsPath], runs) : null;
-    const pj = row(mib, 'mlf params --json (.params)', measure(node(MLF, 'params', a.paramsPath, '--json'), runs), 'sha256sum', sha);
+    const pj = row(
+      mib,
+      'mlf params --json (.params)',
+      measure(node(MLF, 'params', a.paramsPath, '--json'), runs),
+      'sha256sum',
+      sha,
+    );
     const decodeOnly = join(root, 'bench/lib/decode-only.js');
-    const dec = row(mib, 'decode, no hash, streamed (.params, whole process)', measure(node(decodeOnly, a.paramsPath, 'stream'), runs), 'cat > /dev/null', cat);
-    const decIn = row(mib, 'decode, no hash, streamed (in-process time)', measureReported(node(decodeOnly, a.paramsPath, 'stream'), runs), 'cat > /dev/null', cat);
-    row(mib, 'decode, no hash, readFile + decodeParams (in-process)', measureReported(node(decodeOnly, a.paramsPath, 'whole'), runs), 'cat > /dev/null', cat);
-    if (NUMPY) row(mib, 'NumPy reader + sha256 (reference)', measure([PY, join(root, 'bench/ref_params.py'), a.paramsPath], runs), 'mlf params --json', pj.ours);
-    const ins = row(mib, 'mlf inspect (.tar)', measure(node(MLF, 'inspect', a.tar), runs), 'tar -tf', measure(['tar', '-tf', a.tar], runs));
+    const dec = row(
+      mib,
+      'decode, no hash, streamed (.params, whole process)',
+      measure(node(decodeOnly, a.paramsPath, 'stream'), runs),
+      'cat > /dev/null',
+      cat,
+    );
+    const decIn = row(
+      mib,
+      'decode, no hash, streamed (in-process time)',
+      measureReported(node(decodeOnly, a.paramsPath, 'stream'), runs),
+      'cat > /dev/null',
+      cat,
+    );
+    row(
+      mib,
+      'decode, no hash, readFile + decodeParams (in-process)',
+      measureReported(node(decodeOnly, a.paramsPath, 'whole'), runs),
+      'cat > /dev/null',
+      cat,
+    );
+    if (NUMPY)
+      row(
+        mib,
+        'NumPy reader + sha256 (reference)',
+        measure([PY, join(root, 'bench/ref_params.py'), a.paramsPath], runs),
+        'mlf params --json',
+        pj.ours,
+      );
+    const ins = row(
+      mib,
+      'mlf inspect (.tar)',
+      measure(node(MLF, 'inspect', a.tar), runs),
+      'tar -tf',
+      measure(['tar', '-tf', a.tar], runs),
+    );
     inspectRuns.push({ mib, ...ins.ours });
-    if (PY) row(mib, 'mlf inspect (.tar) vs Python tarfile', ins.ours, 'tarfile list', measure([PY, '-c', `import tarfile,sys; print(len(tarfile.open(sys.argv[1]).getnames()))`, a.tar], runs));
+    if (PY)
+      row(
+        mib,
+        'mlf inspect (.tar) vs Python tarfile',
+        ins.ours,
+        'tarfile list',
+        measure([PY, '-c', `import tarfile,sys; print(len(tarfile.open(sys.argv[1]).getnames()))`, a.tar], runs),
+      );
     row(mib, 'mlf validate (.tar)', measure(node(MLF, 'validate', a.tar), runs), null, null);
-    row(mib, 'mlf inspect --json (.tar, hashes)', measure(node(MLF, 'inspect', a.tar, '--json'), runs), 'sha256sum', sha);
-    const pack = row(mib, 'mlf pack folder -o .tar', measure(node(MLF, 'pack', a.dir, '-o', `${out}.tar`, '--force'), runs), 'tar -cf', measure(['tar', '-cf', `${out}.tar`, '-C', a.dir, '.'], runs));
-    row(mib, 'mlf unpack .tar', measure(node(MLF, 'unpack', a.tar, '-o', out), runs, clean), 'tar -xf', measure(sh(`mkdir -p ${out} && tar -xf ${a.tar} -C ${out}`), runs, clean));
+    row(
+      mib,
+      'mlf inspect --json (.tar, hashes)',
+      measure(node(MLF, 'inspect', a.tar, '--json'), runs),
+      'sha256sum',
+      sha,
+    );
+    const pack = row(
+      mib,
+      'mlf pack folder -o .tar',
+      measure(node(MLF, 'pack', a.dir, '-o', `${out}.tar`, '--force'), runs),
+      'tar -cf',
+      measure(['tar', '-cf', `${out}.tar`, '-C', a.dir, '.'], runs),
+    );
+    row(
+      mib,
+      'mlf unpack .tar',
+      measure(node(MLF, 'unpack', a.tar, '-o', out), runs, clean),
+      'tar -xf',
+      measure(sh(`mkdir -p ${out} && tar -xf ${a.tar} -C ${out}`), runs, clean),
+    );
     clean();
     let zst = null;
     if (has('zstd')) {
-      zst = row(mib, 'mlf pack folder -o .tar.zst', measure(node(MLF, 'pack', a.dir, '-o', `${out}.tar.zst`, '--force'), runs), 'tar -c | zstd -3', measure(sh(`tar -c -C ${a.dir} . | zstd -3 -q -c > ${out}.zst`), runs));
-      row(mib, 'mlf inspect (.tar.zst)', measure(node(MLF, 'inspect', `${out}.tar.zst`), runs), 'zstd -d > /dev/null', measure(sh(`zstd -d -q -c ${out}.tar.zst > /dev/null`), runs));
+      zst = row(
+        mib,
+        'mlf pack folder -o .tar.zst',
+        measure(node(MLF, 'pack', a.dir, '-o', `${out}.tar.zst`, '--force'), runs),
+        'tar -c | zstd -3',
+        measure(sh(`tar -c -C ${a.dir} . | zstd -3 -q -c > ${out}.zst`), runs),
+      );
+      row(
+        mib,
+        'mlf inspect (.tar.zst)',
+        measure(node(MLF, 'inspect', `${out}.tar.zst`), runs),
+        'zstd -d > /dev/null',
+        measure(sh(`zstd -d -q -c ${out}.tar.zst > /dev/null`), runs),
+      );
     } else notes.push(`${mib} MiB: zstd not installed, .tar.zst not measured`);
     if (mib <= 16 && has('gzip')) {
-      row(mib, 'mlf pack folder -o .tar.gz', measure(node(MLF, 'pack', a.dir, '-o', `${out}.tar.gz`, '--force'), runs), 'tar -c | gzip', measure(sh(`tar -c -C ${a.dir} . | gzip -c > ${out}.gz`), runs));
-    } else if (has('gzip')) notes.push(`${mib} MiB: .tar.gz writes not measured (gzip level 6 runs at ~20 MB/s on random floats, ours and gzip's alike)`);
+      row(
+        mib,
+        'mlf pack folder -o .tar.gz',
+        measure(node(MLF, 'pack', a.dir, '-o', `${out}.tar.gz`, '--force'), runs),
+        'tar -c | gzip',
+        measure(sh(`tar -c -C ${a.dir} . | gzip -c > ${out}.gz`), runs),
+      );
+    } else if (has('gzip'))
+      notes.push(
+        `${mib} MiB: .tar.gz writes not measured (gzip level 6 runs at ~20 MB/s on random floats, ours and gzip's alike)`,
+      );
     if (mib >= 1024) {
-      target('mlf inspect, 1 GiB .tar: < 0.5 s and < 150 MB peak RSS', ins.ours.s < 0.5 && (ins.ours.rss ?? 0) < 150, `${fmt(ins.ours.s)} s, ${fmt(ins.ours.rss, 0)} MB`);
-      if (sha) target('mlf params --json, 1 GiB: within 1.3x of sha256sum', pj.ratio <= 1.3, `${fmt(pj.ours.s)} s vs ${fmt(sha.s)} s = ${fmt(pj.ratio)}x`);
+      target(
+        'mlf inspect, 1 GiB .tar: < 0.5 s and < 150 MB peak RSS',
+        ins.ours.s < 0.5 && (ins.ours.rss ?? 0) < 150,
+        `${fmt(ins.ours.s)} s, ${fmt(ins.ours.rss, 0)} MB`,
+      );
+      if (sha)
+        target(
+          'mlf params --json, 1 GiB: within 1.3x of sha256sum',
+          pj.ratio <= 1.3,
+          `${fmt(pj.ours.s)} s vs ${fmt(sha.s)} s = ${fmt(pj.ratio)}x`,
+        );
       const thr = cat.s / decIn.ours.s;
       const whole = cat.s / dec.ours.s;
       target(
@@ -202,15 +351,29 @@ try {
         thr >= 0.8,
         `${fmt(decIn.ours.s)} s vs cat ${fmt(cat.s)} s = ${fmt(thr * 100, 0)}% of cat throughput; whole process incl. start-up ${fmt(dec.ours.s)} s = ${fmt(whole * 100, 0)}%, peak RSS ${fmt(dec.ours.rss, 0)} MB`,
       );
-      target('mlf pack 1 GiB .tar: within 1.5x of tar -cf', pack.ratio <= 1.5, `${fmt(pack.ours.s)} s vs ${fmt(pack.base.s)} s = ${fmt(pack.ratio)}x, peak RSS ${fmt(pack.ours.rss, 0)} MB`);
+      target(
+        'mlf pack 1 GiB .tar: within 1.5x of tar -cf',
+        pack.ratio <= 1.5,
+        `${fmt(pack.ours.s)} s vs ${fmt(pack.base.s)} s = ${fmt(pack.ratio)}x, peak RSS ${fmt(pack.ours.rss, 0)} MB`,
+      );
     }
-    if (zst !== null && mib === Math.max(...SIZES)) target(`mlf pack ${mib} MiB .tar.zst: within 1.5x of tar -c | zstd -3`, zst.ratio <= 1.5, `${fmt(zst.ours.s)} s vs ${fmt(zst.base.s)} s = ${fmt(zst.ratio)}x, peak RSS ${fmt(zst.ours.rss, 0)} MB`);
+    if (zst !== null && mib === Math.max(...SIZES))
+      target(
+        `mlf pack ${mib} MiB .tar.zst: within 1.5x of tar -c | zstd -3`,
+        zst.ratio <= 1.5,
+        `${fmt(zst.ours.s)} s vs ${fmt(zst.base.s)} s = ${fmt(zst.ratio)}x, peak RSS ${fmt(zst.ours.rss, 0)} MB`,
+      );
     rmSync(a.dir, { recursive: true, force: true });
-    for (const f of [a.tar, a.paramsPath, `${out}.tar`, `${out}.tar.zst`, `${out}.zst`, `${out}.tar.gz`, `${out}.gz`]) rmSync(f, { force: true });
+    for (const f of [a.tar, a.paramsPath, `${out}.tar`, `${out}.tar.zst`, `${out}.zst`, `${out}.tar.gz`, `${out}.gz`])
+      rmSync(f, { force: true });
   }
   if (inspectRuns.length > 1) {
     const [lo, hi] = [inspectRuns[0], inspectRuns[inspectRuns.length - 1]];
-    target(`mlf inspect flat from ${lo.mib} MiB to ${hi.mib} MiB`, hi.s < lo.s * 1.5, `${fmt(lo.s)} s → ${fmt(hi.s)} s`);
+    target(
+      `mlf inspect flat from ${lo.mib} MiB to ${hi.mib} MiB`,
+      hi.s < lo.s * 1.5,
+      `${fmt(lo.s)} s → ${fmt(hi.s)} s`,
+    );
   }
 
   // Graphs, in-process: parse + structural check + storage map + sids (after the writeback of the I/O runs).
@@ -234,14 +397,22 @@ try {
     }
     times.sort((a, b) => a - b);
     graphRows.push({ n, kb: text.length / 1024, s: times[1] });
-    console.log(`graph ${n} nodes (${fmt(text.length / MiB)} MiB JSON): parse+check+storage+sids ${fmt(times[1], 3)} s`);
+    console.log(
+      `graph ${n} nodes (${fmt(text.length / MiB)} MiB JSON): parse+check+storage+sids ${fmt(times[1], 3)} s`,
+    );
   }
   const g100k = graphRows.find((g) => g.n === 100000);
-  target('parse, validate and storage map of a 100k-node graph < 1 s (in-process)', g100k.s < 1, `${fmt(g100k.s, 3)} s`);
+  target(
+    'parse, validate and storage map of a 100k-node graph < 1 s (in-process)',
+    g100k.s < 1,
+    `${fmt(g100k.s, 3)} s`,
+  );
 
   // Alignment of real tensors (zero-copy typed views need dataOffset % elementBytes === 0).
   const align = await fixtureAlignment();
-  console.log(`fixture tensors misaligned for their element type: ${align.misaligned} of ${align.total} (element size > 1: ${align.wide})`);
+  console.log(
+    `fixture tensors misaligned for their element type: ${align.misaligned} of ${align.total} (element size > 1: ${align.wide})`,
+  );
 
   writeDoc(graphRows, align);
 } finally {
@@ -250,10 +421,18 @@ try {
 
 async function fixtureAlignment() {
   const files = [];
-  const walk = (d) => { for (const n of readdirSync(d)) { const p = join(d, n); if (statSync(p).isDirectory()) walk(p); else if (/\.(params|tar|tgz|tar\.gz|tar\.zst)$/.test(n)) files.push(p); } };
+  const walk = (d) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(params|tar|tgz|tar\.gz|tar\.zst)$/.test(n)) files.push(p);
+    }
+  };
   walk(join(root, 'test/fixtures'));
   walk(join(root, 'examples'));
-  let total = 0; let wide = 0; let misaligned = 0;
+  let total = 0;
+  let wide = 0;
+  let misaligned = 0;
   const count = (t) => {
     const size = dtypeFileElementBytes(t.dtype);
     total++;
@@ -268,34 +447,66 @@ async function fixtureAlignment() {
         for (const m of a.modules) (await loadParams(a, m).catch(() => null))?.tensors.forEach(count);
         await a.contents.close?.();
       }
-    } catch { /* malformed fixtures are expected */ }
+    } catch {
+      /* malformed fixtures are expected */
+    }
   }
   return { total, wide, misaligned, files: files.length };
 }
 
 function versions() {
-  const v = (argv) => { try { return execFileSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n')[0].trim(); } catch { return 'absent'; } };
-  return [`Node ${process.version}`, v(['tar', '--version']), v(['zstd', '--version']), v(['gzip', '--version']), v(['sha256sum', '--version']),
-    PY ? v([PY, '--version']) : 'python3 absent', NUMPY ? `NumPy ${v([PY, '-c', 'import numpy; print(numpy.__version__)'])}` : 'NumPy absent'].join('; ');
+  const v = (argv) => {
+    try {
+      return execFileSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .split('\n')[0]
+        .trim();
+    } catch {
+      return 'absent';
+    }
+  };
+  return [
+    `Node ${process.version}`,
+    v(['tar', '--version']),
+    v(['zstd', '--version']),
+    v(['gzip', '--version']),
+    v(['sha256sum', '--version']),
+    PY ? v([PY, '--version']) : 'python3 absent',
+    NUMPY ? `NumPy ${v([PY, '-c', 'import numpy; print(numpy.__version__)'])}` : 'NumPy absent',
+  ].join('; ');
 }
 
 function writeDoc(graphRows, align) {
   const docPath = join(root, 'docs/benchmarks.md');
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
-    '## I/O', '',
+    '## I/O',
+    '',
     `Generated by \`node bench/io.js\` (part of \`npm run bench\`) on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}.`,
-    `Versions: ${versions()}.`, '',
-    'Synthetic TVM-shaped archives (metadata.json, graph, one float32 param of random bytes from a seeded PRNG, a C file), built with the project\'s writer in os.tmpdir() and deleted afterwards. Every figure is the median wall time of 3-5 CLI runs (5 at 16 MiB) after one warm-up run (page cache warm), including Node and CLI start-up (0.2-0.3 s here); `sync` runs (untimed) before each timed run, so none pays for an earlier one\'s writeback. `mlf` writers fsync their output before renaming it into place; `tar -cf` leaves its output in the page cache. Peak RSS from `/usr/bin/time -v`.', '',
-    '| params | what | ours (s) | peak RSS (MB) | baseline | baseline (s) | ours / baseline |', '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.size} MiB | ${r.what} | ${fmt(r.ours.s)} | ${fmt(r.ours.rss, 0)} | ${(r.baseName ?? '').replaceAll('|', '\\|')} | ${r.base ? fmt(r.base.s) : '–'} | ${r.ratio === null ? '–' : `${fmt(r.ratio)}x`} |`),
-    '', '**Graphs** (in-process, `parseJsonText` + `checkGraph` + `computeStoragePools` + `computeSids`, median of 3 after a warm-up; synthetic chain from bench/lib/synthetic.js):', '',
-    '| nodes | graph JSON | seconds |', '| --- | --- | --- |',
+    `Versions: ${versions()}.`,
+    '',
+    "Synthetic TVM-shaped archives (metadata.json, graph, one float32 param of random bytes from a seeded PRNG, a C file), built with the project's writer in os.tmpdir() and deleted afterwards. Every figure is the median wall time of 3-5 CLI runs (5 at 16 MiB) after one warm-up run (page cache warm), including Node and CLI start-up (0.2-0.3 s here); `sync` runs (untimed) before each timed run, so none pays for an earlier one's writeback. `mlf` writers fsync their output before renaming it into place; `tar -cf` leaves its output in the page cache. Peak RSS from `/usr/bin/time -v`.",
+    '',
+    '| params | what | ours (s) | peak RSS (MB) | baseline | baseline (s) | ours / baseline |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.size} MiB | ${r.what} | ${fmt(r.ours.s)} | ${fmt(r.ours.rss, 0)} | ${(r.baseName ?? '').replaceAll('|', '\\|')} | ${r.base ? fmt(r.base.s) : '–'} | ${r.ratio === null ? '–' : `${fmt(r.ratio)}x`} |`,
+    ),
+    '',
+    '**Graphs** (in-process, `parseJsonText` + `checkGraph` + `computeStoragePools` + `computeSids`, median of 3 after a warm-up; synthetic chain from bench/lib/synthetic.js):',
+    '',
+    '| nodes | graph JSON | seconds |',
+    '| --- | --- | --- |',
     ...graphRows.map((g) => `| ${g.n} | ${fmt(g.kb / 1024)} MiB | ${fmt(g.s, 3)} |`),
-    '', '**Targets**', '',
+    '',
+    '**Targets**',
+    '',
     ...targets.map((t) => `- ${t.met ? 'met' : '**not met**'}: ${t.name} — ${t.detail}`),
-    '', `**Alignment of real tensors** (test/fixtures and examples, ${align.files} files): ${align.misaligned} of ${align.wide} tensors with elements wider than one byte (${align.total} tensors in all) start at an offset that is not a multiple of their element size, so \`tensorView\` copies those; the rest are zero-copy views.`,
-    '', ...(notes.length ? ['Notes: ', ...notes.map((n) => `- ${n}`), ''] : []),
+    '',
+    `**Alignment of real tensors** (test/fixtures and examples, ${align.files} files): ${align.misaligned} of ${align.wide} tensors with elements wider than one byte (${align.total} tensors in all) start at an offset that is not a multiple of their element size, so \`tensorView\` copies those; the rest are zero-copy views.`,
+    '',
+    ...(notes.length ? ['Notes: ', ...notes.map((n) => `- ${n}`), ''] : []),
     ...(NUMPY ? [] : ['- NumPy baseline skipped: python3 or NumPy is not installed.']),
     ...(TIME ? [] : ['- Peak RSS not measured: /usr/bin/time is missing.']),
   ];

@@ -38,9 +38,33 @@ function fixtureLatencies() {
     ['operator-add-i8', 'add', []],
   ];
   return cases.map(([fixture, module, inputs]) => {
-    const args = inputs.length ? inputs.flatMap((n) => ['--input', `${n}=${TVM}/${fixture}/${module}.input.${n}.npy`]) : ['--random-inputs', '1'];
-    mlf('run', `${TVM}/${fixture}/model.tar`, '--module', module, ...args, '--output-dir', join(work, 'warm'), '--force'); // build
-    const r = JSON.parse(mlf('run', `${TVM}/${fixture}/model.tar`, '--module', module, ...args, '--output-dir', join(work, `${fixture}-${module}`), '--repeat', String(REPEAT), '--json'));
+    const args = inputs.length
+      ? inputs.flatMap((n) => ['--input', `${n}=${TVM}/${fixture}/${module}.input.${n}.npy`])
+      : ['--random-inputs', '1'];
+    mlf(
+      'run',
+      `${TVM}/${fixture}/model.tar`,
+      '--module',
+      module,
+      ...args,
+      '--output-dir',
+      join(work, 'warm'),
+      '--force',
+    ); // build
+    const r = JSON.parse(
+      mlf(
+        'run',
+        `${TVM}/${fixture}/model.tar`,
+        '--module',
+        module,
+        ...args,
+        '--output-dir',
+        join(work, `${fixture}-${module}`),
+        '--repeat',
+        String(REPEAT),
+        '--json',
+      ),
+    );
     return { fixture, module, kind: r.kind, minNs: r.timings.minNs, medianNs: r.timings.medianNs };
   });
 }
@@ -59,24 +83,65 @@ function planOverhead() {
   const input = join(work, 'input.bin');
   writeFileSync(input, decodeNpy(new Uint8Array(readFileSync(`${TVM}/graph-cnn/default.input.input.npy`))).data);
   const direct = join(work, 'graph_cnn_direct');
-  execFileSync('cc', ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-Iruntime/include', '-c', 'runtime/src/mlf_backend.c', '-o', join(work, 'backend.o')], { cwd: dir });
-  execFileSync('cc', ['-O2', '-w', '-Iruntime/include', '-c', 'model/codegen/host/src/default_lib1.c', '-o', join(work, 'lib1.o')], { cwd: dir });
-  execFileSync('cc', ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', `-I${dir}/runtime/include`, 'bench/graph_cnn_direct.c', join(work, 'lib1.o'), join(work, 'backend.o'), '-lm', '-o', direct]);
-  const expected = new Float32Array(decodeNpy(new Uint8Array(readFileSync(`${TVM}/graph-cnn/default.output.0.npy`))).data.slice().buffer)[0];
+  execFileSync(
+    'cc',
+    [
+      '-O2',
+      '-std=c11',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-Iruntime/include',
+      '-c',
+      'runtime/src/mlf_backend.c',
+      '-o',
+      join(work, 'backend.o'),
+    ],
+    { cwd: dir },
+  );
+  execFileSync(
+    'cc',
+    ['-O2', '-w', '-Iruntime/include', '-c', 'model/codegen/host/src/default_lib1.c', '-o', join(work, 'lib1.o')],
+    { cwd: dir },
+  );
+  execFileSync('cc', [
+    '-O2',
+    '-std=c11',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    `-I${dir}/runtime/include`,
+    'bench/graph_cnn_direct.c',
+    join(work, 'lib1.o'),
+    join(work, 'backend.o'),
+    '-lm',
+    '-o',
+    direct,
+  ]);
+  const expected = new Float32Array(
+    decodeNpy(new Uint8Array(readFileSync(`${TVM}/graph-cnn/default.output.0.npy`))).data.slice().buffer,
+  )[0];
   const plan = [];
   const hand = [];
   for (let round = 0; round < ROUNDS; round++) {
     const d = JSON.parse(execFileSync(direct, [input, ...files, String(REPEAT)], { encoding: 'utf8' }));
     if (Math.fround(d.out0) !== expected) throw new Error(`the direct harness computed ${d.out0}, TVM ${expected}`);
     hand.push(median(d.ns));
-    const p = JSON.parse(execFileSync(join(dir, 'build/mlf_model'), ['-p', 'model/parameters/default.params', '-i', input, '-n', String(REPEAT)], { cwd: dir, encoding: 'utf8' }));
+    const p = JSON.parse(
+      execFileSync(
+        join(dir, 'build/mlf_model'),
+        ['-p', 'model/parameters/default.params', '-i', input, '-n', String(REPEAT)],
+        { cwd: dir, encoding: 'utf8' },
+      ),
+    );
     plan.push(median(p.ns));
   }
   return { planNs: median(plan), directNs: median(hand) };
 }
 
 function machineHeader() {
-  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/)?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  const cpu =
+    readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/)?.[1] ?? cpus()[0]?.model ?? 'unknown';
   const gcc = execFileSync('gcc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   const nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
   return `# Benchmarks\n\nMachine: ${nproc} CPUs (nproc), ${cpu}; Node ${process.version}; ${gcc}.\n`;

@@ -17,7 +17,8 @@ const RUNS = 3;
 const LIMIT_MS = 10_000;
 
 if (!existsSync(PAGE)) throw new Error(`${PAGE} is missing: run npm run build first`);
-if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set MLF_CHROMIUM)`);
+if (!existsSync(CHROMIUM))
+  throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set MLF_CHROMIUM)`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-bench-viewer-'));
 const syn = syntheticArchive(NODES);
@@ -26,7 +27,15 @@ writeFileSync(archive, syn.tar);
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
 });
 const runs = [];
 try {
@@ -53,10 +62,17 @@ try {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const m = { opened: median(runs.map((r) => r.opened)), ready: median(runs.map((r) => r.ready)), select: median(runs.map((r) => r.select)) };
+const m = {
+  opened: median(runs.map((r) => r.opened)),
+  ready: median(runs.map((r) => r.ready)),
+  select: median(runs.map((r) => r.select)),
+};
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
-console.log(`viewer, ${syn.nodes} nodes (${syn.ops} operators, ${syn.params} params), ${(syn.tar.length / 2 ** 20).toFixed(1)} MiB tar`);
-for (const [i, r] of runs.entries()) console.log(`  run ${i + 1}: archive read ${s(r.opened)}, graph ready ${s(r.ready)}, search+select ${s(r.select)}`);
+console.log(
+  `viewer, ${syn.nodes} nodes (${syn.ops} operators, ${syn.params} params), ${(syn.tar.length / 2 ** 20).toFixed(1)} MiB tar`,
+);
+for (const [i, r] of runs.entries())
+  console.log(`  run ${i + 1}: archive read ${s(r.opened)}, graph ready ${s(r.ready)}, search+select ${s(r.select)}`);
 console.log(`  median: graph ready ${s(m.ready)} (limit ${s(LIMIT_MS)})`);
 
 const section = [

@@ -40,7 +40,9 @@ const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const { outfile, bytes, gzipBytes } = await buildBrowserBundle();
-    console.log(`${relative(process.cwd(), outfile)}: ${bytes} bytes (${kib(bytes)}), gzipped ${gzipBytes} bytes (${kib(gzipBytes)})`);
+    console.log(
+      `${relative(process.cwd(), outfile)}: ${bytes} bytes (${kib(bytes)}), gzipped ${gzipBytes} bytes (${kib(gzipBytes)})`,
+    );
   } catch {
     // esbuild already printed the errors (e.g. a node: import reached from src/core).
     console.error('[build-browser] failed');

@@ -22,6 +22,8 @@ await esbuild.build({
   platform: 'node',
   target: 'node20',
   // CommonJS dependencies (commander) call require(); ESM output has none, so give them one.
-  banner: { js: "import { createRequire as __mlfCreateRequire } from 'node:module'; const require = __mlfCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __mlfCreateRequire } from 'node:module'; const require = __mlfCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

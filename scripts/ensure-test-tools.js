@@ -29,7 +29,9 @@ if (missing.length > 0) {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
   } else {
-    console.error(`[ensure-test-tools] missing: ${missing.join(' ')}. Install them (Debian: sudo apt-get install -y ${missing.join(' ')}); set MLF_CHROMIUM for another Chromium.`);
+    console.error(
+      `[ensure-test-tools] missing: ${missing.join(' ')}. Install them (Debian: sudo apt-get install -y ${missing.join(' ')}); set MLF_CHROMIUM for another Chromium.`,
+    );
     process.exit(1);
   }
 }

@@ -52,15 +52,21 @@ function files(dir, test) {
  * from `fixtures` (test/fixtures). Each: `{ name, kind, seeds, hot, run(bytes) }`.
  */
 export function createTargets(lib, fixtures) {
-  const tars = files(fixtures, (p) => p.endsWith('.tar') && statSync(p).size < 400_000).map((p) => new Uint8Array(readFileSync(p)));
+  const tars = files(fixtures, (p) => p.endsWith('.tar') && statSync(p).size < 400_000).map(
+    (p) => new Uint8Array(readFileSync(p)),
+  );
   const members = (test) => {
     const out = [];
     for (const t of tars) {
-      for (const e of lib.readTarIndexSync(t).entries) if (e.type === 'file' && test(e.path)) out.push(lib.tarEntryData(t, e).slice());
+      for (const e of lib.readTarIndexSync(t).entries)
+        if (e.type === 'file' && test(e.path)) out.push(lib.tarEntryData(t, e).slice());
     }
     return out;
   };
-  const params = [...members((p) => p.endsWith('.params')), ...files(fixtures, (p) => p.endsWith('.params')).map((p) => new Uint8Array(readFileSync(p)))];
+  const params = [
+    ...members((p) => p.endsWith('.params')),
+    ...files(fixtures, (p) => p.endsWith('.params')).map((p) => new Uint8Array(readFileSync(p))),
+  ];
   const npys = files(fixtures, (p) => p.endsWith('.npy')).map((p) => new Uint8Array(readFileSync(p)));
   for (const bytes of params.slice(0, 6)) {
     for (const t of lib.decodeParams(bytes).tensors) {
@@ -71,15 +77,47 @@ export function createTargets(lib, fixtures) {
       }
     }
   }
-  npys.push(lib.encodeNpy({ descr: '>i4', shape: [2, 3], fortranOrder: true, data: new Uint8Array(24) }), lib.encodeNpy({ descr: '<U3', shape: [1], data: new Uint8Array(12) }));
+  npys.push(
+    lib.encodeNpy({ descr: '>i4', shape: [2, 3], fortranOrder: true, data: new Uint8Array(24) }),
+    lib.encodeNpy({ descr: '<U3', shape: [1], data: new Uint8Array(12) }),
+  );
   const text = (b) => lib.decodeText(b);
-  const tarHot = (t) => lib.readTarIndexSync(t).entries.flatMap((e) => [e.headerOffset, e.headerOffset + 124, e.headerOffset + 148, e.headerOffset + 156, e.headerOffset + 345, e.dataOffset - 512 * 2]);
-  const paramsHot = (b) => [16, ...lib.decodeParams(b).tensors.flatMap((t) => [t.headerOffset - 8, t.headerOffset, t.headerOffset + 16, t.headerOffset + 24, t.headerOffset + 28, t.headerOffset + 32, t.dataOffset - 8])];
+  const tarHot = (t) =>
+    lib
+      .readTarIndexSync(t)
+      .entries.flatMap((e) => [
+        e.headerOffset,
+        e.headerOffset + 124,
+        e.headerOffset + 148,
+        e.headerOffset + 156,
+        e.headerOffset + 345,
+        e.dataOffset - 512 * 2,
+      ]);
+  const paramsHot = (b) => [
+    16,
+    ...lib
+      .decodeParams(b)
+      .tensors.flatMap((t) => [
+        t.headerOffset - 8,
+        t.headerOffset,
+        t.headerOffset + 16,
+        t.headerOffset + 24,
+        t.headerOffset + 28,
+        t.headerOffset + 32,
+        t.dataOffset - 8,
+      ]),
+  ];
   const targets = [
     {
       name: 'tar',
       kind: 'binary',
-      seeds: [...tars.map((t) => shrinkTar(lib, t)), lib.packTar([{ path: `${'long/'.repeat(30)}name.c`, type: 'file', data: new Uint8Array(3) }, { path: 'caf\u00e9.txt', type: 'file' }])],
+      seeds: [
+        ...tars.map((t) => shrinkTar(lib, t)),
+        lib.packTar([
+          { path: `${'long/'.repeat(30)}name.c`, type: 'file', data: new Uint8Array(3) },
+          { path: 'caf\u00e9.txt', type: 'file' },
+        ]),
+      ],
       run(b) {
         const index = lib.readTarIndexSync(b);
         for (const e of index.entries) if (e.type === 'file') lib.tarEntryData(b, e);
@@ -92,13 +130,17 @@ export function createTargets(lib, fixtures) {
       run(b) {
         const dict = lib.decodeParams(b);
         const again = lib.encodeParams(dict);
-        if (again.length !== b.length || again.some((x, i) => x !== b[i])) throw new Error('params: decode then encode is not byte-identical');
+        if (again.length !== b.length || again.some((x, i) => x !== b[i]))
+          throw new Error('params: decode then encode is not byte-identical');
       },
     },
     {
       name: 'graph',
       kind: 'text',
-      seeds: [...members((p) => p.endsWith('.graph') || p.endsWith('graph.json')), ...files(fixtures, (p) => p.endsWith('.graph')).map((p) => new Uint8Array(readFileSync(p)))],
+      seeds: [
+        ...members((p) => p.endsWith('.graph') || p.endsWith('graph.json')),
+        ...files(fixtures, (p) => p.endsWith('.graph')).map((p) => new Uint8Array(readFileSync(p))),
+      ],
       run(b) {
         const g = lib.parseGraph(text(b));
         lib.computeSids(g);
@@ -109,7 +151,10 @@ export function createTargets(lib, fixtures) {
     {
       name: 'metadata',
       kind: 'text',
-      seeds: [...members((p) => p === 'metadata.json'), ...files(fixtures, (p) => p.endsWith('metadata.json')).map((p) => new Uint8Array(readFileSync(p)))],
+      seeds: [
+        ...members((p) => p === 'metadata.json'),
+        ...files(fixtures, (p) => p.endsWith('metadata.json')).map((p) => new Uint8Array(readFileSync(p))),
+      ],
       run(b) {
         lib.parseMetadata(text(b));
       },
@@ -129,7 +174,13 @@ export function createTargets(lib, fixtures) {
     if (t.name === 'npy') t.structured = mutateNpyHeader;
     t.hot = t.seeds.map((s) => {
       try {
-        return t.name === 'tar' ? tarHot(s) : t.name === 'params' ? paramsHot(s) : t.name === 'npy' ? [6, 8, 10, 20, 40, 60, 70, 80] : [];
+        return t.name === 'tar'
+          ? tarHot(s)
+          : t.name === 'params'
+            ? paramsHot(s)
+            : t.name === 'npy'
+              ? [6, 8, 10, 20, 40, 60, 70, 80]
+              : [];
       } catch {
         return [];
       }
@@ -144,8 +195,10 @@ export function inputFor(target, seed, i) {
   const k = Math.floor(rng() * target.seeds.length);
   // Half the inputs get a structure-aware edit (JSON values, npy headers), most of them alone, so
   // they reach past the syntax checks; tar headers get their checksums fixed after most byte edits.
-  const base = target.structured !== undefined && rng() < 0.5 ? target.structured(target.seeds[k], rng) : target.seeds[k];
-  const out = base !== target.seeds[k] && rng() < 0.7 ? base : mutate(base, target.seeds, target.hot[k], target.kind, rng);
+  const base =
+    target.structured !== undefined && rng() < 0.5 ? target.structured(target.seeds[k], rng) : target.seeds[k];
+  const out =
+    base !== target.seeds[k] && rng() < 0.7 ? base : mutate(base, target.seeds, target.hot[k], target.kind, rng);
   if (target.name === 'tar' && rng() < 0.9) fixChecksums(out);
   return out;
 }

@@ -19,9 +19,94 @@ export function createRng(seed) {
 /** The PRNG of execution `i` of a run: inputs can be rebuilt from (seed, i) alone. */
 export const rngFor = (seed, i) => createRng(Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) ^ Math.imul(i + 1, 0x9e3779b9));
 
-const INTERESTING_BYTES = [0x00, 0xff, 0x7f, 0x80, 0x01, 0x20, 0x2e, 0x2f, 0x30, 0x37, 0x38, 0x39, 0x22, 0x5b, 0x5d, 0x7b, 0x7d, 0x2c, 0x3a, 0x5c, 0x0a];
-const INTERESTING_INTS = [0n, 1n, 2n, 7n, 8n, 31n, 32n, 33n, 64n, 255n, 256n, 511n, 512n, 4095n, 4096n, 65535n, 65536n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 40n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n];
-const TOKENS = ['"', '[', ']', '{', '}', ',', ':', '-1', '0', '1e999', '-0', '1.5', 'null', 'true', '""', '[]', '{}', '99999999999999999999', '9007199254740993', '"\\u0000"', '"\\ud800"', '"version"', '"modules"', '"nodes"', '"attrs"', '"shape"', '"storage_id"', '"dltype"', '"node_row_ptr"', '"heads"', '"arg_nodes"', '"inputs"', '"sids"', '"__proto__"', '"float32"', '"bool"', '"int4"', '"list_shape"', '"tvm_op"', '"null"', "'", '(', ')', 'True', 'False', '<f4', '>f8', '|b1', '<U3', '<M8[ns]', '1L', '\n', ' '];
+const INTERESTING_BYTES = [
+  0x00, 0xff, 0x7f, 0x80, 0x01, 0x20, 0x2e, 0x2f, 0x30, 0x37, 0x38, 0x39, 0x22, 0x5b, 0x5d, 0x7b, 0x7d, 0x2c, 0x3a,
+  0x5c, 0x0a,
+];
+const INTERESTING_INTS = [
+  0n,
+  1n,
+  2n,
+  7n,
+  8n,
+  31n,
+  32n,
+  33n,
+  64n,
+  255n,
+  256n,
+  511n,
+  512n,
+  4095n,
+  4096n,
+  65535n,
+  65536n,
+  2n ** 31n - 1n,
+  2n ** 31n,
+  2n ** 32n - 1n,
+  2n ** 32n,
+  2n ** 40n,
+  2n ** 53n,
+  2n ** 53n + 1n,
+  2n ** 63n - 1n,
+  2n ** 63n,
+  2n ** 64n - 1n,
+];
+const TOKENS = [
+  '"',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  '-1',
+  '0',
+  '1e999',
+  '-0',
+  '1.5',
+  'null',
+  'true',
+  '""',
+  '[]',
+  '{}',
+  '99999999999999999999',
+  '9007199254740993',
+  '"\\u0000"',
+  '"\\ud800"',
+  '"version"',
+  '"modules"',
+  '"nodes"',
+  '"attrs"',
+  '"shape"',
+  '"storage_id"',
+  '"dltype"',
+  '"node_row_ptr"',
+  '"heads"',
+  '"arg_nodes"',
+  '"inputs"',
+  '"sids"',
+  '"__proto__"',
+  '"float32"',
+  '"bool"',
+  '"int4"',
+  '"list_shape"',
+  '"tvm_op"',
+  '"null"',
+  "'",
+  '(',
+  ')',
+  'True',
+  'False',
+  '<f4',
+  '>f8',
+  '|b1',
+  '<U3',
+  '<M8[ns]',
+  '1L',
+  '\n',
+  ' ',
+];
 export const enc = new TextEncoder();
 
 /**
@@ -32,7 +117,10 @@ export const enc = new TextEncoder();
 export function mutate(seed, others, hot, kind, rng) {
   let b = new Uint8Array(seed);
   const r = (n) => Math.floor(rng() * n);
-  const pos = () => (hot.length > 0 && rng() < 0.6 ? Math.max(0, Math.min(b.length - 1, hot[r(hot.length)] + r(16) - 4)) : r(Math.max(1, b.length)));
+  const pos = () =>
+    hot.length > 0 && rng() < 0.6
+      ? Math.max(0, Math.min(b.length - 1, hot[r(hot.length)] + r(16) - 4))
+      : r(Math.max(1, b.length));
   const edits = 1 + r(4);
   for (let k = 0; k < edits; k++) {
     const op = r(kind === 'text' ? 10 : 9);
@@ -55,7 +143,12 @@ export function mutate(seed, others, hot, kind, rng) {
       const q = r(b.length);
       const n = 1 + r(64);
       b = concat(b.subarray(0, p), b.subarray(q, q + n), b.subarray(p + n)); // copy within
-    } else if (op === 9) b = concat(b.subarray(0, p), enc.encode(TOKENS[r(TOKENS.length)]), rng() < 0.5 ? b.subarray(p) : b.subarray(p + 1 + r(4)));
+    } else if (op === 9)
+      b = concat(
+        b.subarray(0, p),
+        enc.encode(TOKENS[r(TOKENS.length)]),
+        rng() < 0.5 ? b.subarray(p) : b.subarray(p + 1 + r(4)),
+      );
   }
   return b;
 }
@@ -65,10 +158,13 @@ function writeInt(out, p, v, kind, rng) {
   const form = rng();
   if (kind !== 'text' && form < 0.4) {
     const size = [1, 2, 4, 8][Math.floor(rng() * 4)];
-    for (let i = 0; i < size && p + i < out.length; i++) out[p + i] = Number((BigInt.asUintN(64, v) >> BigInt(8 * i)) & 0xffn);
+    for (let i = 0; i < size && p + i < out.length; i++)
+      out[p + i] = Number((BigInt.asUintN(64, v) >> BigInt(8 * i)) & 0xffn);
     return;
   }
-  const digits = enc.encode(form < 0.7 ? BigInt.asUintN(64, v).toString(8).padStart(11, '0') : (rng() < 0.2 ? -v : v).toString());
+  const digits = enc.encode(
+    form < 0.7 ? BigInt.asUintN(64, v).toString(8).padStart(11, '0') : (rng() < 0.2 ? -v : v).toString(),
+  );
   out.set(digits.subarray(0, Math.max(0, out.length - p)), p);
 }
 
@@ -93,7 +189,41 @@ export function fixChecksums(b) {
   }
 }
 
-const JSON_VALUES = [0, -1, 1, 1.5, -0.5, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 64, 1e300, '', 'x', 'float32', 'int8', 'bool', 'float16x4', 'tvm_op', 'null', 'graph', 'aot', '../x', 'a/b', 'C:x', null, true, false, [], {}, [0], [[0, 0, 0]], ['list_int', []], ['list_shape', [[1]]], { storage_id: 0, size_bytes: 4 }];
+const JSON_VALUES = [
+  0,
+  -1,
+  1,
+  1.5,
+  -0.5,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53,
+  2 ** 64,
+  1e300,
+  '',
+  'x',
+  'float32',
+  'int8',
+  'bool',
+  'float16x4',
+  'tvm_op',
+  'null',
+  'graph',
+  'aot',
+  '../x',
+  'a/b',
+  'C:x',
+  null,
+  true,
+  false,
+  [],
+  {},
+  [0],
+  [[0, 0, 0]],
+  ['list_int', []],
+  ['list_shape', [[1]]],
+  { storage_id: 0, size_bytes: 4 },
+];
 
 /** Parses JSON text, edits 1-3 values (replace, delete, duplicate, copy another, append), writes it back. */
 export function mutateJson(seed, rng) {
@@ -119,21 +249,49 @@ export function mutateJson(seed, rng) {
     const [parent, key] = slots[r(slots.length)];
     const op = r(6);
     if (op === 0) parent[key] = structuredClone(JSON_VALUES[r(JSON_VALUES.length)]);
-    else if (op === 1) Array.isArray(parent) ? parent.splice(Number(key), 1) : delete parent[key];
-    else if (op === 2 && Array.isArray(parent)) {
+    else if (op === 1) {
+      if (Array.isArray(parent)) parent.splice(Number(key), 1);
+      else delete parent[key];
+    } else if (op === 2 && Array.isArray(parent)) {
       // Many copies of a number or string only: copies of copies of arrays would grow without bound.
       const many = typeof parent[key] !== 'object' && rng() < 0.1;
       parent.splice(Number(key), 0, ...Array(1 + r(many ? 2000 : 3)).fill(parent[key]));
-    }
-    else if (op === 3) parent[key] = structuredClone(slots[r(slots.length)][0][slots[r(slots.length)][1]] ?? null);
-    else if (op === 4 && typeof parent[key] === 'number') parent[key] = [parent[key] + 1, parent[key] - 1, parent[key] * 1024, -parent[key]][r(4)];
-    else if (op === 5 && Array.isArray(parent[key])) parent[key].push(structuredClone(parent[key][0] ?? JSON_VALUES[r(JSON_VALUES.length)]));
+    } else if (op === 3) parent[key] = structuredClone(slots[r(slots.length)][0][slots[r(slots.length)][1]] ?? null);
+    else if (op === 4 && typeof parent[key] === 'number')
+      parent[key] = [parent[key] + 1, parent[key] - 1, parent[key] * 1024, -parent[key]][r(4)];
+    else if (op === 5 && Array.isArray(parent[key]))
+      parent[key].push(structuredClone(parent[key][0] ?? JSON_VALUES[r(JSON_VALUES.length)]));
     else if (!Array.isArray(parent)) parent[`${key}_${r(9)}`] = structuredClone(parent[key]);
   }
   return enc.encode(JSON.stringify(root, null, rng() < 0.5 ? 2 : undefined));
 }
 
-const NPY_DESCRS = ['<f4', '>f4', '<f8', '<f2', '|b1', '|u1', '|i1', '<i8', '>u2', '<c8', '<c16', '|S0', '|S5', '<U3', '|V4', '<M8[ns]', '<m8', 'O', '<f3', '>c7', '<i0', '=i4', '|f4', '<U999999999'];
+const NPY_DESCRS = [
+  '<f4',
+  '>f4',
+  '<f8',
+  '<f2',
+  '|b1',
+  '|u1',
+  '|i1',
+  '<i8',
+  '>u2',
+  '<c8',
+  '<c16',
+  '|S0',
+  '|S5',
+  '<U3',
+  '|V4',
+  '<M8[ns]',
+  '<m8',
+  'O',
+  '<f3',
+  '>c7',
+  '<i0',
+  '=i4',
+  '|f4',
+  '<U999999999',
+];
 const NPY_DIMS = [0, 1, 2, 3, 7, 64, 65535, 2 ** 31, 2 ** 40, 2 ** 53, 2 ** 63];
 
 /** A new npy header (descr, order, shape from interesting values) over the seed's data bytes. */
@@ -141,7 +299,9 @@ export function mutateNpyHeader(seed, rng) {
   const r = (n) => Math.floor(rng() * n);
   const hlen = seed.length > 10 ? seed[8] | (seed[9] << 8) : 0;
   const data = seed.subarray(Math.min(seed.length, 10 + hlen));
-  const dims = Array.from({ length: r(rng() < 0.9 ? 4 : 40) }, () => (rng() < 0.7 ? 1 + r(8) : NPY_DIMS[r(NPY_DIMS.length)]));
+  const dims = Array.from({ length: r(rng() < 0.9 ? 4 : 40) }, () =>
+    rng() < 0.7 ? 1 + r(8) : NPY_DIMS[r(NPY_DIMS.length)],
+  );
   const shape = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
   const header = `{'descr': '${NPY_DESCRS[r(NPY_DESCRS.length)]}', 'fortran_order': ${rng() < 0.3 ? 'True' : 'False'}, 'shape': ${shape}, }`;
   const padded = header + ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';

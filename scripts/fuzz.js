@@ -39,20 +39,27 @@ function parseArgs(argv) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const lib = await loadLib();
-  const names = createTargets(lib, FIXTURES).map((t) => t.name).filter((n) => opts.targets.length === 0 || opts.targets.includes(n));
-  console.log(`fuzz: ${opts.execs} executions per target, seed ${opts.seed}, budget ${opts.budgetMs} ms, hang ${opts.hangMs} ms, node ${process.version}`);
+  const names = createTargets(lib, FIXTURES)
+    .map((t) => t.name)
+    .filter((n) => opts.targets.length === 0 || opts.targets.includes(n));
+  console.log(
+    `fuzz: ${opts.execs} executions per target, seed ${opts.seed}, budget ${opts.budgetMs} ms, hang ${opts.hangMs} ms, node ${process.version}`,
+  );
   const rows = [];
   let failed = false;
   for (const name of names) {
     const r = await runTarget(name, opts);
     rows.push(r);
     failed ||= r.findings.length > 0 || r.hang;
-    for (const f of r.findings) console.log(`\nFINDING ${name} #${f.i} (${f.ms.toFixed(1)} ms): ${f.error}\nreproducer (base64): ${f.input}\n`);
+    for (const f of r.findings)
+      console.log(`\nFINDING ${name} #${f.i} (${f.ms.toFixed(1)} ms): ${f.error}\nreproducer (base64): ${f.input}\n`);
   }
   console.log('\n| target | executions | exec/s | mean µs | max ms per exec | findings |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.execs} | ${Math.round(r.execs / r.seconds)} | ${((r.seconds * 1e6) / r.execs).toFixed(1)} | ${r.maxMs.toFixed(1)} | ${r.findings.length}${r.hang ? ' (hang)' : ''} |`);
+    console.log(
+      `| ${r.name} | ${r.execs} | ${Math.round(r.execs / r.seconds)} | ${((r.seconds * 1e6) / r.execs).toFixed(1)} | ${r.maxMs.toFixed(1)} | ${r.findings.length}${r.hang ? ' (hang)' : ''} |`,
+    );
   }
   process.exit(failed ? 1 : 0);
 }
@@ -83,7 +90,14 @@ function runTarget(name, opts) {
         const target = createTargets(lib, FIXTURES).find((t) => t.name === name);
         const input = toBase64(inputFor(target, opts.seed, i));
         const seconds = (performance.now() - started) / 1000;
-        resolve({ name, execs: i, seconds, maxMs: opts.hangMs, hang: true, findings: [{ i, ms: opts.hangMs, error: `hang: over ${opts.hangMs} ms`, input }] });
+        resolve({
+          name,
+          execs: i,
+          seconds,
+          maxMs: opts.hangMs,
+          hang: true,
+          findings: [{ i, ms: opts.hangMs, error: `hang: over ${opts.hangMs} ms`, input }],
+        });
       }, reject);
     }, 250);
     worker.on('message', (m) => (result = m));
@@ -119,7 +133,8 @@ async function work({ name, shared, execs, seed, budgetMs }) {
     if (ms > maxMs) maxMs = ms;
     // Linear work on a big input is no hang: the budget grows by 50 ms per MB (20 MB/s at worst).
     const budget = budgetMs + (input.length / 1e6) * 50;
-    if (error === undefined && ms > budget) error = `slow: ${ms.toFixed(0)} ms for ${input.length} bytes, over the ${budget.toFixed(0)} ms budget`;
+    if (error === undefined && ms > budget)
+      error = `slow: ${ms.toFixed(0)} ms for ${input.length} bytes, over the ${budget.toFixed(0)} ms budget`;
     if (error !== undefined && findings.length < 20) {
       Error.stackTraceLimit = stackLimit; // run it again for the stack trace
       findings.push({ i, ms, error: execute(lib, target, input) ?? error, input: toBase64(input) });

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Writes the published JSON Schema files of metadata.json (schemas/<stem>.schema.json), one per
-// format version and style, from the zod schemas in src/core/metadata-schema.ts.
+// format version and style, from the zod schemas in src/core/metadata/schema.ts.
 // Run after `npm run build` (it reads dist/): `npm run schemas`.
 // test/schemas.test.ts regenerates the same documents from src/ and fails when they drift.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import { allMetadataSchemas } from '../dist/core/metadata-schema.js';
+import { allMetadataSchemas } from '../dist/core/metadata/schema.js';
 
 const ID_BASE = 'https://model-library-format.dev/schemas/';
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');

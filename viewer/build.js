@@ -51,7 +51,10 @@ export async function buildViewer({ outDir = DEFAULT_OUT_DIR } = {}) {
     define: { __LAYOUT_WORKER__: JSON.stringify(workerJs) },
   });
   const appJs = app.outputFiles[0].text;
-  const css = [readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'), readFileSync(join(HERE, 'src', 'style.css'), 'utf8')].join('\n');
+  const css = [
+    readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+    readFileSync(join(HERE, 'src', 'style.css'), 'utf8'),
+  ].join('\n');
   const minCss = (await esbuild.transform(css, { loader: 'css', minify: true })).code;
   const template = readFileSync(join(HERE, 'index.html'), 'utf8');
   const html = template
@@ -60,7 +63,12 @@ export async function buildViewer({ outDir = DEFAULT_OUT_DIR } = {}) {
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'index.html');
   writeFileSync(file, html);
-  return { file, bytes: Buffer.byteLength(html), gzipBytes: gzipSync(html, { level: 9 }).byteLength, workerBytes: Buffer.byteLength(workerJs) };
+  return {
+    file,
+    bytes: Buffer.byteLength(html),
+    gzipBytes: gzipSync(html, { level: 9 }).byteLength,
+    workerBytes: Buffer.byteLength(workerJs),
+  };
 }
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
@@ -68,7 +76,9 @@ const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const r = await buildViewer();
-    console.log(`${relative(process.cwd(), r.file)}: ${kib(r.bytes)} (gzipped ${kib(r.gzipBytes)}; layout worker ${kib(r.workerBytes)})`);
+    console.log(
+      `${relative(process.cwd(), r.file)}: ${kib(r.bytes)} (gzipped ${kib(r.gzipBytes)}; layout worker ${kib(r.workerBytes)})`,
+    );
   } catch (e) {
     // esbuild has printed its own errors; anything else is shown here.
     console.error(`[build-viewer] failed${e && !e.errors ? `: ${e.message}` : ''}`);

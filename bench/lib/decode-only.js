@@ -4,13 +4,13 @@
 // handed out as views. Mode "whole": readFile + decodeParams (zero-copy views of one buffer).
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { decodeParams } from '../../dist/core/params.js';
-import { scanParamsFile } from '../../dist/node/params-hash.js';
+import { decodeParams } from '../../dist/core/params/codec.js';
+import { scanParamsFile } from '../../dist/node/read/params-hash.js';
 
 const [path, mode = 'stream'] = process.argv.slice(2);
 const t0 = performance.now();
 let bytes = 0;
-let tensors = 0;
+let tensors;
 if (mode === 'whole') {
   const dict = decodeParams(new Uint8Array(await readFile(path)));
   tensors = dict.tensors.length;

@@ -1,9 +1,9 @@
 // A synthetic, TVM-like graph-executor archive for benchmarks and tests: a long chain of fused
 // operators with residual skips every 5th op and 0-2 parameter leaves per op (about 1.1 edges per
 // node, deep and narrow like real TVM graphs). Built with the project's own writer (dist/core).
-import { buildModelLibraryFormat } from '../../dist/core/export.js';
-import { packCanonical } from '../../dist/core/canonical.js';
-import { makeParamTensor } from '../../dist/core/params.js';
+import { buildModelLibraryFormat } from '../../dist/core/archive/export.js';
+import { packCanonical } from '../../dist/core/archive/canonical.js';
+import { makeParamTensor } from '../../dist/core/params/codec.js';
 
 const KINDS = ['nn_conv2d_add_nn_relu', 'nn_dense_add', 'add', 'nn_max_pool2d', 'layout_transform', 'multiply_add'];
 
@@ -34,13 +34,25 @@ export function syntheticArchive(nodes) {
     const inputs = [[prev, 0, 0]];
     for (let k = 0; k < i % 3 && graphNodes.length < nodes - 1; k++) {
       const name = `p${p++}`;
-      tensors.push(makeParamTensor(name, 'float32', [16], new Uint8Array(new Float32Array(16).map((_, j) => Math.sin(p + j)).buffer)));
+      tensors.push(
+        makeParamTensor(
+          name,
+          'float32',
+          [16],
+          new Uint8Array(new Float32Array(16).map((_, j) => Math.sin(p + j)).buffer),
+        ),
+      );
       inputs.push([leaf(name), 0, 0]);
     }
     if (i % 5 === 4 && opIds.length >= 4) inputs.push([opIds[opIds.length - 4], 0, 0]);
     const func = `tvmgen_default_fused_${KINDS[i % KINDS.length]}_${i % 97}`;
     opIds.push(graphNodes.length);
-    graphNodes.push({ op: 'tvm_op', name: func, attrs: { flatten_data: '0', func_name: func, num_inputs: String(inputs.length), num_outputs: '1' }, inputs });
+    graphNodes.push({
+      op: 'tvm_op',
+      name: func,
+      attrs: { flatten_data: '0', func_name: func, num_inputs: String(inputs.length), num_outputs: '1' },
+      inputs,
+    });
     shapes.push([1, 64]);
     sids.push(1_000_000 + (i % 16)); // operators share 16 storage ids, as TVM's planner reuses pools
     prev = opIds[opIds.length - 1];
@@ -53,10 +65,23 @@ export function syntheticArchive(nodes) {
     arg_nodes: argNodes,
     heads: [[prev, 0, 0]],
     node_row_ptr: Array.from({ length: graphNodes.length + 1 }, (_, i) => i),
-    attrs: { dltype: ['list_str', graphNodes.map(() => 'float32')], shape: ['list_shape', shapes], storage_id: ['list_int', storage] },
+    attrs: {
+      dltype: ['list_str', graphNodes.map(() => 'float32')],
+      shape: ['list_shape', shapes],
+      storage_id: ['list_int', storage],
+    },
   };
   const assembled = buildModelLibraryFormat(
-    [{ name: 'default', executor: 'graph', targets: ['c -keys=cpu'], graph: JSON.stringify(graph), params: tensors, codegen: [{ name: 'lib0.c', data: '// synthetic\n' }] }],
+    [
+      {
+        name: 'default',
+        executor: 'graph',
+        targets: ['c -keys=cpu'],
+        graph: JSON.stringify(graph),
+        params: tensors,
+        codegen: [{ name: 'lib0.c', data: '// synthetic\n' }],
+      },
+    ],
     { sourceDateEpoch: 0 },
   );
   return { tar: packCanonical(assembled.files), nodes: graphNodes.length, ops: opIds.length, params: tensors.length };

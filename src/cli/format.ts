@@ -1,6 +1,6 @@
 import pc from 'picocolors';
-import { type Diagnostic, formatLocation } from '../core/errors.js';
-import { formatSize } from '../core/sizes.js';
+import { type Diagnostic, formatLocation } from '../core/errors/errors.js';
+import { formatSize } from '../core/common/sizes.js';
 
 /** Human byte counts: `21712 B (21.2 KiB)`. */
 export const formatBytes = formatSize;
@@ -14,7 +14,16 @@ export function formatTensor(dtype: string | null, shape: number[] | null): stri
 export function formatTable(rows: string[][], indent = ''): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map(
+      (r) =>
+        indent +
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** One diagnostic as two or three lines: severity, code, location, message, then the hint. */

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import pc from 'picocolors';
-import { formatLocation, isMlfError } from '../core/errors.js';
+import { formatLocation, isMlfError } from '../core/errors/errors.js';
 import { type CliIo, processIo } from './io.js';
 
 // Start-up loads only command definitions (this file, commands/*.ts); each action imports its
@@ -185,14 +185,18 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version'
+        ? EXIT.ok
+        : EXIT.usage;
     }
     if (isMlfError(e)) {
       const loc = formatLocation(e);
       io.err(`${pc.red('error')} ${pc.bold(e.code)}${loc ? ` ${loc}` : ''}: ${e.message}\n  hint: ${e.hint}`);
       return e.code === 'MLF-E901' ? EXIT.usage : EXIT.invalid;
     }
-    io.err(`mlf: internal error (a bug; please report it with this trace):\n${e instanceof Error ? e.stack : String(e)}`);
+    io.err(
+      `mlf: internal error (a bug; please report it with this trace):\n${e instanceof Error ? e.stack : String(e)}`,
+    );
     return EXIT.internal;
   }
 }

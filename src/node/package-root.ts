@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MlfError } from '../core/errors.js';
+import { MlfError } from '../core/errors/errors.js';
 
 const NAME = 'model-library-format';
 let found: string | undefined;
@@ -17,7 +17,13 @@ export function packageRoot(): string {
   const start = dirname(fileURLToPath(import.meta.url));
   for (let dir = start; ; dir = dirname(dir)) {
     if (isOurs(join(dir, 'package.json'))) return (found = dir);
-    if (dirname(dir) === dir) throw new MlfError('MLF-E401', `cannot find the ${NAME} package folder above ${start}`, {}, 'Reinstall the package.');
+    if (dirname(dir) === dir)
+      throw new MlfError(
+        'MLF-E401',
+        `cannot find the ${NAME} package folder above ${start}`,
+        {},
+        'Reinstall the package.',
+      );
   }
 }
 

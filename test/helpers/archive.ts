@@ -1,10 +1,10 @@
 /** Test helpers: read a fixture tar into a file map, change it, pack it again, validate it. */
 import { readFileSync } from 'node:fs';
-import { openArchive } from '../../src/core/archive.js';
-import { bytesSource } from '../../src/core/source.js';
-import { packTar } from '../../src/core/tar-write.js';
-import { readTarIndexSync, tarEntryData } from '../../src/core/tar.js';
-import { type ValidationReport, validateContents } from '../../src/core/validate.js';
+import { openArchive } from '../../src/core/archive/archive.js';
+import { bytesSource } from '../../src/core/common/source.js';
+import { packTar } from '../../src/core/tar/write.js';
+import { readTarIndexSync, tarEntryData } from '../../src/core/tar/read.js';
+import { type ValidationReport, validateContents } from '../../src/core/archive/validate.js';
 
 export const TVM = 'test/fixtures/tvm-0.18';
 export const TVM_FIXTURES = ['aot-mlp', 'graph-cnn', 'mnist-graph', 'multi-graph', 'operator-add-i8'];
@@ -19,7 +19,9 @@ export function tarFiles(path: string): Map<string, Uint8Array> {
 
 /** Packs a file map (sorted) the way TVM does: `./` names, root entry first. */
 export function packFiles(files: Map<string, Uint8Array>): Uint8Array {
-  return packTar([...files.keys()].sort().map((path) => ({ path, type: 'file' as const, data: files.get(path) as Uint8Array })));
+  return packTar(
+    [...files.keys()].sort().map((path) => ({ path, type: 'file' as const, data: files.get(path) as Uint8Array })),
+  );
 }
 
 export const text = (s: string) => new TextEncoder().encode(s);
@@ -31,4 +33,6 @@ export function validateBytes(bytes: Uint8Array): Promise<ValidationReport> {
 }
 
 /** Error codes of a report. */
-export const errorCodes = (r: ValidationReport) => [...new Set(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code))];
+export const errorCodes = (r: ValidationReport) => [
+  ...new Set(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)),
+];

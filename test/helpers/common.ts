@@ -2,8 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MlfError } from '../../src/core/errors.js';
-import { readTarIndexSync, tarEntryData } from '../../src/core/tar.js';
+import { MlfError } from '../../src/core/errors/errors.js';
+import { readTarIndexSync, tarEntryData } from '../../src/core/tar/read.js';
 
 /** Absolute path of test/fixtures. */
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -52,7 +52,8 @@ export function mlfError(f: () => unknown): MlfError {
 }
 
 /** Byte equality. */
-export const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+export const same = (a: Uint8Array, b: Uint8Array): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 
 /** The text of one member of a fixture tar (path relative to test/fixtures), read with the project's own tar reader. */
 export function tarMember(tarPath: string, member: string): string {

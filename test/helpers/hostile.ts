@@ -5,7 +5,7 @@
  */
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { decodeParams } from '../../src/core/params.js';
+import { decodeParams } from '../../src/core/params/codec.js';
 import { packFiles, TVM, tarFiles, text } from './archive.js';
 import * as b from './tar-builder.js';
 
@@ -15,7 +15,8 @@ export const GRAPH = 'executor-config/graph/default.graph';
 export const PARAMS = 'parameters/default.params';
 
 /** The files of graph-cnn, fresh each call. */
-export const mlfFiles = (): Map<string, Uint8Array> => new Map([...tarFiles(GRAPH_TAR)].map(([k, v]) => [k, new Uint8Array(v)]));
+export const mlfFiles = (): Map<string, Uint8Array> =>
+  new Map([...tarFiles(GRAPH_TAR)].map(([k, v]) => [k, new Uint8Array(v)]));
 
 /** graph-cnn as raw `./`-prefixed file entries (no end marker), to prepend to crafted entries. */
 export function mlfEntries(files = mlfFiles()): Uint8Array[] {
@@ -40,7 +41,14 @@ export function editJson(files: Map<string, Uint8Array>, path: string, edit: (j:
 }
 
 /** Patches the params member: `patch(bytes, view, tensors)` where tensors give record offsets. */
-export function editParams(files: Map<string, Uint8Array>, patch: (bytes: Uint8Array, view: DataView, tensors: { headerOffset: number; dataOffset: number }[]) => Uint8Array | void): void {
+export function editParams(
+  files: Map<string, Uint8Array>,
+  patch: (
+    bytes: Uint8Array,
+    view: DataView,
+    tensors: { headerOffset: number; dataOffset: number }[],
+  ) => Uint8Array | void,
+): void {
   const bytes = new Uint8Array(files.get(PARAMS)!);
   const tensors = decodeParams(bytes).tensors.map((t) => ({ headerOffset: t.headerOffset, dataOffset: t.dataOffset }));
   files.set(PARAMS, patch(bytes, new DataView(bytes.buffer), tensors) ?? bytes);
@@ -53,7 +61,13 @@ export function snapshot(root: string, skip?: string): string[] {
     const rel = relative(root, abs) || '.';
     if (skip !== undefined && (rel === skip || rel.startsWith(`${skip}/`))) return;
     const st = lstatSync(abs);
-    const kind = st.isSymbolicLink() ? `link->${readlinkSync(abs)}` : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+    const kind = st.isSymbolicLink()
+      ? `link->${readlinkSync(abs)}`
+      : st.isDirectory()
+        ? 'dir'
+        : st.isFile()
+          ? 'file'
+          : 'other';
     // A folder's own size and mtime change when an entry is added: compare those only when nothing may be added.
     const meta = skip !== undefined && rel === '.' ? '' : ` ${st.size} ${st.mtimeMs}`;
     out.push(`${rel} ${kind} ${st.mode.toString(8)}${meta}`);
@@ -66,7 +80,11 @@ export function snapshot(root: string, skip?: string): string[] {
 /** A fresh folder under `work` holding bystander files and folders. */
 export function sandboxParent(work: string): string {
   const parent = mkdtempSync(join(work, 'box-'));
-  for (const [p, kind] of [['keep', 'dir'], ['keep/file.txt', 'file'], ['x', 'file']] as const) {
+  for (const [p, kind] of [
+    ['keep', 'dir'],
+    ['keep/file.txt', 'file'],
+    ['x', 'file'],
+  ] as const) {
     if (kind === 'dir') mkdirSync(join(parent, p));
     else writeFileSync(join(parent, p), `bystander ${p}`);
   }

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { decodeNpy } from '../../src/core/npy.js';
+import { decodeNpy } from '../../src/core/params/npy.js';
 
 export const WILD = 'test/fixtures/wild';
 
@@ -24,7 +24,10 @@ export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 /** `node bin/mlf.js ...` with its own cache folder; returns exit status and output. */
 export function cli(cacheDir: string) {
   return (...args: string[]) => {
-    const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', MLF_CACHE_DIR: cacheDir } });
+    const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', MLF_CACHE_DIR: cacheDir },
+    });
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
 }

@@ -3,7 +3,7 @@
  * prefix, checksum (right, wrong or signed), PAX and GNU long-name records, and archives with or
  * without end blocks. Nothing here validates: it writes exactly what it is told.
  */
-import { concatBytes } from '../../src/core/bytes.js';
+import { concatBytes } from '../../src/core/common/bytes.js';
 
 export const BLOCK = 512;
 
@@ -107,9 +107,11 @@ export function entry(spec: HeaderSpec, data: Uint8Array | string = ''): Uint8Ar
   return concat(header({ size: d.byteLength, ...spec }), padBlock(d));
 }
 
-export const file = (name: string, data: Uint8Array | string = '', spec: HeaderSpec = {}): Uint8Array => entry({ name, typeflag: '0', ...spec }, data);
+export const file = (name: string, data: Uint8Array | string = '', spec: HeaderSpec = {}): Uint8Array =>
+  entry({ name, typeflag: '0', ...spec }, data);
 
-export const dir = (name: string, spec: HeaderSpec = {}): Uint8Array => entry({ name, typeflag: '5', mode: 0o755, ...spec });
+export const dir = (name: string, spec: HeaderSpec = {}): Uint8Array =>
+  entry({ name, typeflag: '5', mode: 0o755, ...spec });
 
 /** One PAX record `"<len> <key>=<value>\n"` with a correct length. */
 export function paxRecord(key: string, value: string | Uint8Array): Uint8Array {
@@ -133,7 +135,10 @@ export function pax(
 
 /** A GNU long-name ('L') record carrying `name` (NUL-terminated, as GNU tar writes it). */
 export function gnuLongName(name: string | Uint8Array, spec: HeaderSpec = {}): Uint8Array {
-  return entry({ name: '././@LongLink', typeflag: 'L', magic: 'gnu', ...spec }, concat(asBytes(name), new Uint8Array(1)));
+  return entry(
+    { name: '././@LongLink', typeflag: 'L', magic: 'gnu', ...spec },
+    concat(asBytes(name), new Uint8Array(1)),
+  );
 }
 
 export const zeroBlocks = (n: number): Uint8Array => new Uint8Array(n * BLOCK);

@@ -29,7 +29,8 @@ const initialView = () => {
 /** Turns any thrown value into one readable line (MlfError: code, message and hint). */
 function describeError(e: unknown): string {
   const err = e as { code?: string; message?: string; hint?: string };
-  if (typeof err?.code === 'string' && err.code.startsWith('MLF-')) return `${err.code}: ${err.message ?? ''}${err.hint ? ` — ${err.hint}` : ''}`;
+  if (typeof err?.code === 'string' && err.code.startsWith('MLF-'))
+    return `${err.code}: ${err.message ?? ''}${err.hint ? ` — ${err.hint}` : ''}`;
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -70,7 +71,9 @@ export function App(props: { boot: Boot }) {
       });
     } else if (b.kind === 'report') {
       const archive = b.archive;
-      load(b.snapshot.name, async () => (archive === null ? snapshotSession(b.snapshot) : openEmbedded(decodeBase64(archive), b.snapshot)));
+      load(b.snapshot.name, async () =>
+        archive === null ? snapshotSession(b.snapshot) : openEmbedded(decodeBase64(archive), b.snapshot),
+      );
     }
   }, []);
 
@@ -107,7 +110,11 @@ export function App(props: { boot: Boot }) {
     <div class={`app${dragging ? ' dragging' : ''}`}>
       <header class="top">
         <h1>MLF viewer</h1>
-        {session !== null && <span class="file" title={session.name}>{session.name}</span>}
+        {session !== null && (
+          <span class="file" title={session.name}>
+            {session.name}
+          </span>
+        )}
         {modules.length > 0 && (
           <label class="module-pick">
             Module{' '}

@@ -34,15 +34,30 @@ export function BarChart(props: BarChartProps) {
       scales: { x: { time: false, range: (_u, lo, hi) => [lo - 0.5 * step(props.x), hi + 0.5 * step(props.x)] } },
       axes: [
         { values: (_u, splits) => splits.map((v) => props.xLabel(v)), stroke: '#444', grid: { show: false } },
-        { values: (_u, splits) => splits.map((v) => props.yLabel(v)), stroke: '#444', size: 70, grid: { stroke: '#e3e6ea' } },
+        {
+          values: (_u, splits) => splits.map((v) => props.yLabel(v)),
+          stroke: '#444',
+          size: 70,
+          grid: { stroke: '#e3e6ea' },
+        },
       ],
       series: [
         { label: props.xName, value: (_u, v) => (v === null ? '—' : props.xLabel(v)) },
-        { label: props.title, fill: `${color}cc`, stroke: color, width: 0, points: { show: false }, paths: uPlot.paths.bars?.({ size: [0.85, 80] }), value: (_u, v) => (v === null ? '—' : props.yLabel(v)) },
+        {
+          label: props.title,
+          fill: `${color}cc`,
+          stroke: color,
+          width: 0,
+          points: { show: false },
+          paths: uPlot.paths.bars?.({ size: [0.85, 80] }),
+          value: (_u, v) => (v === null ? '—' : props.yLabel(v)),
+        },
       ],
     };
     const plot = new uPlot(opts, [props.x, props.y], el);
-    const ro = new ResizeObserver(() => el.clientWidth > 0 && plot.setSize({ width: el.clientWidth, height: props.height ?? 220 }));
+    const ro = new ResizeObserver(
+      () => el.clientWidth > 0 && plot.setSize({ width: el.clientWidth, height: props.height ?? 220 }),
+    );
     ro.observe(el);
     return () => {
       ro.disconnect();

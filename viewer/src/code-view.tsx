@@ -56,10 +56,15 @@ export function CodeView(props: { session: Session; module: string }) {
     props.session.text(file.path).then((text) => {
       if (!live || host.current === null) return;
       if (text === null) {
-        setStatus(`This report was written without --embed-archive, so ${file.path} (${formatBytes(file.bytes)}) is not in it.`);
+        setStatus(
+          `This report was written without --embed-archive, so ${file.path} (${formatBytes(file.bytes)}) is not in it.`,
+        );
         return;
       }
-      view.current = new EditorView({ state: EditorState.create({ doc: text, extensions: extensions(file) }), parent: host.current });
+      view.current = new EditorView({
+        state: EditorState.create({ doc: text, extensions: extensions(file) }),
+        parent: host.current,
+      });
       setStatus(`${file.path}: ${text.split('\n').length} lines`);
     });
     return () => {
@@ -76,7 +81,13 @@ export function CodeView(props: { session: Session; module: string }) {
         <ul>
           {files.map((f) => (
             <li key={f.path}>
-              <button type="button" class="file-button" aria-current={f.path === path ? 'true' : undefined} data-path={f.path} onClick={() => setPath(f.path)}>
+              <button
+                type="button"
+                class="file-button"
+                aria-current={f.path === path ? 'true' : undefined}
+                data-path={f.path}
+                onClick={() => setPath(f.path)}
+              >
                 <span class="mono">{f.path.slice(f.path.lastIndexOf('/') + 1)}</span>
                 <span class="muted">
                   {f.kind} {f.bytes > 0 ? `· ${formatBytes(f.bytes)}` : ''}

@@ -1,5 +1,5 @@
 // Number and tensor formatting shared by the views.
-import { formatBinarySize } from '../../src/core/sizes.js';
+import { formatBinarySize } from '../../src/core/common/sizes.js';
 
 /** `21712 B` below 1 KiB, else `21.2 KiB` (binary units). */
 export function formatBytes(n: number | null | undefined): string {

@@ -4,7 +4,7 @@
 import Graph from 'graphology';
 import Sigma from 'sigma';
 import { EdgeLineProgram, NodePointProgram } from 'sigma/rendering';
-import type { GraphTable } from '../../src/core/view-data.js';
+import type { GraphTable } from '../../src/core/report/view-data.js';
 import { shortFuncName } from './format.js';
 import type { LayoutResult } from './layout.js';
 
@@ -21,7 +21,14 @@ export interface GraphCanvas {
   destroy(): void;
 }
 
-const COLORS = { op: '#2f6fba', input: '#1d8a4e', param: '#8a8f98', head: '#c05a00', selected: '#d7263d', edge: '#b9c1cc' };
+const COLORS = {
+  op: '#2f6fba',
+  input: '#1d8a4e',
+  param: '#8a8f98',
+  head: '#c05a00',
+  selected: '#d7263d',
+  edge: '#b9c1cc',
+};
 
 /** Above this many nodes, lighter WebGL programs (points, 1-pixel lines) keep the first frame fast. */
 export const BIG_GRAPH = 5000;
@@ -35,17 +42,29 @@ export function nodeLabel(n: GraphTable['nodes'][number]): string {
 const canvasLabel = (s: string) => (s.length > 22 ? `${s.slice(0, 21)}…` : s);
 
 /** Draws `table` at `layout` into `container`; `onPick` fires for clicks on nodes. */
-export function createGraphCanvas(container: HTMLElement, table: GraphTable, layout: LayoutResult, onPick: (id: number) => void): GraphCanvas {
+export function createGraphCanvas(
+  container: HTMLElement,
+  table: GraphTable,
+  layout: LayoutResult,
+  onPick: (id: number) => void,
+): GraphCanvas {
   const heads = new Set(table.heads.map((h) => h[0]));
   const g = new Graph({ type: 'directed', multi: false, allowSelfLoops: false });
   for (const n of table.nodes) {
     const color = heads.has(n.id) ? COLORS.head : COLORS[n.kind];
     // y is negated: sigma's y axis points up, our layers go down.
-    g.addNode(String(n.id), { x: layout.x[n.id], y: -(layout.y[n.id] as number), size: n.kind === 'op' ? 0.16 : 0.1, color, label: canvasLabel(nodeLabel(n)) });
+    g.addNode(String(n.id), {
+      x: layout.x[n.id],
+      y: -(layout.y[n.id] as number),
+      size: n.kind === 'op' ? 0.16 : 0.1,
+      color,
+      label: canvasLabel(nodeLabel(n)),
+    });
   }
   // One drawn edge per producer/consumer pair; explicit keys skip graphology's key generator.
   table.edges.forEach((e, i) => {
-    if (!g.hasDirectedEdge(String(e.from), String(e.to))) g.addDirectedEdgeWithKey(`e${i}`, String(e.from), String(e.to), { size: 0.03, color: COLORS.edge });
+    if (!g.hasDirectedEdge(String(e.from), String(e.to)))
+      g.addDirectedEdgeWithKey(`e${i}`, String(e.from), String(e.to), { size: 0.03, color: COLORS.edge });
   });
 
   let selected: string | null = null;
@@ -66,7 +85,10 @@ export function createGraphCanvas(container: HTMLElement, table: GraphTable, lay
     // Measured in software WebGL: with circles and rectangle edges a 50k-node first frame took
     // 2-5 s longer than with points and 1-pixel lines.
     ...(big ? { nodeProgramClasses: { circle: NodePointProgram }, edgeProgramClasses: { line: EdgeLineProgram } } : {}),
-    nodeReducer: (key, data) => (key === selected ? { ...data, color: COLORS.selected, size: (data.size as number) * 1.8, highlighted: true, zIndex: 1 } : data),
+    nodeReducer: (key, data) =>
+      key === selected
+        ? { ...data, color: COLORS.selected, size: (data.size as number) * 1.8, highlighted: true, zIndex: 1 }
+        : data,
     zIndex: true,
   });
   renderer.on('clickNode', ({ node }) => onPick(Number(node)));

@@ -1,14 +1,18 @@
 // Graph view: node list with search (left), WebGL drawing laid out in a worker (centre), the
 // selected node's details (right). Marks itself `data-graph-ready` once the first frame is drawn.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { type GraphTable, graphTable } from '../../src/core/view-data.js';
+import { type GraphTable, graphTable } from '../../src/core/report/view-data.js';
 import { createGraphCanvas, type GraphCanvas } from './graph-canvas.js';
 import { layoutInWorker } from './layout-client.js';
 import { NodeDetails } from './node-details.js';
 import { NodeList } from './node-list.js';
 import type { Session } from './session.js';
 
-type Phase = { state: 'loading' } | { state: 'none' } | { state: 'ready'; table: GraphTable; ms: number } | { state: 'error'; message: string };
+type Phase =
+  | { state: 'loading' }
+  | { state: 'none' }
+  | { state: 'ready'; table: GraphTable; ms: number }
+  | { state: 'error'; message: string };
 
 /** The graph panel of one module; `visible` tells it to resize after being hidden. */
 export function GraphView(props: { session: Session; module: string; visible: boolean }) {
@@ -43,11 +47,19 @@ export function GraphView(props: { session: Session; module: string; visible: bo
         canvas.current = createGraphCanvas(host.current, table, layout, (id) => setSelected(id));
       } catch (e) {
         // No WebGL (some locked-down browsers): the list and details still work.
-        setDrawError(`The graph cannot be drawn here (${e instanceof Error ? e.message : String(e)}); use the node list.`);
+        setDrawError(
+          `The graph cannot be drawn here (${e instanceof Error ? e.message : String(e)}); use the node list.`,
+        );
       }
       // Two frames: sigma renders on the next animation frame after construction.
-      requestAnimationFrame(() => requestAnimationFrame(() => !cancelled && setPhase({ state: 'ready', table, ms: Math.round(performance.now() - t0) })));
-    })().catch((e: unknown) => !cancelled && setPhase({ state: 'error', message: e instanceof Error ? e.message : String(e) }));
+      requestAnimationFrame(() =>
+        requestAnimationFrame(
+          () => !cancelled && setPhase({ state: 'ready', table, ms: Math.round(performance.now() - t0) }),
+        ),
+      );
+    })().catch(
+      (e: unknown) => !cancelled && setPhase({ state: 'error', message: e instanceof Error ? e.message : String(e) }),
+    );
     return () => {
       cancelled = true;
       canvas.current?.destroy();
@@ -79,7 +91,11 @@ export function GraphView(props: { session: Session; module: string; visible: bo
 
   if (phase.state === 'none') {
     const ex = props.session.report.modules[props.module]?.executors.join(', ') || 'operator style';
-    return <p class="empty">Module {props.module} has no graph-executor JSON ({ex}): nothing to draw.</p>;
+    return (
+      <p class="empty">
+        Module {props.module} has no graph-executor JSON ({ex}): nothing to draw.
+      </p>
+    );
   }
   return (
     <div class="graph-view" data-graph-ready={phase.state === 'ready' ? 'true' : 'false'}>
@@ -103,7 +119,15 @@ export function GraphView(props: { session: Session; module: string; visible: bo
         <p class="muted count" aria-live="polite">
           {table === null ? '' : `${items.length} of ${table.nodes.length} nodes`}
         </p>
-        {table !== null && <NodeList nodes={table.nodes} items={items} selected={selected} onSelect={(id) => select(id)} listRef={list} />}
+        {table !== null && (
+          <NodeList
+            nodes={table.nodes}
+            items={items}
+            selected={selected}
+            onSelect={(id) => select(id)}
+            listRef={list}
+          />
+        )}
       </aside>
       <div class="graph-main">
         <div class="graph-toolbar">
@@ -111,19 +135,30 @@ export function GraphView(props: { session: Session; module: string; visible: bo
             Fit graph
           </button>
           <span class="legend" aria-hidden="true">
-            <span class="dot kind-op" /> operator <span class="dot kind-input" /> input <span class="dot kind-param" /> param <span class="dot kind-head" /> output
+            <span class="dot kind-op" /> operator <span class="dot kind-input" /> input <span class="dot kind-param" />{' '}
+            param <span class="dot kind-head" /> output
           </span>
           <span class="muted" role="status" id="graph-status">
             {phase.state === 'loading' && 'Laying out the graph…'}
-            {phase.state === 'ready' && `Ready: ${table?.nodes.length} nodes, ${table?.edges.length} edges (${phase.ms} ms)`}
+            {phase.state === 'ready' &&
+              `Ready: ${table?.nodes.length} nodes, ${table?.edges.length} edges (${phase.ms} ms)`}
             {phase.state === 'error' && `Graph failed: ${phase.message}`}
           </span>
         </div>
         {drawError !== null && <p class="error">{drawError}</p>}
-        <div class="graph-canvas" ref={host} aria-label="Graph drawing (use the node list to move through nodes with the keyboard)" role="img" />
+        <div
+          class="graph-canvas"
+          ref={host}
+          aria-label="Graph drawing (use the node list to move through nodes with the keyboard)"
+          role="img"
+        />
       </div>
       <aside class="graph-details" aria-label="Selected node">
-        {table !== null && selected !== null ? <NodeDetails table={table} id={selected} onJump={(id) => select(id)} /> : <p class="muted">Select a node in the list or the drawing.</p>}
+        {table !== null && selected !== null ? (
+          <NodeDetails table={table} id={selected} onJump={(id) => select(id)} />
+        ) : (
+          <p class="muted">Select a node in the list or the drawing.</p>
+        )}
       </aside>
     </div>
   );

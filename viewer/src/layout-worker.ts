@@ -9,7 +9,10 @@ export interface LayoutRequest {
   to: Int32Array;
 }
 
-const scope = self as unknown as { onmessage: ((e: MessageEvent<LayoutRequest>) => void) | null; postMessage(m: unknown, t: Transferable[]): void };
+const scope = self as unknown as {
+  onmessage: ((e: MessageEvent<LayoutRequest>) => void) | null;
+  postMessage(m: unknown, t: Transferable[]): void;
+};
 scope.onmessage = (e) => {
   const { n, from, to } = e.data;
   const r = layeredLayout(n, from, to);

@@ -90,7 +90,8 @@ export function layeredLayout(n: number, from: Int32Array, to: Int32Array, sweep
   for (let v = 0; v < n; v++) {
     if (pred.off[v + 1] !== pred.off[v] || succ.off[v + 1] === succ.off[v]) continue;
     let min = Number.MAX_SAFE_INTEGER;
-    for (let k = succ.off[v] as number; k < (succ.off[v + 1] as number); k++) min = Math.min(min, layer[succ.adj[k] as number] as number);
+    for (let k = succ.off[v] as number; k < (succ.off[v + 1] as number); k++)
+      min = Math.min(min, layer[succ.adj[k] as number] as number);
     layer[v] = Math.max(0, min - 1);
   }
   let layers = 0;

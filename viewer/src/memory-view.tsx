@@ -8,7 +8,9 @@ import type { Session } from './session.js';
 
 const TOP = 15;
 
-function DeviceBars(props: { main: { device: number; workspaceBytes: number; ioBytes: number | null; constantsBytes: number | null }[] }) {
+function DeviceBars(props: {
+  main: { device: number; workspaceBytes: number; ioBytes: number | null; constantsBytes: number | null }[];
+}) {
   const max = Math.max(1, ...props.main.flatMap((e) => [e.workspaceBytes, e.ioBytes ?? 0, e.constantsBytes ?? 0]));
   return (
     <table class="grid bars" id="device-memory">
@@ -17,7 +19,9 @@ function DeviceBars(props: { main: { device: number; workspaceBytes: number; ioB
         <tr>
           <th scope="col">device</th>
           <th scope="col">kind</th>
-          <th scope="col" class="num">bytes</th>
+          <th scope="col" class="num">
+            bytes
+          </th>
           <th scope="col" class="bar-col">
             <span class="sr-only">share</span>
           </th>
@@ -35,9 +39,14 @@ function DeviceBars(props: { main: { device: number; workspaceBytes: number; ioB
             <tr key={`${e.device}-${kind}`} data-kind={kind}>
               <td>{e.device}</td>
               <td>{kind}</td>
-              <td class="num" title={v === null ? '' : `${v} bytes`}>{formatBytes(v)}</td>
+              <td class="num" title={v === null ? '' : `${v} bytes`}>
+                {formatBytes(v)}
+              </td>
               <td class="bar-col">
-                <span class={`hbar hbar-${kind}`} style={{ width: `${v === null ? 0 : Math.max(0.5, (100 * v) / max)}%` }} />
+                <span
+                  class={`hbar hbar-${kind}`}
+                  style={{ width: `${v === null ? 0 : Math.max(0.5, (100 * v) / max)}%` }}
+                />
               </td>
             </tr>
           )),
@@ -54,14 +63,18 @@ function TopTable(props: { id: string; caption: string; head: string; rows: [str
       <thead>
         <tr>
           <th scope="col">{props.head}</th>
-          <th scope="col" class="num">bytes</th>
+          <th scope="col" class="num">
+            bytes
+          </th>
         </tr>
       </thead>
       <tbody>
         {props.rows.map(([k, v]) => (
           <tr key={k}>
             <td class="mono wrap">{k}</td>
-            <td class="num" title={`${v} bytes`}>{formatBytes(v)}</td>
+            <td class="num" title={`${v} bytes`}>
+              {formatBytes(v)}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -77,8 +90,14 @@ export function MemoryView(props: { session: Session; module: string; visible: b
     setGraph(null);
     props.session.graph(props.module).then(setGraph, () => setGraph(null));
   }, [props.session, props.module]);
-  const pools = useMemo<StoragePool[]>(() => (graph === null ? [] : computeStoragePools(graph).sort((a, b) => b.bytes - a.bytes)), [graph]);
-  const ops = useMemo(() => [...(m?.memory.operatorFunctions ?? [])].sort((a, b) => b.workspaceBytes - a.workspaceBytes), [m]);
+  const pools = useMemo<StoragePool[]>(
+    () => (graph === null ? [] : computeStoragePools(graph).sort((a, b) => b.bytes - a.bytes)),
+    [graph],
+  );
+  const ops = useMemo(
+    () => [...(m?.memory.operatorFunctions ?? [])].sort((a, b) => b.workspaceBytes - a.workspaceBytes),
+    [m],
+  );
   // Stable arrays: the chart is rebuilt only when its data changes.
   const poolXY = useMemo(() => [pools.map((_, i) => i), pools.map((p) => p.bytes)] as const, [pools]);
   const opsXY = useMemo(() => [ops.map((_, i) => i), ops.map((o) => o.workspaceBytes)] as const, [ops]);
@@ -87,7 +106,11 @@ export function MemoryView(props: { session: Session; module: string; visible: b
     <div class="memory-view">
       <section class="card" aria-labelledby="mem-dev-h">
         <h2 id="mem-dev-h">Workspace, io and constants</h2>
-        {m.memory.main === null || m.memory.main.length === 0 ? <p class="muted">This module's metadata records no per-device figures.</p> : <DeviceBars main={m.memory.main} />}
+        {m.memory.main === null || m.memory.main.length === 0 ? (
+          <p class="muted">This module's metadata records no per-device figures.</p>
+        ) : (
+          <DeviceBars main={m.memory.main} />
+        )}
       </section>
       <section class="card" aria-labelledby="mem-sid-h">
         <h2 id="mem-sid-h">Storage ids by size</h2>
@@ -96,7 +119,8 @@ export function MemoryView(props: { session: Session; module: string; visible: b
         ) : (
           <>
             <p class="muted">
-              {pools.length} storage pools, {formatBytes(pools.reduce((a, p) => a + p.bytes, 0))} in total (each pool is as large as the largest tensor sharing it).
+              {pools.length} storage pools, {formatBytes(pools.reduce((a, p) => a + p.bytes, 0))} in total (each pool is
+              as large as the largest tensor sharing it).
             </p>
             {props.visible && (
               <BarChart
@@ -110,7 +134,12 @@ export function MemoryView(props: { session: Session; module: string; visible: b
                 summary={`Bar chart of ${pools.length} storage pools; the largest is storage id ${pools[0]?.storageId} with ${formatBytes(pools[0]?.bytes)}.`}
               />
             )}
-            <TopTable id="table-sids" caption={`Largest ${Math.min(TOP, pools.length)} storage ids`} head="storage id (tensors)" rows={pools.slice(0, TOP).map((p) => [`sid ${p.storageId} (${p.entries.length})`, p.bytes])} />
+            <TopTable
+              id="table-sids"
+              caption={`Largest ${Math.min(TOP, pools.length)} storage ids`}
+              head="storage id (tensors)"
+              rows={pools.slice(0, TOP).map((p) => [`sid ${p.storageId} (${p.entries.length})`, p.bytes])}
+            />
           </>
         )}
       </section>
@@ -133,7 +162,12 @@ export function MemoryView(props: { session: Session; module: string; visible: b
                 summary={`Bar chart of ${ops.length} operator functions; the largest workspace is ${formatBytes(ops[0]?.workspaceBytes)}.`}
               />
             )}
-            <TopTable id="table-ops" caption={`Largest ${Math.min(TOP, ops.length)} workspaces`} head="function" rows={ops.slice(0, TOP).map((o) => [o.name, o.workspaceBytes])} />
+            <TopTable
+              id="table-ops"
+              caption={`Largest ${Math.min(TOP, ops.length)} workspaces`}
+              head="function"
+              rows={ops.slice(0, TOP).map((o) => [o.name, o.workspaceBytes])}
+            />
           </>
         )}
       </section>

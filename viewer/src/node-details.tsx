@@ -1,6 +1,6 @@
 // Details of one graph node: op, function, inputs and outputs with shapes, dtypes, storage ids
 // and bytes, and the nodes that consume it. Input and consumer names jump to that node.
-import type { GraphTable } from '../../src/core/view-data.js';
+import type { GraphTable } from '../../src/core/report/view-data.js';
 import { formatBytes, formatTensor } from './format.js';
 
 /** The details panel for node `id`. */
@@ -27,7 +27,10 @@ export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id:
         </div>
         <div class="fact">
           <dt>op</dt>
-          <dd id="detail-op">{n.kind === 'op' ? 'tvm_op' : `null (${n.kind})`}{isHead ? ' · graph output' : ''}</dd>
+          <dd id="detail-op">
+            {n.kind === 'op' ? 'tvm_op' : `null (${n.kind})`}
+            {isHead ? ' · graph output' : ''}
+          </dd>
         </div>
         {n.funcName !== null && (
           <div class="fact">
@@ -43,9 +46,15 @@ export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id:
         <thead>
           <tr>
             <th scope="col">tensor</th>
-            <th scope="col" class="num">sid</th>
-            <th scope="col" class="num">bytes</th>
-            <th scope="col" class="num">pool</th>
+            <th scope="col" class="num">
+              sid
+            </th>
+            <th scope="col" class="num">
+              bytes
+            </th>
+            <th scope="col" class="num">
+              pool
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -53,8 +62,12 @@ export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id:
             <tr key={i} data-shape={JSON.stringify(o.shape)} data-dtype={o.dtype}>
               <td class="mono">{formatTensor(o.dtype, o.shape)}</td>
               <td class="num">{o.storageId}</td>
-              <td class="num" title={`${o.bytes} bytes`}>{formatBytes(o.bytes)}</td>
-              <td class="num" title={`${o.poolBytes} bytes`}>{formatBytes(o.poolBytes)}</td>
+              <td class="num" title={`${o.bytes} bytes`}>
+                {formatBytes(o.bytes)}
+              </td>
+              <td class="num" title={`${o.poolBytes} bytes`}>
+                {formatBytes(o.poolBytes)}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -2,14 +2,20 @@
 // scroll smoothly. Keyboard: arrows, Page Up/Down, Home/End move (and select); the active row
 // is announced through aria-activedescendant.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { GraphTableNode } from '../../src/core/view-data.js';
+import type { GraphTableNode } from '../../src/core/report/view-data.js';
 import { nodeLabel } from './graph-canvas.js';
 
 const ROW = 44;
 const OVERSCAN = 6;
 
 /** The list; `items` are node ids in display order, `selected` a node id or null. */
-export function NodeList(props: { nodes: GraphTableNode[]; items: number[]; selected: number | null; onSelect: (id: number) => void; listRef?: { current: HTMLDivElement | null } }) {
+export function NodeList(props: {
+  nodes: GraphTableNode[];
+  items: number[];
+  selected: number | null;
+  onSelect: (id: number) => void;
+  listRef?: { current: HTMLDivElement | null };
+}) {
   const box = useRef<HTMLDivElement>(null);
   const [top, setTop] = useState(0);
   const [height, setHeight] = useState(400);
@@ -38,7 +44,17 @@ export function NodeList(props: { nodes: GraphTableNode[]; items: number[]; sele
     if (n === 0) return;
     const page = Math.max(1, Math.floor(height / ROW) - 1);
     const from = index < 0 ? -1 : index;
-    const to = ({ ArrowDown: from + 1, ArrowUp: from - 1, PageDown: from + page, PageUp: from - page, Home: 0, End: n - 1, Enter: Math.max(0, from) } as Record<string, number>)[e.key];
+    const to = (
+      {
+        ArrowDown: from + 1,
+        ArrowUp: from - 1,
+        PageDown: from + page,
+        PageUp: from - page,
+        Home: 0,
+        End: n - 1,
+        Enter: Math.max(0, from),
+      } as Record<string, number>
+    )[e.key];
     if (to === undefined) return;
     e.preventDefault();
     const id = props.items[Math.max(0, Math.min(n - 1, to))];

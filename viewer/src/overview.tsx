@@ -17,7 +17,9 @@ function Facts(props: { rows: [string, preact.ComponentChildren][]; label: strin
 }
 
 function location(d: Diagnostic): string {
-  return [d.member, d.jsonPath, d.offset === undefined ? undefined : `@${d.offset}`].filter((x) => x !== undefined).join(' ');
+  return [d.member, d.jsonPath, d.offset === undefined ? undefined : `@${d.offset}`]
+    .filter((x) => x !== undefined)
+    .join(' ');
 }
 
 /** The validator's findings, errors first. */
@@ -37,7 +39,8 @@ function Diagnostics(props: { list: Diagnostic[]; valid: boolean }) {
         <ul class="diagnostics">
           {list.map((d, i) => (
             <li key={i} class={d.severity}>
-              <span class="code">{d.code}</span> <span class="sev">{d.severity}</span> {location(d) && <span class="loc">{location(d)}</span>}
+              <span class="code">{d.code}</span> <span class="sev">{d.severity}</span>{' '}
+              {location(d) && <span class="loc">{location(d)}</span>}
               <div>{d.message}</div>
               <div class="hint">hint: {d.hint}</div>
             </li>
@@ -79,12 +82,22 @@ export function Overview(props: { session: Session; module: string }) {
     ['targets', m.targets.join(' | ')],
     ['exported', m.exportDatetime],
   ];
-  if (params.length > 0 || m.paramsFile !== null) rows.push(['params', `${formatCount(params.length)} tensors, ${formatBytes(params.reduce((a, p) => a + p.bytes, 0))}`]);
+  if (params.length > 0 || m.paramsFile !== null)
+    rows.push([
+      'params',
+      `${formatCount(params.length)} tensors, ${formatBytes(params.reduce((a, p) => a + p.bytes, 0))}`,
+    ]);
   if (m.graph !== null) {
-    rows.push(['graph', `${formatCount(m.graph.nodes)} nodes, ${formatCount(m.graph.operators.length)} operators, ${formatCount(m.graph.storageIds)} storage ids (${formatBytes(m.memory.storageBytes)})`]);
+    rows.push([
+      'graph',
+      `${formatCount(m.graph.nodes)} nodes, ${formatCount(m.graph.operators.length)} operators, ${formatCount(m.graph.storageIds)} storage ids (${formatBytes(m.memory.storageBytes)})`,
+    ]);
   }
   for (const e of m.memory.main ?? []) {
-    rows.push([`memory, device ${e.device}`, `workspace ${formatBytes(e.workspaceBytes)} · io ${formatBytes(e.ioBytes)} · constants ${formatBytes(e.constantsBytes)}`]);
+    rows.push([
+      `memory, device ${e.device}`,
+      `workspace ${formatBytes(e.workspaceBytes)} · io ${formatBytes(e.ioBytes)} · constants ${formatBytes(e.constantsBytes)}`,
+    ]);
   }
   const code = [...m.codegen.sources, ...m.codegen.objects, ...m.codegen.headers];
   rows.push(['codegen', `${code.length} files, ${formatBytes(code.reduce((a, f) => a + f.bytes, 0))}`]);
@@ -93,7 +106,10 @@ export function Overview(props: { session: Session; module: string }) {
     <div class="overview">
       <section class="card" aria-labelledby="mod-h">
         <h2 id="mod-h">
-          Module <span class="mono" id="overview-module">{props.module}</span>
+          Module{' '}
+          <span class="mono" id="overview-module">
+            {props.module}
+          </span>
         </h2>
         <Facts rows={rows} label="Module facts" id="module-facts" />
         <h3>Interface</h3>
@@ -103,7 +119,9 @@ export function Overview(props: { session: Session; module: string }) {
               <th scope="col">direction</th>
               <th scope="col">name</th>
               <th scope="col">tensor</th>
-              <th scope="col" class="num">bytes</th>
+              <th scope="col" class="num">
+                bytes
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -1,7 +1,7 @@
 // Params: the tensors of a module in a sortable table; statistics and a histogram of the one
 // selected are computed only then (weights can be hundreds of MB).
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { TensorSummary } from '../../src/core/view-data.js';
+import type { TensorSummary } from '../../src/core/report/view-data.js';
 import { BarChart } from './bar-chart.js';
 import { formatBytes, formatCount, formatStat, formatTensor } from './format.js';
 import type { ParamRow, Session } from './session.js';
@@ -13,9 +13,24 @@ function Stats(props: { row: ParamRow; summary: TensorSummary | null | undefined
   const { row, summary } = props;
   const s = summary?.stats ?? null;
   const h = summary?.histogram ?? null;
-  const xs = useMemo(() => (h === null ? [] : h.counts.map((_, i) => h.min + ((i + 0.5) * (h.max - h.min)) / h.counts.length)), [h]);
+  const xs = useMemo(
+    () => (h === null ? [] : h.counts.map((_, i) => h.min + ((i + 0.5) * (h.max - h.min)) / h.counts.length)),
+    [h],
+  );
   if (summary === undefined) return <p role="status">Computing statistics of {row.name}…</p>;
-  const cells: [string, number | null][] = s === null ? [] : [['count', s.count], ['min', s.min], ['max', s.max], ['mean', s.mean], ['std', s.std], ['zeros', s.zeros], ['NaN', s.nan], ['Inf', s.inf]];
+  const cells: [string, number | null][] =
+    s === null
+      ? []
+      : [
+          ['count', s.count],
+          ['min', s.min],
+          ['max', s.max],
+          ['mean', s.mean],
+          ['std', s.std],
+          ['zeros', s.zeros],
+          ['NaN', s.nan],
+          ['Inf', s.inf],
+        ];
   return (
     <div id="param-stats" data-param={row.name}>
       <h2 class="mono">{row.name}</h2>
@@ -80,7 +95,8 @@ export function ParamsView(props: { session: Session; module: string }) {
   const shown = useMemo(() => {
     const q = filter.trim().toLowerCase();
     const list = (rows ?? []).filter((r) => q === '' || r.name.toLowerCase().includes(q));
-    const cmp = (a: ParamRow, b: ParamRow) => (sort.key === 'name' ? a.name.localeCompare(b.name) : sort.key === 'bytes' ? a.bytes - b.bytes : a.index - b.index);
+    const cmp = (a: ParamRow, b: ParamRow) =>
+      sort.key === 'name' ? a.name.localeCompare(b.name) : sort.key === 'bytes' ? a.bytes - b.bytes : a.index - b.index;
     return list.sort((a, b) => (sort.desc ? -cmp(a, b) : cmp(a, b)));
   }, [rows, sort, filter]);
 
@@ -90,7 +106,12 @@ export function ParamsView(props: { session: Session; module: string }) {
     const active = sort.key === key;
     return (
       <th scope="col" class={num ? 'num' : ''} aria-sort={active ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
-        <button type="button" class="sort" id={`sort-${key}`} onClick={() => setSort({ key, desc: active ? !sort.desc : key === 'bytes' })}>
+        <button
+          type="button"
+          class="sort"
+          id={`sort-${key}`}
+          onClick={() => setSort({ key, desc: active ? !sort.desc : key === 'bytes' })}
+        >
           {label} {active ? (sort.desc ? '▼' : '▲') : ''}
         </button>
       </th>
@@ -106,7 +127,13 @@ export function ParamsView(props: { session: Session; module: string }) {
         </h2>
         <label class="search">
           <span>Filter</span>
-          <input type="search" id="param-filter" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} placeholder="tensor name" />
+          <input
+            type="search"
+            id="param-filter"
+            value={filter}
+            onInput={(e) => setFilter(e.currentTarget.value)}
+            placeholder="tensor name"
+          />
         </label>
         <table class="grid" id="params-table">
           <thead>
@@ -122,20 +149,35 @@ export function ParamsView(props: { session: Session; module: string }) {
               <tr key={r.name} class={r.name === picked ? 'picked' : ''} data-param={r.name} data-bytes={r.bytes}>
                 <td class="num">{r.index}</td>
                 <td>
-                  <button type="button" class="link mono" aria-pressed={r.name === picked} onClick={() => setPicked(r.name)}>
+                  <button
+                    type="button"
+                    class="link mono"
+                    aria-pressed={r.name === picked}
+                    onClick={() => setPicked(r.name)}
+                  >
                     {r.name}
                   </button>
                 </td>
                 <td class="mono">{formatTensor(r.dtype, r.shape)}</td>
-                <td class="num" title={`${r.bytes} bytes`}>{formatBytes(r.bytes)}</td>
+                <td class="num" title={`${r.bytes} bytes`}>
+                  {formatBytes(r.bytes)}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
-        {shown.length > LIMIT && <p class="muted">Showing {LIMIT} of {formatCount(shown.length)}; filter by name to find others.</p>}
+        {shown.length > LIMIT && (
+          <p class="muted">
+            Showing {LIMIT} of {formatCount(shown.length)}; filter by name to find others.
+          </p>
+        )}
       </section>
       <section class="card param-detail" aria-label="Selected tensor">
-        {row === undefined ? <p class="muted">Select a tensor to compute its statistics and histogram.</p> : <Stats row={row} summary={summary} />}
+        {row === undefined ? (
+          <p class="muted">Select a tensor to compute its statistics and histogram.</p>
+        ) : (
+          <Stats row={row} summary={summary} />
+        )}
       </section>
     </div>
   );

@@ -17,7 +17,7 @@ import {
   type ValidationReport,
   validateArchive,
 } from '../../src/core/index.js';
-import { summariseTensor, type TensorSummary, type ViewSnapshot } from '../../src/core/view-data.js';
+import { summariseTensor, type TensorSummary, type ViewSnapshot } from '../../src/core/report/view-data.js';
 
 /** One row of the params table. */
 export interface ParamRow {
@@ -75,7 +75,12 @@ function memo<T>(f: (key: string) => Promise<T>): (key: string) => Promise<T> {
   };
 }
 
-function archiveSession(archive: MlfArchive, name: string, report: InspectReport, validation: ValidationReport): Session {
+function archiveSession(
+  archive: MlfArchive,
+  name: string,
+  report: InspectReport,
+  validation: ValidationReport,
+): Session {
   const graph = memo((m) => loadGraph(archive, findModule(archive, m)).catch(() => null));
   const dict = memo((m): Promise<ParamDict | null> => loadParams(archive, findModule(archive, m)).catch(() => null));
   const summaries = new Map<string, TensorSummary>();
@@ -85,7 +90,14 @@ function archiveSession(archive: MlfArchive, name: string, report: InspectReport
     validation,
     hasArchive: true,
     graph,
-    params: async (m) => ((await dict(m))?.tensors ?? []).map((t, index) => ({ index, name: t.name, dtype: t.dtypeName, shape: t.shape, bytes: t.data.byteLength })),
+    params: async (m) =>
+      ((await dict(m))?.tensors ?? []).map((t, index) => ({
+        index,
+        name: t.name,
+        dtype: t.dtypeName,
+        shape: t.shape,
+        bytes: t.data.byteLength,
+      })),
     paramSummary: async (m, n) => {
       const key = `${m}\u0000${n}`;
       const hit = summaries.get(key);
@@ -106,7 +118,8 @@ function codeFiles(archive: MlfArchive, name: string): CodeFile[] {
   if (m === undefined) return [];
   const size = (path: string) => archive.contents.members.get(path)?.size ?? 0;
   const out: CodeFile[] = [];
-  const add = (path: string | null, kind: CodeFile['kind']) => path !== null && out.push({ path, bytes: size(path), kind });
+  const add = (path: string | null, kind: CodeFile['kind']) =>
+    path !== null && out.push({ path, bytes: size(path), kind });
   for (const p of m.files.sources) add(p, 'source');
   for (const p of m.files.headers) add(p, 'header');
   add(m.files.relay, 'relay');
@@ -125,12 +138,22 @@ export function snapshotSession(s: ViewSnapshot): Session {
     validation: s.validation,
     hasArchive: false,
     graph: async (m) => mod(m)?.graph ?? null,
-    params: async (m) => (mod(m)?.params ?? []).map((p, index) => ({ index, name: p.name, dtype: p.dtype, shape: p.shape, bytes: p.bytes })),
+    params: async (m) =>
+      (mod(m)?.params ?? []).map((p, index) => ({
+        index,
+        name: p.name,
+        dtype: p.dtype,
+        shape: p.shape,
+        bytes: p.bytes,
+      })),
     paramSummary: async (m, n) => mod(m)?.params.find((p) => p.name === n)?.summary ?? null,
     codeFiles: (m) => {
       const r = s.report.modules[m];
       if (r === undefined) return [];
-      const files: CodeFile[] = [...r.codegen.sources.map((f) => ({ ...f, kind: 'source' as const })), ...r.codegen.headers.map((f) => ({ ...f, kind: 'header' as const }))];
+      const files: CodeFile[] = [
+        ...r.codegen.sources.map((f) => ({ ...f, kind: 'source' as const })),
+        ...r.codegen.headers.map((f) => ({ ...f, kind: 'header' as const })),
+      ];
       if (r.files.relay !== null) files.push({ path: r.files.relay, bytes: 0, kind: 'relay' });
       for (const p of r.files.tir) files.push({ path: p, bytes: 0, kind: 'tir' });
       return files;
@@ -140,7 +163,10 @@ export function snapshotSession(s: ViewSnapshot): Session {
 }
 
 /** How the page was started: by a served archive URL, an embedded report, or empty. */
-export type Boot = { kind: 'empty' } | { kind: 'url'; url: string; name: string } | { kind: 'report'; snapshot: ViewSnapshot; archive: string | null };
+export type Boot =
+  | { kind: 'empty' }
+  | { kind: 'url'; url: string; name: string }
+  | { kind: 'report'; snapshot: ViewSnapshot; archive: string | null };
 
 /** Reads the boot data `mlf view` or `mlf report` put in the page. */
 export function readBoot(doc: Document): Boot {

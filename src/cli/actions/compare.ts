@@ -1,13 +1,18 @@
-import { type BudgetMeasure, evaluateBudgets, type Measurements, measureModules } from '../../core/budget.js';
-import { type CheckLabels, renderCheckGithub, renderCheckMarkdown, renderCheckText } from '../../core/budget-render.js';
-import { diffArchives, requireMetadata } from '../../core/diff.js';
-import { renderDiffMarkdown, renderDiffText } from '../../core/diff-render.js';
-import { MlfError } from '../../core/errors.js';
-import { inspectArchive } from '../../core/inspect.js';
-import { type AllowedIncrease, parseIncrease, parseSize } from '../../core/sizes.js';
-import { type FootprintOptions, type FootprintReport, measureFootprint } from '../../node/footprint.js';
-import { withMlfPath } from '../../node/open.js';
-import { CHECK_MEASURES } from '../commands/compare.js';
+import { type BudgetMeasure, evaluateBudgets, type Measurements, measureModules } from '../../core/report/budget.js';
+import {
+  type CheckLabels,
+  renderCheckGithub,
+  renderCheckMarkdown,
+  renderCheckText,
+} from '../../core/report/budget-render.js';
+import { diffArchives, requireMetadata } from '../../core/report/diff.js';
+import { renderDiffMarkdown, renderDiffText } from '../../core/report/diff-render.js';
+import { MlfError } from '../../core/errors/errors.js';
+import { inspectArchive } from '../../core/archive/inspect.js';
+import { type AllowedIncrease, parseIncrease, parseSize } from '../../core/common/sizes.js';
+import { type FootprintOptions, type FootprintReport, measureFootprint } from '../../node/runner/footprint.js';
+import { withMlfPath } from '../../node/read/open.js';
+import { CHECK_MEASURES, type CheckFlags } from '../check-measures.js';
 import { type CliIo, toJson } from '../io.js';
 
 const FOOTPRINT = new Set(['flash', 'ram']);
@@ -23,7 +28,9 @@ function measuresFor(path: string, footprint: FootprintOptions | undefined): rea
     report ??= measureFootprint(path, footprint);
     return (await report).modules.find((m) => m.module === module)?.[key] ?? null;
   };
-  return CHECK_MEASURES.map((m) => (FOOTPRINT.has(m.name) ? { ...m, measure: (ctx) => get(ctx.module.name, m.name as 'flash' | 'ram')() } : m));
+  return CHECK_MEASURES.map((m) =>
+    FOOTPRINT.has(m.name) ? { ...m, measure: (ctx) => get(ctx.module.name, m.name as 'flash' | 'ram')() } : m,
+  );
 }
 
 /** Flags of `mlf diff`. */
@@ -36,21 +43,18 @@ export interface DiffFlags {
 /** `mlf diff A B`: prints the differences; exit 0 whatever they are (it reports, it does not gate). */
 export async function runDiff(pathA: string, pathB: string, opts: DiffFlags, io: CliIo): Promise<number> {
   if (opts.json && opts.markdown) throw new MlfError('MLF-E901', 'give --json or --markdown, not both');
-  const report = await withMlfPath(pathA, (a) => withMlfPath(pathB, (b) => diffArchives(a, b, opts.module === undefined ? {} : { module: opts.module })));
+  const report = await withMlfPath(pathA, (a) =>
+    withMlfPath(pathB, (b) => diffArchives(a, b, opts.module === undefined ? {} : { module: opts.module })),
+  );
   const labels = { a: pathA, b: pathB };
-  io.out(opts.json ? toJson({ a: pathA, b: pathB, ...report }) : opts.markdown ? renderDiffMarkdown(report, labels) : renderDiffText(report, labels));
+  io.out(
+    opts.json
+      ? toJson({ a: pathA, b: pathB, ...report })
+      : opts.markdown
+        ? renderDiffMarkdown(report, labels)
+        : renderDiffText(report, labels),
+  );
   return 0;
-}
-
-/** Flags of `mlf check` (`max` holds the `--max-<measure>` values by measure name). */
-export interface CheckFlags {
-  max: Record<string, string>;
-  /** Compiler and flags for --max-flash/--max-ram (mlf footprint). */
-  cc?: string;
-  cflags?: string;
-  baseline?: string;
-  maxIncrease?: string;
-  format?: string;
 }
 
 async function measureArchive(path: string, measures: readonly BudgetMeasure[]): Promise<Measurements> {
@@ -67,20 +71,47 @@ export async function runCheck(path: string, opts: CheckFlags, io: CliIo): Promi
   for (const [name, text] of Object.entries(opts.max)) max[name] = parseSize(text, `--max-${name}`);
   let increase: AllowedIncrease | undefined;
   if (opts.maxIncrease !== undefined) increase = parseIncrease(opts.maxIncrease);
-  if ((opts.baseline === undefined) !== (increase === undefined)) throw new MlfError('MLF-E901', '--baseline and --max-increase go together');
+  if ((opts.baseline === undefined) !== (increase === undefined))
+    throw new MlfError('MLF-E901', '--baseline and --max-increase go together');
   if (Object.keys(max).length === 0 && increase === undefined) {
-    throw new MlfError('MLF-E901', `give at least one budget: ${CHECK_MEASURES.map((m) => `--max-${m.name}`).join(', ')}, or --baseline with --max-increase`);
+    throw new MlfError(
+      'MLF-E901',
+      `give at least one budget: ${CHECK_MEASURES.map((m) => `--max-${m.name}`).join(', ')}, or --baseline with --max-increase`,
+    );
   }
-  const footprint = 'flash' in max || 'ram' in max ? { ...(opts.cc ? { cc: opts.cc } : {}), ...(opts.cflags ? { cflags: opts.cflags } : {}) } : undefined;
+  const footprint =
+    'flash' in max || 'ram' in max
+      ? { ...(opts.cc ? { cc: opts.cc } : {}), ...(opts.cflags ? { cflags: opts.cflags } : {}) }
+      : undefined;
   const measured = await measureArchive(path, measuresFor(path, footprint));
-  const baseline = opts.baseline === undefined ? undefined : await measureArchive(opts.baseline, measuresFor(opts.baseline, footprint));
-  const report = evaluateBudgets({ measured, max, ...(baseline === undefined ? {} : { baseline }), ...(increase === undefined ? {} : { maxIncrease: increase }) });
-  const labels: CheckLabels = { archive: path, ...(opts.baseline === undefined ? {} : { baseline: opts.baseline }), ...(increase === undefined ? {} : { maxIncrease: increase }) };
+  const baseline =
+    opts.baseline === undefined
+      ? undefined
+      : await measureArchive(opts.baseline, measuresFor(opts.baseline, footprint));
+  const report = evaluateBudgets({
+    measured,
+    max,
+    ...(baseline === undefined ? {} : { baseline }),
+    ...(increase === undefined ? {} : { maxIncrease: increase }),
+  });
+  const labels: CheckLabels = {
+    archive: path,
+    ...(opts.baseline === undefined ? {} : { baseline: opts.baseline }),
+    ...(increase === undefined ? {} : { maxIncrease: increase }),
+  };
   const format = opts.format ?? 'text';
-  if (format === 'json') io.out(toJson({ archive: path, baseline: opts.baseline ?? null, maxIncrease: increase ?? null, budgets: max, ...report }));
+  if (format === 'json')
+    io.out(
+      toJson({
+        archive: path,
+        baseline: opts.baseline ?? null,
+        maxIncrease: increase ?? null,
+        budgets: max,
+        ...report,
+      }),
+    );
   else if (format === 'markdown') io.out(renderCheckMarkdown(report, labels));
   else if (format === 'github') io.out(renderCheckGithub(report, labels));
   else io.out(renderCheckText(report, labels));
   return report.passed ? 0 : 1;
 }
-

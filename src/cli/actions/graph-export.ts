@@ -1,5 +1,5 @@
-import type { InspectModule } from '../../core/inspect.js';
-import type { GraphTable, GraphTableNode } from '../../core/view-data.js';
+import type { InspectModule } from '../../core/archive/inspect.js';
+import type { GraphTable, GraphTableNode } from '../../core/report/view-data.js';
 
 /** `float32[1, 3, 16, 16]`. */
 const tensor = (o: { dtype: string; shape: number[] }) => `${o.dtype}[${o.shape.join(', ')}]`;
@@ -45,7 +45,15 @@ export function renderDot(module: string, table: GraphTable): string {
 export function renderGraphJson(module: string, table: GraphTable): unknown {
   return {
     module,
-    nodes: table.nodes.map((n) => ({ id: n.id, name: n.name, op: n.kind === 'op' ? 'tvm_op' : 'null', kind: n.kind, funcName: n.funcName, inputs: n.inputs, outputs: n.outputs })),
+    nodes: table.nodes.map((n) => ({
+      id: n.id,
+      name: n.name,
+      op: n.kind === 'op' ? 'tvm_op' : 'null',
+      kind: n.kind,
+      funcName: n.funcName,
+      inputs: n.inputs,
+      outputs: n.outputs,
+    })),
     edges: table.edges,
     heads: table.heads,
   };
@@ -66,10 +74,15 @@ export interface NetronRow {
  * `value` rows; model rows with the module's memory figures. Rows target graph node names, which
  * is how Netron's TVM reader names nodes and values.
  */
-export function renderNetronAttachment(module: string, table: GraphTable, info: InspectModule | undefined): { signature: string; metadata: NetronRow[]; metrics: NetronRow[] } {
+export function renderNetronAttachment(
+  module: string,
+  table: GraphTable,
+  info: InspectModule | undefined,
+): { signature: string; metadata: NetronRow[]; metrics: NetronRow[] } {
   const metadata: NetronRow[] = [{ kind: 'model', target: '', name: 'mlf.module', value: module, type: 'string' }];
   const metrics: NetronRow[] = [];
-  const int = (kind: NetronRow['kind'], target: string, name: string, value: number) => metrics.push({ kind, target, name, value, type: 'int64' });
+  const int = (kind: NetronRow['kind'], target: string, name: string, value: number) =>
+    metrics.push({ kind, target, name, value, type: 'int64' });
   const storage = info?.memory.storageBytes;
   if (storage !== null && storage !== undefined) int('model', '', 'mlf.storage_bytes', storage);
   for (const e of info?.memory.main ?? []) {
@@ -82,9 +95,25 @@ export function renderNetronAttachment(module: string, table: GraphTable, info: 
     // Netron matches targets up to the first newline; TVM names have none, but be safe.
     const target = n.name.split('\n')[0] ?? '';
     const kind = n.kind === 'op' ? 'node' : 'value';
-    metadata.push({ kind, target, name: 'mlf.storage_id', value: n.outputs.map((o) => o.storageId).join(', '), type: 'string' });
-    int(kind, target, 'mlf.output_bytes', n.outputs.reduce((a, o) => a + o.bytes, 0));
-    int(kind, target, 'mlf.storage_pool_bytes', n.outputs.reduce((a, o) => a + o.poolBytes, 0));
+    metadata.push({
+      kind,
+      target,
+      name: 'mlf.storage_id',
+      value: n.outputs.map((o) => o.storageId).join(', '),
+      type: 'string',
+    });
+    int(
+      kind,
+      target,
+      'mlf.output_bytes',
+      n.outputs.reduce((a, o) => a + o.bytes, 0),
+    );
+    int(
+      kind,
+      target,
+      'mlf.storage_pool_bytes',
+      n.outputs.reduce((a, o) => a + o.poolBytes, 0),
+    );
     const ws = n.funcName === null ? undefined : workspace.get(n.funcName);
     if (ws !== undefined) int(kind, target, 'mlf.workspace_bytes', ws);
   }

@@ -1,8 +1,8 @@
-import { type InspectModule, type InspectReport, inspectArchive } from '../../core/inspect.js';
-import { findModule } from '../../core/archive.js';
-import { MlfError } from '../../core/errors.js';
-import { withMlfPath } from '../../node/open.js';
-import { hashParams } from '../../node/params-hash.js';
+import { type InspectModule, type InspectReport, inspectArchive } from '../../core/archive/inspect.js';
+import { findModule } from '../../core/archive/archive.js';
+import { MlfError } from '../../core/errors/errors.js';
+import { withMlfPath } from '../../node/read/open.js';
+import { hashParams } from '../../node/read/params-hash.js';
 import { formatBytes, formatDiagnostic, formatTable, formatTensor } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
 
@@ -12,7 +12,11 @@ export async function runInspect(path: string, opts: { module?: string; json?: b
     if (opts.module !== undefined) findModule(archive, opts.module);
     // Text mode shows no hashes, so params are indexed header-only (payloads never read); JSON
     // hashes them in one streamed pass with node:crypto.
-    return inspectArchive(archive, { hashParams: opts.json === true, paramHasher: hashParams, ...(opts.module === undefined ? {} : { module: opts.module }) });
+    return inspectArchive(archive, {
+      hashParams: opts.json === true,
+      paramHasher: hashParams,
+      ...(opts.module === undefined ? {} : { module: opts.module }),
+    });
   });
   io.out(opts.json ? toJson(report) : renderInspect(path, report));
   const fatal = report.diagnostics.find((d) => d.severity === 'error' && d.code === 'MLF-E101');
@@ -42,21 +46,38 @@ function moduleRows(m: InspectModule): string[][] {
     rows.push(['inputs', ins.map(([n, t]) => `${n} ${formatTensor(t.dtype, t.shape)}`).join(', ') || 'none']);
   }
   if (m.outputs !== null) {
-    rows.push(['outputs', m.outputs.map((o) => `${o.name ?? '?'} ${formatTensor(o.dtype, o.shape)}${o.shape === null && o.bytes !== null ? ` (${o.bytes} B)` : ''}`).join(', ')]);
+    rows.push([
+      'outputs',
+      m.outputs
+        .map(
+          (o) =>
+            `${o.name ?? '?'} ${formatTensor(o.dtype, o.shape)}${o.shape === null && o.bytes !== null ? ` (${o.bytes} B)` : ''}`,
+        )
+        .join(', '),
+    ]);
   }
   for (const [fn, bufs] of Object.entries(m.functions ?? {})) {
     rows.push(['function', `${fn}(${bufs.map((b) => formatTensor(b.dtype, b.shape)).join(', ')})`]);
   }
   if (m.params !== null) {
     const ps = Object.values(m.params);
-    rows.push(['params', `${ps.length} tensors, ${formatBytes(ps.reduce((a, p) => a + p.bytes, 0))}${m.paramsFile ? ` in ${m.paramsFile.path}` : ''}`]);
+    rows.push([
+      'params',
+      `${ps.length} tensors, ${formatBytes(ps.reduce((a, p) => a + p.bytes, 0))}${m.paramsFile ? ` in ${m.paramsFile.path}` : ''}`,
+    ]);
   }
   if (m.graph !== null) {
     const g = m.graph;
-    rows.push(['graph', `${g.nodes} nodes, ${g.operators.length} operators, ${g.argNodes} arg nodes, ${g.storageIds} storage ids (${formatBytes(m.memory.storageBytes)})`]);
+    rows.push([
+      'graph',
+      `${g.nodes} nodes, ${g.operators.length} operators, ${g.argNodes} arg nodes, ${g.storageIds} storage ids (${formatBytes(m.memory.storageBytes)})`,
+    ]);
   }
   for (const e of m.memory.main ?? []) {
-    rows.push([`memory dev ${e.device}`, `workspace ${formatBytes(e.workspaceBytes)}, io ${formatBytes(e.ioBytes)}, constants ${formatBytes(e.constantsBytes)}`]);
+    rows.push([
+      `memory dev ${e.device}`,
+      `workspace ${formatBytes(e.workspaceBytes)}, io ${formatBytes(e.ioBytes)}, constants ${formatBytes(e.constantsBytes)}`,
+    ]);
   }
   const cg = [...m.codegen.sources, ...m.codegen.objects, ...m.codegen.headers];
   rows.push(['codegen', cg.map((f) => `${f.path} (${formatBytes(f.bytes)})`).join('\n') || 'none']);

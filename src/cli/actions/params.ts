@@ -1,13 +1,13 @@
 import { open, readFile } from 'node:fs/promises';
-import { findModule, loadParams, type MlfArchive, type MlfModule } from '../../core/archive.js';
-import { MlfError } from '../../core/errors.js';
-import { withParamsMember } from '../../core/params-index.js';
-import { encodeNpy, paramToNpy } from '../../core/npy.js';
-import { encodeNpz } from '../../core/npz.js';
-import { decodeParams, type ParamDict } from '../../core/params.js';
-import { withMlfPath } from '../../node/open.js';
-import { type HashedParams, hashParams, hashParamsFile } from '../../node/params-hash.js';
-import { writeFileAtomic, writeFolderAtomic } from '../../node/write.js';
+import { findModule, loadParams, type MlfArchive, type MlfModule } from '../../core/archive/archive.js';
+import { MlfError } from '../../core/errors/errors.js';
+import { withParamsMember } from '../../core/params/tensor-index.js';
+import { encodeNpy, paramToNpy } from '../../core/params/npy.js';
+import { encodeNpz } from '../../core/params/npz.js';
+import { decodeParams, type ParamDict } from '../../core/params/codec.js';
+import { withMlfPath } from '../../node/read/open.js';
+import { type HashedParams, hashParams, hashParamsFile } from '../../node/read/params-hash.js';
+import { writeFileAtomic, writeFolderAtomic } from '../../node/write/atomic.js';
 import { formatTable } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
 
@@ -49,10 +49,14 @@ async function readParamsInput<T>(
     const candidates = archive.modules.filter((m) => m.files.params !== null);
     const mod = module === undefined ? candidates[0] : findModule(archive, module);
     if (module === undefined && candidates.length > 1) {
-      throw new MlfError('MLF-E901', `the archive has several modules with params (${candidates.map((m) => m.name).join(', ')}); choose one with --module`);
+      throw new MlfError(
+        'MLF-E901',
+        `the archive has several modules with params (${candidates.map((m) => m.name).join(', ')}); choose one with --module`,
+      );
     }
     const result = mod === undefined ? null : await fromModule(archive, mod);
-    if (mod === undefined || result === null) throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
+    if (mod === undefined || result === null)
+      throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
     return { ...result, source: `${input}:${mod.files.params}` };
   });
 }
@@ -72,18 +76,34 @@ function loadInput(input: string, module: string | undefined): Promise<{ dict: P
 
 /** Indexes params and hashes the payloads in one sequential pass, without holding the file in memory. */
 function hashedIndex(input: string, module: string | undefined): Promise<HashedParams & { source: string }> {
-  return readParamsInput(input, module, (path) => hashParamsFile(path), (archive, mod) => withParamsMember(archive, mod, hashParams));
+  return readParamsInput(
+    input,
+    module,
+    (path) => hashParamsFile(path),
+    (archive, mod) => withParamsMember(archive, mod, hashParams),
+  );
 }
 
 /** `mlf params`: one row per tensor with dtype, shape, bytes and SHA-256 of its raw bytes. */
 export async function runParams(input: string, opts: { module?: string; json?: boolean }, io: CliIo): Promise<number> {
   const { index, hashes, source } = await hashedIndex(input, opts.module);
-  const rows = index.tensors.map((t, i) => ({ name: t.name, dtype: t.dtypeName, shape: t.shape, bytes: t.byteLength, sha256: hashes[i] as string }));
+  const rows = index.tensors.map((t, i) => ({
+    name: t.name,
+    dtype: t.dtypeName,
+    shape: t.shape,
+    bytes: t.byteLength,
+    sha256: hashes[i] as string,
+  }));
   if (opts.json) io.out(toJson({ source, params: rows }));
   else {
     io.out(`${source}: ${rows.length} tensors, ${rows.reduce((a, r) => a + r.bytes, 0)} bytes`);
     if (rows.length > 0) {
-      io.out(formatTable([['name', 'dtype', 'shape', 'bytes', 'sha256'], ...rows.map((r) => [r.name, r.dtype, `[${r.shape.join(', ')}]`, String(r.bytes), r.sha256])]));
+      io.out(
+        formatTable([
+          ['name', 'dtype', 'shape', 'bytes', 'sha256'],
+          ...rows.map((r) => [r.name, r.dtype, `[${r.shape.join(', ')}]`, String(r.bytes), r.sha256]),
+        ]),
+      );
     }
   }
   return 0;
@@ -96,14 +116,19 @@ export function npyFileName(name: string): string {
 }
 
 /** `mlf params export`: all tensors to one `.npz` or to a folder of `.npy` files (atomic). */
-export async function runParamsExport(input: string, opts: { module?: string; to: string; force?: boolean }, io: CliIo): Promise<number> {
+export async function runParamsExport(
+  input: string,
+  opts: { module?: string; to: string; force?: boolean },
+  io: CliIo,
+): Promise<number> {
   const { dict, source } = await loadInput(input, opts.module);
   const arrays = dict.tensors.map((t) => [t.name, paramToNpy(t)] as const);
   if (opts.to.endsWith('.npz')) {
     await writeFileAtomic(opts.to, encodeNpz(Object.fromEntries(arrays)), { force: opts.force ?? false });
   } else {
     const files = new Map(arrays.map(([name, arr]) => [npyFileName(name), encodeNpy(arr)]));
-    if (files.size !== arrays.length) throw new MlfError('MLF-E904', 'two tensor names map to the same file name; export to .npz instead');
+    if (files.size !== arrays.length)
+      throw new MlfError('MLF-E904', 'two tensor names map to the same file name; export to .npz instead');
     await writeFolderAtomic(opts.to, files, { force: opts.force ?? false });
   }
   io.err(`wrote ${arrays.length} tensors from ${source} to ${opts.to}`);

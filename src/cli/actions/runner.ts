@@ -1,10 +1,10 @@
-import { MlfError } from '../../core/errors.js';
-import { measureFootprint, type FootprintReport } from '../../node/footprint.js';
-import { withMlfPath } from '../../node/open.js';
-import { generateProject } from '../../node/project/generate.js';
-import { PROJECT_TEMPLATES, type ProjectTemplate } from '../../node/project/templates.js';
-import { writeTree } from '../../node/project/write.js';
-import { runModel } from '../../node/run.js';
+import { MlfError } from '../../core/errors/errors.js';
+import { measureFootprint, type FootprintReport } from '../../node/runner/footprint.js';
+import { withMlfPath } from '../../node/read/open.js';
+import { generateProject } from '../../node/runner/project/generate.js';
+import { PROJECT_TEMPLATES, type ProjectTemplate } from '../../node/runner/project/templates.js';
+import { writeTree } from '../../node/runner/project/write.js';
+import { runModel } from '../../node/runner/run.js';
 import { formatBytes, formatTable, formatTensor } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
 
@@ -27,7 +27,8 @@ function parseInputs(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const eq = p.indexOf('=');
-    if (eq <= 0 || eq === p.length - 1) throw new MlfError('MLF-E901', `--input takes NAME=FILE.npy, not ${JSON.stringify(p)}`);
+    if (eq <= 0 || eq === p.length - 1)
+      throw new MlfError('MLF-E901', `--input takes NAME=FILE.npy, not ${JSON.stringify(p)}`);
     const name = p.slice(0, eq);
     if (name in out) throw new MlfError('MLF-E501', `input ${JSON.stringify(name)} is given twice`);
     out[name] = p.slice(eq + 1);
@@ -36,15 +37,26 @@ function parseInputs(pairs: string[]): Record<string, string> {
 }
 
 /** `mlf project`: writes the C project of one module (all or nothing). */
-export async function runProject(archive: string, opts: { output: string; module?: string; template?: string; embedParams?: boolean; force?: boolean }, io: CliIo): Promise<number> {
+export async function runProject(
+  archive: string,
+  opts: { output: string; module?: string; template?: string; embedParams?: boolean; force?: boolean },
+  io: CliIo,
+): Promise<number> {
   const template = (opts.template ?? 'host') as ProjectTemplate;
-  if (!PROJECT_TEMPLATES.includes(template)) throw new MlfError('MLF-E901', `--template must be ${PROJECT_TEMPLATES.join(' or ')}`);
-  const project = await withMlfPath(archive, (a) => generateProject(a, { module: opts.module, template, embedParams: opts.embedParams ?? false }));
+  if (!PROJECT_TEMPLATES.includes(template))
+    throw new MlfError('MLF-E901', `--template must be ${PROJECT_TEMPLATES.join(' or ')}`);
+  const project = await withMlfPath(archive, (a) =>
+    generateProject(a, { module: opts.module, template, embedParams: opts.embedParams ?? false }),
+  );
   await writeTree(opts.output, project.files, { force: opts.force ?? false });
   const m = project.manifest;
   io.err(`wrote ${project.files.size} files for module ${m.module} (${m.kind}) to ${opts.output}`);
   for (const note of m.notes) io.err(`  note: ${note}`);
-  io.err(template === 'host' ? `  build: make -C ${opts.output}   (or cmake -S ${opts.output} -B ${opts.output}/build-cmake)` : `  use: add_subdirectory(${opts.output}) in your CMake project`);
+  io.err(
+    template === 'host'
+      ? `  build: make -C ${opts.output}   (or cmake -S ${opts.output} -B ${opts.output}/build-cmake)`
+      : `  use: add_subdirectory(${opts.output}) in your CMake project`,
+  );
   return 0;
 }
 
@@ -77,8 +89,15 @@ export async function runRun(archive: string, opts: RunFlags, io: CliIo): Promis
     return 0;
   }
   const t = result.timings;
-  io.out(`${result.module} (${result.kind}): ${t.repeat} run${t.repeat === 1 ? '' : 's'}, min ${formatNs(t.minNs)}, median ${formatNs(t.medianNs)}${result.build.cached ? ' (cached build)' : ''}`);
-  io.out(formatTable(result.outputs.map((o) => [`output${o.index}`, o.name, formatTensor(o.dtype, o.shape), o.file]), '  '));
+  io.out(
+    `${result.module} (${result.kind}): ${t.repeat} run${t.repeat === 1 ? '' : 's'}, min ${formatNs(t.minNs)}, median ${formatNs(t.medianNs)}${result.build.cached ? ' (cached build)' : ''}`,
+  );
+  io.out(
+    formatTable(
+      result.outputs.map((o) => [`output${o.index}`, o.name, formatTensor(o.dtype, o.shape), o.file]),
+      '  ',
+    ),
+  );
   for (const note of result.notes) io.err(`note: ${note}`);
   return 0;
 }
@@ -86,15 +105,32 @@ export async function runRun(archive: string, opts: RunFlags, io: CliIo): Promis
 function printFootprint(report: FootprintReport, io: CliIo): void {
   for (const m of report.modules) {
     io.out(`module ${m.module} (${m.executor ?? 'operator'}), ${report.cc} ${report.cflags}`);
-    const row = (name: string, s: { text: number; rodata: number; data: number; bss: number }) => [name, String(s.text), String(s.rodata), String(s.data), String(s.bss)];
-    io.out(formatTable([['file', 'text', 'rodata', 'data', 'bss'], ...m.files.map((f) => row(f.file, f)), row('total', m.total)], '  '));
+    const row = (name: string, s: { text: number; rodata: number; data: number; bss: number }) => [
+      name,
+      String(s.text),
+      String(s.rodata),
+      String(s.data),
+      String(s.bss),
+    ];
+    io.out(
+      formatTable(
+        [['file', 'text', 'rodata', 'data', 'bss'], ...m.files.map((f) => row(f.file, f)), row('total', m.total)],
+        '  ',
+      ),
+    );
     io.out(`  flash ${formatBytes(m.flash)} = text + rodata + data`);
-    io.out(`  ram   ${formatBytes(m.ram)} = data + bss + workspace ${m.workspace} + io ${m.io}${m.params > 0 ? ` + params ${m.params}` : ''}`);
+    io.out(
+      `  ram   ${formatBytes(m.ram)} = data + bss + workspace ${m.workspace} + io ${m.io}${m.params > 0 ? ` + params ${m.params}` : ''}`,
+    );
   }
 }
 
 /** `mlf footprint`: flash and RAM per module and file, from a real compile. */
-export async function runFootprint(archive: string, opts: { module?: string; cc: string; cflags: string; json?: boolean }, io: CliIo): Promise<number> {
+export async function runFootprint(
+  archive: string,
+  opts: { module?: string; cc: string; cflags: string; json?: boolean },
+  io: CliIo,
+): Promise<number> {
   const report = await measureFootprint(archive, { module: opts.module, cc: opts.cc, cflags: opts.cflags });
   if (opts.json) io.out(toJson(report));
   else printFootprint(report, io);

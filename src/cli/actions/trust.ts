@@ -1,8 +1,8 @@
-import { MlfError } from '../../core/errors.js';
-import { canonicalJson, computeManifest } from '../../core/manifest.js';
-import { hashMember } from '../../node/member-chunks.js';
-import { openArchivePath } from '../../node/open.js';
-import { signArchive, type VerifyResult, verifyArchive, writeSigningKeys } from '../../node/sign.js';
+import { MlfError } from '../../core/errors/errors.js';
+import { canonicalJson, computeManifest } from '../../core/integrity/manifest.js';
+import { hashMember } from '../../node/read/member-chunks.js';
+import { openArchivePath } from '../../node/read/open.js';
+import { signArchive, type VerifyResult, verifyArchive, writeSigningKeys } from '../../node/trust/sign.js';
 import { formatTable } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
 
@@ -28,7 +28,11 @@ export async function runKeygen(opts: { output: string; force?: boolean }, io: C
 }
 
 /** `mlf sign A --key KEY [--detached] [-o OUT]`. */
-export async function runSign(path: string, opts: { key: string; detached?: boolean; output?: string; force?: boolean }, io: CliIo): Promise<number> {
+export async function runSign(
+  path: string,
+  opts: { key: string; detached?: boolean; output?: string; force?: boolean },
+  io: CliIo,
+): Promise<number> {
   const r = await signArchive(path, {
     key: opts.key,
     detached: opts.detached ?? false,
@@ -40,14 +44,23 @@ export async function runSign(path: string, opts: { key: string; detached?: bool
 }
 
 /** `mlf verify A --pubkey PUB [--signature FILE]`: exit 0 when the archive is exactly what was signed. */
-export async function runVerify(path: string, opts: { pubkey: string; signature?: string; json?: boolean }, io: CliIo): Promise<number> {
-  const r = await verifyArchive(path, { publicKey: opts.pubkey, ...(opts.signature === undefined ? {} : { signature: opts.signature }) });
+export async function runVerify(
+  path: string,
+  opts: { pubkey: string; signature?: string; json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const r = await verifyArchive(path, {
+    publicKey: opts.pubkey,
+    ...(opts.signature === undefined ? {} : { signature: opts.signature }),
+  });
   if (opts.json) {
     io.out(toJson({ path, ...r }));
     return r.valid ? 0 : 1;
   }
   if (r.valid) {
-    io.out(`${path}: signature valid (key ${r.keyId}, ${r.members} members, ${r.source === 'embedded' ? 'embedded signature' : r.source})`);
+    io.out(
+      `${path}: signature valid (key ${r.keyId}, ${r.members} members, ${r.source === 'embedded' ? 'embedded signature' : r.source})`,
+    );
     return 0;
   }
   throw new MlfError('MLF-E603', `${path}: the signature is valid, but ${describeChanges(r)}`);
@@ -61,4 +74,3 @@ function describeChanges(r: VerifyResult): string {
   };
   return [...list('changed', r.changed), ...list('added', r.added), ...list('removed', r.removed)].join('; ');
 }
-

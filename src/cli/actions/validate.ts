@@ -1,12 +1,18 @@
-import { validateContents } from '../../core/validate.js';
-import { openArchivePath } from '../../node/open.js';
+import { validateContents } from '../../core/archive/validate.js';
+import { openArchivePath } from '../../node/read/open.js';
 import { formatDiagnostic } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
 
 /** `mlf validate`: exit 0 when valid, 1 when there are errors (warnings too with --strict). */
-export async function runValidate(path: string, opts: { json?: boolean; strict?: boolean }, io: CliIo): Promise<number> {
+export async function runValidate(
+  path: string,
+  opts: { json?: boolean; strict?: boolean },
+  io: CliIo,
+): Promise<number> {
   let contents: Awaited<ReturnType<typeof openArchivePath>> | undefined;
-  const report = await validateContents(async () => (contents = await openArchivePath(path)), { strict: opts.strict ?? false });
+  const report = await validateContents(async () => (contents = await openArchivePath(path)), {
+    strict: opts.strict ?? false,
+  });
   await contents?.close?.();
   if (opts.json) io.out(toJson({ path, ...report }));
   else {

@@ -1,25 +1,31 @@
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
-import { findModule, loadGraph, loadParams } from '../../core/archive.js';
-import { MlfError } from '../../core/errors.js';
-import { inspectArchive } from '../../core/inspect.js';
-import { buildSnapshot, graphTable } from '../../core/view-data.js';
-import { withMlfPath } from '../../node/open.js';
-import { serveViewer } from '../../node/serve.js';
-import { archiveBytesForPage, readViewerPage, renderReportPage } from '../../node/viewer-page.js';
-import { writeFileAtomic } from '../../node/write.js';
+import { findModule, loadGraph, loadParams } from '../../core/archive/archive.js';
+import { MlfError } from '../../core/errors/errors.js';
+import { inspectArchive } from '../../core/archive/inspect.js';
+import { buildSnapshot, graphTable } from '../../core/report/view-data.js';
+import { withMlfPath } from '../../node/read/open.js';
+import { serveViewer } from '../../node/viewer/serve.js';
+import { archiveBytesForPage, readViewerPage, renderReportPage } from '../../node/viewer/viewer-page.js';
+import { writeFileAtomic } from '../../node/write/atomic.js';
 import { formatBytes } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
 import { renderDot, renderGraphJson, renderNetronAttachment } from './graph-export.js';
 
 /** `mlf report`: one self-contained HTML file (opens from file://), written atomically. */
-export async function runReport(path: string, opts: { output: string; embedArchive?: boolean; force?: boolean }, io: CliIo): Promise<number> {
+export async function runReport(
+  path: string,
+  opts: { output: string; embedArchive?: boolean; force?: boolean },
+  io: CliIo,
+): Promise<number> {
   const snapshot = await withMlfPath(path, (archive) => buildSnapshot(archive, basename(path)));
   const archive = opts.embedArchive ? (await archiveBytesForPage(path)).bytes : undefined;
   const html = await renderReportPage(snapshot, archive);
   await writeFileAtomic(opts.output, html, { force: opts.force ?? false });
   const v = snapshot.validation;
-  io.out(`${opts.output}: ${formatBytes(Buffer.byteLength(html))}${archive ? ' with the archive embedded' : ''}; archive ${v.valid ? 'valid' : `invalid (${v.errors} errors)`}, ${v.warnings} warnings`);
+  io.out(
+    `${opts.output}: ${formatBytes(Buffer.byteLength(html))}${archive ? ' with the archive embedded' : ''}; archive ${v.valid ? 'valid' : `invalid (${v.errors} errors)`}, ${v.warnings} warnings`,
+  );
   return 0;
 }
 
@@ -37,7 +43,8 @@ function openBrowser(url: string): void {
 /** `mlf view`: serves the viewer with the archive on 127.0.0.1 until Ctrl-C (SIGINT) or SIGTERM. */
 export async function runView(path: string, opts: { port?: string; open?: boolean }, io: CliIo): Promise<number> {
   const port = opts.port === undefined ? 0 : Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new MlfError('MLF-E901', `--port must be an integer from 0 to 65535, got ${JSON.stringify(opts.port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new MlfError('MLF-E901', `--port must be an integer from 0 to 65535, got ${JSON.stringify(opts.port)}`);
   // Read (and so check) the archive before serving: a bad path fails here, not in the page.
   await withMlfPath(path, async () => undefined);
   const { bytes, name } = await archiveBytesForPage(path);
@@ -59,17 +66,32 @@ export async function runView(path: string, opts: { port?: string; open?: boolea
 }
 
 /** `mlf graph`: the graph of one module as DOT, JSON or a Netron attachment. */
-export async function runGraph(path: string, opts: { module?: string; format: string; output?: string; force?: boolean }, io: CliIo): Promise<number> {
+export async function runGraph(
+  path: string,
+  opts: { module?: string; format: string; output?: string; force?: boolean },
+  io: CliIo,
+): Promise<number> {
   const text = await withMlfPath(path, async (archive) => {
     const graphs = archive.modules.filter((m) => m.files.graph !== null);
     if (opts.module === undefined && graphs.length > 1) {
-      throw new MlfError('MLF-E901', `the archive has several graph modules (${graphs.map((m) => m.name).join(', ')}); choose one with --module`);
+      throw new MlfError(
+        'MLF-E901',
+        `the archive has several graph modules (${graphs.map((m) => m.name).join(', ')}); choose one with --module`,
+      );
     }
     const mod = opts.module === undefined ? (graphs[0] ?? archive.modules[0]) : findModule(archive, opts.module);
     const graph = mod === undefined ? null : await loadGraph(archive, mod);
     if (mod === undefined || graph === null) {
-      const what = mod === undefined ? 'the archive has no modules' : `module "${mod.name}" has no graph-executor JSON (${mod.executor ?? 'operator style'})`;
-      throw new MlfError('MLF-E901', `${what}; mlf graph needs a graph-executor module`, {}, 'List the modules and their executors with mlf inspect.');
+      const what =
+        mod === undefined
+          ? 'the archive has no modules'
+          : `module "${mod.name}" has no graph-executor JSON (${mod.executor ?? 'operator style'})`;
+      throw new MlfError(
+        'MLF-E901',
+        `${what}; mlf graph needs a graph-executor module`,
+        {},
+        'List the modules and their executors with mlf inspect.',
+      );
     }
     const params = await loadParams(archive, mod);
     const table = graphTable(graph, new Set(params?.tensors.map((t) => t.name) ?? []));
@@ -85,4 +107,3 @@ export async function runGraph(path: string, opts: { module?: string; format: st
   }
   return 0;
 }
-

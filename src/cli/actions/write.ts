@@ -1,15 +1,22 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MlfError } from '../../core/errors.js';
-import { npyToParam, decodeNpy } from '../../core/npy.js';
-import { decodeNpz } from '../../core/npz.js';
-import { encodeParams, type ParamTensorInput } from '../../core/params.js';
-import type { Assembled } from '../../core/packages.js';
-import { type Compression, compressionForPath } from '../../node/compress.js';
-import { loadBuildManifest, loadModuleSpec, type ModuleSpec } from '../../node/manifest.js';
-import { exportModelLibraryFormat, mergeArchives, packArchive, parseRenames, withPackages, writePackages } from '../../node/pack.js';
-import { unpackArchive } from '../../node/unpack.js';
-import { writeFileAtomic } from '../../node/write.js';
+import { MlfError } from '../../core/errors/errors.js';
+import { npyToParam, decodeNpy } from '../../core/params/npy.js';
+import { decodeNpz } from '../../core/params/npz.js';
+import { encodeParams, type ParamTensorInput } from '../../core/params/codec.js';
+import type { Assembled } from '../../core/archive/packages.js';
+import { type Compression, compressionForPath } from '../../node/write/compress.js';
+import { loadBuildManifest, loadModuleSpec, type ModuleSpec } from '../../node/write/build-manifest.js';
+import {
+  exportModelLibraryFormat,
+  mergeArchives,
+  packArchive,
+  parseRenames,
+  withPackages,
+  writePackages,
+} from '../../node/write/pack.js';
+import { unpackArchive } from '../../node/write/unpack.js';
+import { writeFileAtomic } from '../../node/write/atomic.js';
 import { formatDiagnostic } from '../format.js';
 import type { CliIo } from '../io.js';
 
@@ -20,7 +27,14 @@ interface OutOpts {
 
 function reportClashes(a: Pick<Assembled, 'symbolClashes'>, io: CliIo): void {
   for (const c of a.symbolClashes) {
-    io.err(formatDiagnostic({ code: 'MLF-W109', severity: 'warning', message: `${c.symbol} is defined by modules ${c.modules.join(', ')}`, hint: 'Link such modules into separate images, or rebuild with distinct module names.' }));
+    io.err(
+      formatDiagnostic({
+        code: 'MLF-W109',
+        severity: 'warning',
+        message: `${c.symbol} is defined by modules ${c.modules.join(', ')}`,
+        hint: 'Link such modules into separate images, or rebuild with distinct module names.',
+      }),
+    );
   }
 }
 
@@ -42,11 +56,13 @@ export interface PackFlags extends OutOpts {
 export async function runPack(input: string | undefined, opts: PackFlags, io: CliIo): Promise<number> {
   const force = opts.force ?? false;
   if (opts.manifest !== undefined || opts.name !== undefined) {
-    if (input !== undefined) throw new MlfError('MLF-E901', 'give either a folder to pack or --manifest/--name flags, not both');
+    if (input !== undefined)
+      throw new MlfError('MLF-E901', 'give either a folder to pack or --manifest/--name flags, not both');
     let modules;
     if (opts.manifest !== undefined) modules = await loadBuildManifest(opts.manifest);
     else {
-      if (opts.executor !== 'graph' && opts.executor !== 'aot') throw new MlfError('MLF-E901', '--executor must be graph or aot');
+      if (opts.executor !== 'graph' && opts.executor !== 'aot')
+        throw new MlfError('MLF-E901', '--executor must be graph or aot');
       const spec: ModuleSpec = {
         name: opts.name as string,
         executor: opts.executor,
@@ -57,12 +73,14 @@ export async function runPack(input: string | undefined, opts: PackFlags, io: Cl
         ...(opts.relay === undefined ? {} : { relay: opts.relay }),
       };
       if (spec.targets.length === 0) throw new MlfError('MLF-E901', 'give at least one --target');
-      if (spec.codegen.length === 0) throw new MlfError('MLF-E901', 'give the generated code with --src, --obj or --header');
+      if (spec.codegen.length === 0)
+        throw new MlfError('MLF-E901', 'give the generated code with --src, --obj or --header');
       modules = [await loadModuleSpec(spec, process.cwd())];
     }
     reportClashes(await exportModelLibraryFormat(modules, opts.output, { force }), io);
   } else {
-    if (input === undefined) throw new MlfError('MLF-E901', 'give a folder to pack, or --manifest build.json, or --name and the module flags');
+    if (input === undefined)
+      throw new MlfError('MLF-E901', 'give a folder to pack, or --manifest build.json, or --name and the module flags');
     const warnings = await packArchive(input, opts.output, { force });
     for (const d of warnings) io.err(formatDiagnostic(d));
   }
@@ -72,7 +90,10 @@ export async function runPack(input: string | undefined, opts: PackFlags, io: Cl
 
 /** `mlf merge A B … -o C`. */
 export async function runMerge(inputs: string[], opts: OutOpts & { rename?: string[] }, io: CliIo): Promise<number> {
-  const assembled = await mergeArchives(inputs, opts.output, { force: opts.force ?? false, rename: parseRenames(opts.rename ?? []) });
+  const assembled = await mergeArchives(inputs, opts.output, {
+    force: opts.force ?? false,
+    rename: parseRenames(opts.rename ?? []),
+  });
   reportClashes(assembled, io);
   io.err(`wrote ${opts.output}`);
   return 0;
@@ -97,7 +118,11 @@ export async function runSplit(input: string, opts: OutOpts & { ext?: string }, 
 export async function runExtractModule(input: string, opts: OutOpts & { module: string }, io: CliIo): Promise<number> {
   await withPackages([input], async ([packages = []]) => {
     const p = packages.find((x) => x.name === opts.module);
-    if (p === undefined) throw new MlfError('MLF-E903', `no module named ${JSON.stringify(opts.module)}; the archive has ${packages.map((x) => JSON.stringify(x.name)).join(', ')}`);
+    if (p === undefined)
+      throw new MlfError(
+        'MLF-E903',
+        `no module named ${JSON.stringify(opts.module)}; the archive has ${packages.map((x) => JSON.stringify(x.name)).join(', ')}`,
+      );
     await writePackages([p], opts.output, 7, { force: opts.force ?? false });
   });
   io.err(`wrote ${opts.output}`);
@@ -107,8 +132,11 @@ export async function runExtractModule(input: string, opts: OutOpts & { module: 
 /** `mlf convert A --to-version 7|6 -o B`. */
 export async function runConvert(input: string, opts: OutOpts & { toVersion: string }, io: CliIo): Promise<number> {
   const version = Number(opts.toVersion);
-  if (version !== 6 && version !== 7) throw new MlfError('MLF-E901', `--to-version must be 6 or 7, got ${JSON.stringify(opts.toVersion)}`);
-  await withPackages([input], ([packages = []]) => writePackages(packages, opts.output, version, { force: opts.force ?? false }));
+  if (version !== 6 && version !== 7)
+    throw new MlfError('MLF-E901', `--to-version must be 6 or 7, got ${JSON.stringify(opts.toVersion)}`);
+  await withPackages([input], ([packages = []]) =>
+    writePackages(packages, opts.output, version, { force: opts.force ?? false }),
+  );
   io.err(`wrote ${opts.output} (version ${version})`);
   return 0;
 }

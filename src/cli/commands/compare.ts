@@ -1,27 +1,20 @@
 import { type Command, Option } from '@commander-js/extra-typings';
-import { type BudgetMeasure, MEMORY_MEASURES } from '../../core/budget.js';
-import type { CheckFlags } from '../actions/compare.js';
+import { CHECK_MEASURES, type CheckFlags } from '../check-measures.js';
 import type { CliIo } from '../io.js';
-
-/**
- * The figures `mlf check` can budget, one `--max-<name>` flag each; `--max-increase` covers them
- * all. Extension point: the flash/RAM figures of `mlf footprint` (src/node/footprint.ts) become
- * `--max-flash`/`--max-ram` by appending `{ name: 'flash', description, measure }` entries here.
- */
-export const CHECK_MEASURES: readonly BudgetMeasure[] = [
-  ...MEMORY_MEASURES,
-  { name: 'flash', description: 'flash from mlf footprint (.text + .rodata + .data)', measure: () => null },
-  { name: 'ram', description: 'RAM from mlf footprint (.data + .bss + workspace + io + params in RAM)', measure: () => null },
-];
 
 /** Registers `mlf diff` and `mlf check` (run by ../actions/compare.ts). */
 export function registerCompareCommands(program: Command, io: CliIo, setCode: (n: number) => void): void {
   program
     .command('diff')
-    .description('compare two builds: modules, interface, executors, targets, memory, params, graph, codegen (exit 0 whatever differs)')
+    .description(
+      'compare two builds: modules, interface, executors, targets, memory, params, graph, codegen (exit 0 whatever differs)',
+    )
     .argument('<a>', 'the old archive (or folder)')
     .argument('<b>', 'the new archive (or folder)')
-    .option('-m, --module <name>', 'compare only this module (an archive with one module contributes it whatever its name)')
+    .option(
+      '-m, --module <name>',
+      'compare only this module (an archive with one module contributes it whatever its name)',
+    )
     .option('--json', 'print the diff report as JSON')
     .option('--markdown', 'print GitHub-flavoured markdown (for a pull-request comment)')
     .action(async (a, b, opts) => {
@@ -33,14 +26,20 @@ export function registerCompareCommands(program: Command, io: CliIo, setCode: (n
     .command('check')
     .description('check memory budgets of every module (summed over its devices); exit 1 when one is exceeded')
     .argument('<archive>', 'archive or folder to check');
-  const budgetOptions = CHECK_MEASURES.map((m) => [m.name, new Option(`--max-${m.name} <size>`, `budget: ${m.description}`)] as const);
+  const budgetOptions = CHECK_MEASURES.map(
+    (m) => [m.name, new Option(`--max-${m.name} <size>`, `budget: ${m.description}`)] as const,
+  );
   for (const [, option] of budgetOptions) check.addOption(option);
   const typed = check
     .option('--cc <compiler>', 'C compiler for --max-flash/--max-ram, e.g. arm-none-eabi-gcc (default cc)')
     .option('--cflags <flags>', 'compiler flags for --max-flash/--max-ram (default -Os)')
     .option('--baseline <archive>', 'earlier build to compare with (needs --max-increase)')
     .option('--max-increase <limit>', 'allowed growth of every figure over the baseline: 5% or a size like +4KiB')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'github'] as const).default('text' as const))
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['text', 'json', 'markdown', 'github'] as const)
+        .default('text' as const),
+    )
     .addHelpText(
       'after',
       '\nSizes: bytes (65536) or a number with a unit: KiB, MiB, GiB (1024^n) or KB, MB, GB (1000^n), e.g. 64KiB, 1.5MiB, 2MB.\n' +

@@ -7,7 +7,9 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function registerRunnerCommands(program: Command, io: CliIo, setCode: (n: number) => void): void {
   program
     .command('project')
-    .description('generate a self-contained C project (Makefile, CMake, runtime support, plan) that runs a module without TVM')
+    .description(
+      'generate a self-contained C project (Makefile, CMake, runtime support, plan) that runs a module without TVM',
+    )
     .argument('<archive>', 'archive or extracted folder')
     .requiredOption('-o, --output <folder>', 'destination folder (must not exist unless --force)')
     .option('-m, --module <name>', 'module (needed when the archive has several)')

@@ -25,7 +25,9 @@ export function registerTrustCommands(program: Command, io: CliIo, setCode: (n: 
 
   program
     .command('sign')
-    .description('sign the manifest of an archive: embedded as .mlf/signature.json (re-packed canonically), or --detached')
+    .description(
+      'sign the manifest of an archive: embedded as .mlf/signature.json (re-packed canonically), or --detached',
+    )
     .argument('<archive>', 'archive (or folder, with -o or --detached)')
     .requiredOption('--key <key>', 'Ed25519 private key (PKCS#8 PEM, from mlf keygen)')
     .option('--detached', 'write <archive>.sig instead of re-packing the archive')

@@ -16,7 +16,9 @@ export function registerViewCommands(program: Command, io: CliIo, setCode: (n: n
 
   program
     .command('report')
-    .description('write one self-contained HTML report (summary, validation, graph, statistics) that opens from file://')
+    .description(
+      'write one self-contained HTML report (summary, validation, graph, statistics) that opens from file://',
+    )
     .argument('<archive>', '.tar, .tar.gz/.tgz, .tar.zst or extracted folder')
     .requiredOption('-o, --output <file>', 'the .html file to write')
     .option('--embed-archive', 'also embed the archive (base64), so the page shows weights and code like the viewer')
@@ -31,7 +33,11 @@ export function registerViewCommands(program: Command, io: CliIo, setCode: (n: n
     .description('export the graph of a module as Graphviz DOT, JSON, or a Netron attachment with memory figures')
     .argument('<archive>', '.tar, .tar.gz/.tgz, .tar.zst or extracted folder')
     .option('-m, --module <name>', 'module (needed when several have a graph)')
-    .addOption(new Option('--format <format>', 'output format').choices(['dot', 'json', 'netron'] as const).makeOptionMandatory())
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['dot', 'json', 'netron'] as const)
+        .makeOptionMandatory(),
+    )
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
     .option('-f, --force', 'replace an existing file')
     .action(async (archive, opts) => {

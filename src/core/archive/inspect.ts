@@ -1,0 +1,287 @@
+import { toHex } from '../common/bytes.js';
+import { type ArchiveContents, type MlfArchive, type MlfModule, loadGraph, loadParams, readText } from './archive.js';
+import type { Diagnostic } from '../errors/errors.js';
+import { countStorageIds, computeStoragePools, graphInputs, graphOperators, graphOutputs } from '../graph/facts.js';
+import type { GraphJson } from '../graph/graph.js';
+import type { MainEntry } from '../metadata/schema.js';
+import { type ParamIndex, type RangeRead, loadParamIndex, withParamsMember } from '../params/tensor-index.js';
+import { type ParamDict, packedTensorBytes } from '../params/codec.js';
+import { parseHeaderStruct, parseRelayMain } from '../graph/relay.js';
+
+/** A tensor's interface facts; `shape` is null where the archive does not record it. */
+export interface TensorFacts {
+  dtype: string | null;
+  shape: number[] | null;
+  /** Bytes of the tensor (bit-packed, as metadata.json counts them); null when unknown. */
+  bytes: number | null;
+}
+
+/** One module in `mlf inspect --json` (a contract: keys are added, never renamed). */
+export interface InspectModule {
+  modelName: string;
+  style: string;
+  exportDatetime: string;
+  executors: string[];
+  targets: string[];
+  params: Record<string, { dtype: string; shape: number[]; bytes: number; sha256: string }> | null;
+  paramsFile: { path: string; bytes: number } | null;
+  graph: {
+    nodes: number;
+    argNodes: number;
+    heads: number[][];
+    operators: string[];
+    inputs: string[];
+    storageIds: number;
+  } | null;
+  inputs: Record<string, TensorFacts> | null;
+  outputs: ({ name: string | null } & TensorFacts)[] | null;
+  memory: {
+    main: { device: number; workspaceBytes: number; constantsBytes: number | null; ioBytes: number | null }[] | null;
+    /** Graph executor: bytes the runtime allocates for all storage ids (max over sharers). */
+    storageBytes: number | null;
+    operatorFunctions: { name: string; workspaceBytes: number }[] | null;
+  };
+  /** Operator style: each PrimFunc's parameter buffers in order; null for full-model modules. */
+  functions: Record<string, TensorFacts[]> | null;
+  files: { graph: string | null; relay: string | null; tir: string[] };
+  codegen: {
+    sources: { path: string; bytes: number }[];
+    objects: { path: string; bytes: number }[];
+    headers: { path: string; bytes: number }[];
+  };
+}
+
+/** The whole `mlf inspect --json` document. */
+export interface InspectReport {
+  version: number | null;
+  style: string | null;
+  container: ArchiveContents['container'];
+  modules: Record<string, InspectModule>;
+  extraFiles: string[];
+  runtimeFiles: number;
+  diagnostics: Diagnostic[];
+}
+
+/** Options for {@link inspectArchive}. */
+export interface InspectOptions {
+  /** Only this module. */
+  module?: string;
+  /** Hash every tensor (SHA-256 of its raw bytes). When false, params are indexed header-only
+   * (payloads skipped by seeking) and `sha256` is empty. @default true */
+  hashParams?: boolean;
+  /**
+   * Indexes and hashes a param dict behind a range reader in one pass (Node passes a streaming
+   * node:crypto hasher). Without it, each params member is decoded whole and hashed with WebCrypto,
+   * which has no incremental API.
+   */
+  paramHasher?: (read: RangeRead, byteLength: number) => Promise<{ index: ParamIndex; hashes: string[] }>;
+}
+
+/** SHA-256 hex through WebCrypto (Node >= 20 and browsers). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  // WebCrypto wants a BufferSource backed by an ArrayBuffer; views over shared buffers are copied.
+  const input = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', input)));
+}
+
+/** Builds the inspect report: everything a person or CI wants to know about an archive. */
+export async function inspectArchive(archive: MlfArchive, options: InspectOptions = {}): Promise<InspectReport> {
+  const modules: Record<string, InspectModule> = {};
+  for (const m of archive.modules) {
+    if (options.module !== undefined && m.name !== options.module) continue;
+    modules[m.name] = await inspectModule(archive, m, options);
+  }
+  return {
+    version: archive.version,
+    style: archive.style,
+    container: archive.contents.container,
+    modules,
+    extraFiles: archive.extraFiles,
+    runtimeFiles: archive.runtimeFiles.length,
+    diagnostics: archive.diagnostics,
+  };
+}
+
+/** A module's params: decoded, hashed by `paramHasher`, or indexed header-only; with the hashes when asked. */
+async function moduleParams(
+  archive: MlfArchive,
+  m: MlfModule,
+  options: InspectOptions,
+): Promise<{ params: ParamDict | ParamIndex | null; hashes: string[] | null }> {
+  if (!(options.hashParams ?? true)) return { params: await loadParamIndex(archive, m), hashes: null };
+  if (options.paramHasher === undefined) {
+    const dict = await loadParams(archive, m);
+    return {
+      params: dict,
+      hashes: dict === null ? null : await Promise.all(dict.tensors.map((t) => sha256Hex(t.data))),
+    };
+  }
+  const hashed = await withParamsMember(archive, m, options.paramHasher);
+  return { params: hashed?.index ?? null, hashes: hashed?.hashes ?? null };
+}
+
+async function inspectModule(archive: MlfArchive, m: MlfModule, options: InspectOptions): Promise<InspectModule> {
+  const md = m.metadata;
+  const { params, hashes } = await moduleParams(archive, m, options);
+  const graph = await loadGraph(archive, m);
+  const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
+  const size = (p: string) => ({ path: p, bytes: archive.contents.members.get(p)?.size ?? 0 });
+  return {
+    modelName: md.modelName,
+    style: md.style,
+    exportDatetime: md.exportDatetime,
+    executors: md.executors,
+    targets: md.targets,
+    params: params === null ? null : paramFacts(params, hashes),
+    paramsFile: m.files.params === null ? null : size(m.files.params),
+    graph: graph === null ? null : graphFacts(graph, paramNames),
+    ...(await interfaceFacts(archive, m, graph, params)),
+    memory: {
+      main: md.main?.map(mainFacts) ?? null,
+      storageBytes: graph === null ? null : computeStoragePools(graph).reduce((a, p) => a + p.bytes, 0),
+      operatorFunctions:
+        md.operatorFunctions?.map((f) => ({
+          name: f.function_name,
+          workspaceBytes: Math.max(0, ...f.workspace.map((w) => w.workspace_size_bytes)),
+        })) ?? null,
+    },
+    functions:
+      md.operatorBuffers === null
+        ? null
+        : Object.fromEntries(
+            Object.entries(md.operatorBuffers).map(([fn, bs]) => [
+              fn,
+              bs.map((b) => ({ dtype: b.dtype, shape: b.shape, bytes: b.size_bytes })),
+            ]),
+          ),
+    files: { graph: m.files.graph, relay: m.files.relay, tir: m.files.tir },
+    codegen: {
+      sources: m.files.sources.map(size),
+      objects: m.files.objects.map(size),
+      headers: m.files.headers.map(size),
+    },
+  };
+}
+
+function paramFacts(params: ParamDict | ParamIndex, hashes: string[] | null): NonNullable<InspectModule['params']> {
+  const out: NonNullable<InspectModule['params']> = {};
+  params.tensors.forEach((t, i) => {
+    const bytes = 'data' in t ? t.data.byteLength : t.byteLength;
+    out[t.name] = { dtype: t.dtypeName, shape: t.shape, bytes, sha256: hashes?.[i] ?? '' };
+  });
+  return out;
+}
+
+function graphFacts(graph: GraphJson, paramNames: Set<string>): NonNullable<InspectModule['graph']> {
+  return {
+    nodes: graph.nodes.length,
+    argNodes: graph.arg_nodes.length,
+    heads: graph.heads.map((h) => [...h]),
+    operators: graphOperators(graph),
+    inputs: graphInputs(graph, paramNames).map((t) => t.name),
+    storageIds: countStorageIds(graph),
+  };
+}
+
+function mainFacts(e: MainEntry): NonNullable<InspectModule['memory']['main']>[number] {
+  return {
+    device: e.device,
+    workspaceBytes: e.workspace_size_bytes,
+    constantsBytes: e.constants_size_bytes ?? null,
+    ioBytes: e.io_size_bytes ?? null,
+  };
+}
+
+/**
+ * Inputs and outputs. Graph modules take them from the graph (arg nodes that are not params,
+ * and heads). AOT modules take names and dtypes from metadata (sorted there, so the order comes
+ * from the C header or the Relay signature) and shapes from the Relay text.
+ */
+async function interfaceFacts(
+  archive: MlfArchive,
+  m: MlfModule,
+  graph: GraphJson | null,
+  params: ParamDict | ParamIndex | null,
+) {
+  const mainIo = m.metadata.main?.[0];
+  if (graph !== null) {
+    const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
+    const inputs: Record<string, TensorFacts> = {};
+    for (const t of graphInputs(graph, paramNames))
+      inputs[t.name] = { dtype: t.dtype, shape: t.shape, bytes: tensorBytes(t.dtype, t.shape) };
+    const heads = graphOutputs(graph);
+    const names = outputNames(
+      mainIo,
+      heads.length,
+      heads.map((h) => h.dtype),
+    );
+    return {
+      inputs,
+      outputs: heads.map((t, i) => ({
+        name: names[i] ?? null,
+        dtype: t.dtype,
+        shape: t.shape,
+        bytes: tensorBytes(t.dtype, t.shape),
+      })),
+    };
+  }
+  if (m.executor === null) return { inputs: null, outputs: null };
+  const relay = m.files.relay === null ? null : parseRelayMain(await readText(archive, m.files.relay));
+  const header = m.files.headers.length > 0 ? await readText(archive, m.files.headers[0] as string) : null;
+  const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
+  let inputNames = header === null ? null : parseHeaderStruct(header, m.name, 'inputs');
+  if (inputNames === null && relay !== null) {
+    const declared = mainIo?.inputs;
+    inputNames = relay.params.map((p) => p.name).filter((n) => (declared ? n in declared : !paramNames.has(n)));
+  }
+  inputNames ??= Object.keys(mainIo?.inputs ?? {});
+  const inputs: Record<string, TensorFacts> = {};
+  for (const name of inputNames) {
+    const r = relay?.params.find((p) => p.name === name);
+    const dtype = mainIo?.inputs?.[name]?.dtype ?? r?.dtype ?? null;
+    const shape = r?.shape ?? null;
+    inputs[name] = {
+      dtype,
+      shape,
+      bytes: mainIo?.inputs?.[name]?.size ?? (dtype !== null && shape !== null ? tensorBytes(dtype, shape) : null),
+    };
+  }
+  let outNames = header === null ? null : parseHeaderStruct(header, m.name, 'outputs');
+  outNames ??= relay?.outputTensorNames ?? Object.keys(mainIo?.outputs ?? {});
+  if (outNames.length === 0) outNames = ['output'];
+  const ret = relay?.returns;
+  // Relay return types (when the text is type-annotated) line up with outputs by position.
+  const typed = ret !== null && ret !== undefined && ret.length === outNames.length ? ret : null;
+  const outputs = outNames.map((name, i) => ({
+    name,
+    dtype: mainIo?.outputs?.[name]?.dtype ?? typed?.[i]?.dtype ?? null,
+    shape: typed?.[i]?.shape ?? null,
+    bytes: mainIo?.outputs?.[name]?.size ?? null,
+  }));
+  return { inputs, outputs };
+}
+
+function tensorBytes(dtype: string, shape: number[]): number | null {
+  try {
+    return packedTensorBytes(dtype, shape);
+  } catch {
+    return null; // an unknown dtype has no size; validate reports it
+  }
+}
+
+/**
+ * Output names for graph heads. metadata.json sorts its `outputs` keys, so the positional order
+ * is lost; TVM's default names `output` / `output<i>` give it back, a single output needs none.
+ */
+function outputNames(main: MainEntry | undefined, count: number, dtypes: string[]): (string | null)[] {
+  const keys = Object.keys(main?.outputs ?? {});
+  if (count === 1) return [keys.length === 1 ? (keys[0] as string) : 'output'];
+  if (keys.length === 0) return Array.from({ length: count }, (_, i) => `output${i}`);
+  const defaults = Array.from({ length: count }, (_, i) => `output${i}`);
+  if (keys.length === count && defaults.every((k) => keys.includes(k))) return defaults;
+  // Named outputs: match by dtype when that is unambiguous, else leave the name unknown.
+  return dtypes.map((dt) => {
+    const hits = keys.filter((k) => main?.outputs?.[k]?.dtype === dt);
+    return hits.length === 1 ? (hits[0] as string) : null;
+  });
+}

@@ -1,0 +1,255 @@
+/**
+ * The catalogue of stable diagnostic codes. A code never changes meaning once published;
+ * new problems get new numbers. Groups: E0xx container (tar, compression), E1xx metadata.json,
+ * E2xx parameter files, E3xx graph JSON, E4xx cross-file consistency, E9xx limits and usage.
+ * W-codes are warnings: the archive is usable but something is off.
+ */
+export const CODES = {
+  // Container
+  'MLF-E001': {
+    title: 'tar header checksum mismatch',
+    hint: 'The archive is corrupt or not a tar file; re-export or re-download it.',
+  },
+  'MLF-E002': { title: 'archive truncated', hint: 'The file ends early; re-download or re-export the archive.' },
+  'MLF-E003': {
+    title: 'invalid tar header field',
+    hint: 'A numeric header field is malformed; the archive was not written by a standard tar writer.',
+  },
+  'MLF-E004': {
+    title: 'unsupported tar entry type',
+    hint: 'MLF archives contain only regular files and directories; links, devices and FIFOs are refused.',
+  },
+  'MLF-E005': {
+    title: 'unsafe member path',
+    hint: 'Member names must be relative paths without "..", backslashes, drive letters or NUL bytes.',
+  },
+  'MLF-E006': {
+    title: 'duplicate member',
+    hint: 'Two members resolve to the same path; the archive is ambiguous. Re-pack it.',
+  },
+  'MLF-E007': {
+    title: 'malformed PAX or GNU extended header',
+    hint: 'An extended header record is malformed; re-pack the archive with a standard tar.',
+  },
+  'MLF-E008': {
+    title: 'corrupt compressed stream',
+    hint: 'The gzip/zstd stream is damaged; re-download or re-compress the archive.',
+  },
+  'MLF-E009': {
+    title: 'limit exceeded',
+    hint: 'The input is larger than the configured limit; raise the limit in options if the archive is trusted.',
+  },
+  'MLF-E010': { title: 'not an archive', hint: 'Give a .tar, .tar.gz/.tgz, .tar.zst file or an extracted MLF folder.' },
+  // metadata.json
+  'MLF-E101': {
+    title: 'metadata.json missing',
+    hint: 'Every MLF archive has metadata.json at its root; this is not a complete MLF archive.',
+  },
+  'MLF-E102': { title: 'metadata.json is not valid JSON', hint: 'Fix the JSON syntax at the reported position.' },
+  'MLF-E103': {
+    title: 'unsupported metadata version',
+    hint: 'Supported versions are 1 to 7 (the format was frozen at 7 when TVM removed microTVM).',
+  },
+  'MLF-E104': {
+    title: 'metadata.json does not match its version schema',
+    hint: 'A required key is missing or has the wrong type at the reported JSON path.',
+  },
+  'MLF-E105': {
+    title: 'unsafe module name',
+    hint: 'Module names become file names (parameters/<m>.params); use letters, digits and underscores.',
+  },
+  // .params
+  'MLF-E201': {
+    title: 'bad params magic',
+    hint: 'The file is not a TVM param dict (expected magic 0xF7E58D4F05049CB7 / 0xDD5E40F096B4A13F).',
+  },
+  'MLF-E202': { title: 'params truncated', hint: 'The params file ends inside a record; re-export it.' },
+  'MLF-E203': {
+    title: 'params name/array count mismatch',
+    hint: 'The name list and the array list must have the same length.',
+  },
+  'MLF-E204': { title: 'params tensor not on CPU', hint: 'TVM always saves tensors with device_type 1 (CPU).' },
+  'MLF-E205': {
+    title: 'params tensor byte size mismatch',
+    hint: 'data_byte_size must equal ((bits+7)/8) * prod(shape).',
+  },
+  'MLF-E206': { title: 'invalid dtype', hint: 'The dtype code/bits/lanes combination is not one TVM can hold.' },
+  'MLF-E207': {
+    title: 'invalid shape',
+    hint: 'Shape dimensions must be non-negative and their product must fit in memory.',
+  },
+  'MLF-E208': {
+    title: 'trailing bytes after params',
+    hint: 'The file is longer than its records; it may be two files concatenated.',
+  },
+  'MLF-E209': { title: 'duplicate param name', hint: 'Each param name may appear once.' },
+  'MLF-E210': { title: 'param name is not UTF-8', hint: 'Param names must be valid UTF-8.' },
+  // graph JSON
+  'MLF-E301': { title: 'graph is not valid JSON', hint: 'Fix the JSON syntax at the reported position.' },
+  'MLF-E302': {
+    title: 'graph structure invalid',
+    hint: 'The graph JSON lacks a required key or has the wrong type at the reported path.',
+  },
+  'MLF-E303': {
+    title: 'graph node_row_ptr invalid',
+    hint: 'node_row_ptr must have nodes+1 non-decreasing entries starting at 0.',
+  },
+  'MLF-E304': {
+    title: 'graph reference out of range',
+    hint: 'A node input, arg node or head refers to a node or output that does not exist.',
+  },
+  'MLF-E305': {
+    title: 'graph attrs length mismatch',
+    hint: 'shape, dltype, storage_id (and device_index) need one element per entry.',
+  },
+  'MLF-E306': {
+    title: 'graph dltype invalid',
+    hint: 'dltype strings must be TVM dtype names such as float32 or int8.',
+  },
+  'MLF-E307': { title: 'graph arg_nodes invalid', hint: 'arg_nodes must list exactly the "null" nodes.' },
+  // consistency
+  'MLF-E401': {
+    title: 'file implied by metadata is missing',
+    hint: 'Re-export the archive, or add the missing member.',
+  },
+  'MLF-E402': {
+    title: 'layout does not match the declared version',
+    hint: 'Files use the naming of another format version; check the version number.',
+  },
+  'MLF-E403': {
+    title: 'params do not match the graph',
+    hint: 'Every param must be a graph input with the same shape and dtype.',
+  },
+  'MLF-E404': {
+    title: 'memory.sids disagree with the graph',
+    hint: 'The storage-id map in metadata.json does not match the one computed from the graph.',
+  },
+  'MLF-E405': {
+    title: 'tensor size disagrees with dtype and shape',
+    hint: 'A size_bytes/size value does not match ceil(bits * prod(shape) / 8).',
+  },
+  'MLF-E406': {
+    title: 'unexpected codegen file name',
+    hint: 'codegen/host/src holds .c/.cc/.cpp, codegen/host/lib holds .o, codegen/host/include holds .h.',
+  },
+  'MLF-E407': {
+    title: 'executor information inconsistent',
+    hint: 'A graph-executor module needs a graph; an AOT module must not declare memory.sids.',
+  },
+  'MLF-E410': {
+    title: 'codegen cannot be placed in MLF',
+    hint: 'MLF holds C/C++ sources (.c/.cc/.cpp), object files (.o) and headers (.h) only, as TVM required DSO-exportable modules.',
+  },
+  'MLF-E411': {
+    title: 'module names clash',
+    hint: 'Module names must be unique in an archive; rename one with --rename OLD=NEW.',
+  },
+  'MLF-E412': {
+    title: 'files clash',
+    hint: 'Two modules write the same path with different contents; such archives cannot be combined (rebuild one with a distinct module name).',
+  },
+  'MLF-E413': {
+    title: 'cannot express in the target version',
+    hint: 'Version 6 holds one module; split the archive first (mlf split) or keep version 7.',
+  },
+  'MLF-E414': {
+    title: 'build description invalid',
+    hint: 'Check the build manifest or flags against the documented fields.',
+  },
+  // limits and usage
+  'MLF-E901': { title: 'usage error', hint: 'See mlf --help.' },
+  'MLF-E902': { title: 'cannot read input', hint: 'Check that the path exists and is readable.' },
+  'MLF-E903': { title: 'no such module', hint: 'List the modules with mlf inspect.' },
+  'MLF-E904': {
+    title: 'cannot write output',
+    hint: 'Check the destination folder and permissions; use --force to replace an existing file.',
+  },
+  'MLF-E911': {
+    title: 'invalid .npy/.npz file',
+    hint: 'The file is not a NumPy .npy/.npz file we can read, or its dtype has no NumPy (or TVM) equivalent; re-save it with numpy.save/savez.',
+  },
+  // warnings
+  'MLF-W001': {
+    title: 'tar end-of-archive marker missing',
+    hint: 'The archive lacks the two zero blocks at its end; it may be truncated at a member boundary.',
+  },
+  'MLF-W101': { title: 'unknown extra file', hint: 'The file is not part of the MLF layout; consumers ignore it.' },
+  'MLF-W102': {
+    title: 'external dependency not in archive',
+    hint: 'metadata.json names a dependency under ./runtime that the archive does not carry; supply the TVM standalone CRT yourself.',
+  },
+  'MLF-W103': { title: 'export_datetime not in TVM format', hint: 'TVM writes "%Y-%m-%d %H:%M:%SZ" (local time).' },
+  'MLF-W104': {
+    title: 'sids size under-reports shared storage',
+    hint: 'TVM sizes each storage id by the tensor at index sid, not the largest sharer; the runtime uses the maximum.',
+  },
+  'MLF-W105': {
+    title: 'param not used by the graph',
+    hint: 'The graph has no input node with this name; the graph executor ignores it.',
+  },
+  'MLF-W106': {
+    title: 'metadata memory figure disagrees with the graph',
+    hint: 'An io/constants figure in memory.functions.main does not match the graph and params.',
+  },
+  'MLF-W107': {
+    title: 'informational file missing',
+    hint: 'Relay/TIR text is for people and tools, not for building; re-export to get it back.',
+  },
+  'MLF-W109': {
+    title: 'generated C symbols clash',
+    hint: 'Several modules define the same external C function; link them into separate images or rebuild with distinct module names.',
+  },
+  // host runner (mlf project, run, footprint)
+  'MLF-E501': {
+    title: 'input names do not match the model',
+    hint: 'Give every model input once as --input NAME=FILE.npy (names as mlf inspect lists them), or use --random-inputs SEED.',
+  },
+  'MLF-E502': {
+    title: 'input shape or dtype does not match the model',
+    hint: 'Save the array with the shape and dtype mlf inspect lists for that input (numpy: a.astype(...).reshape(...)).',
+  },
+  'MLF-E503': {
+    title: 'compiler not found',
+    hint: 'Install a C compiler and make (Debian: apt-get install build-essential), or name one with --cc.',
+  },
+  'MLF-E504': {
+    title: 'compile error',
+    hint: "The generated C did not compile; the first compiler errors are shown. Check the archive's codegen files (mlf validate) and the compiler flags.",
+  },
+  'MLF-E505': {
+    title: 'archive has no codegen',
+    hint: "The module has no files under codegen/host; export the model again with TVM's C target so its code is included.",
+  },
+  'MLF-E506': {
+    title: 'model run failed',
+    hint: 'The compiled model exited with an error or crashed; the exit status and the end of its error output are shown.',
+  },
+  'MLF-E507': {
+    title: 'model not supported by the host runner',
+    hint: 'The host runner calls CPU code through the graph executor, AOT (C interface, packed or raw) and operator entry points; see docs/runner.md for what is supported.',
+  },
+  // integrity and signatures (mlf manifest, keygen, sign, verify)
+  'MLF-E601': {
+    title: 'signature missing',
+    hint: 'The archive carries no .mlf/signature.json and no <archive>.sig lies beside it; sign it with mlf sign, or give the detached file with --signature.',
+  },
+  'MLF-E602': {
+    title: 'signature invalid',
+    hint: 'The signature does not match the signed manifest under this public key: the manifest or the signature was altered, or another key signed it. Do not trust the archive.',
+  },
+  'MLF-E603': {
+    title: 'members differ from the signed manifest',
+    hint: 'The listed members were changed, added or removed after signing. Do not trust the archive; get it again from its source.',
+  },
+  'MLF-E604': {
+    title: 'bad key file',
+    hint: 'Give an Ed25519 key in PEM: PKCS#8 private key for mlf sign, SPKI public key (KEY.pub) for mlf verify; mlf keygen writes both.',
+  },
+  'MLF-E605': {
+    title: 'malformed signature or manifest',
+    hint: 'The signature file is not an mlf-signature/1 document (see docs/security.md); it was damaged or written by another tool.',
+  },
+} as const satisfies Record<string, { title: string; hint: string }>;
+
+/** A stable diagnostic code such as `MLF-E012`. */
+export type MlfCode = keyof typeof CODES;

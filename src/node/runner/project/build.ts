@@ -1,0 +1,56 @@
+import { availableParallelism } from 'node:os';
+import { MlfError } from '../../../core/errors/errors.js';
+import { spawnCollect, tail } from '../spawn.js';
+
+/** Options of {@link buildProject}. */
+export interface BuildOptions {
+  /** C compiler. @default 'cc' */
+  cc?: string;
+  /** Replaces the Makefile's CFLAGS (default -O2). */
+  cflags?: string;
+  /** Parallel jobs. @default os.availableParallelism() */
+  jobs?: number;
+}
+
+/**
+ * Checks that a compiler can be started and returns its `--version` first line.
+ * @throws MlfError E503 when it cannot.
+ */
+export async function resolveCompiler(cc: string): Promise<string> {
+  const r = await spawnCollect(cc, ['--version']);
+  if (r.error !== null || r.status !== 0) {
+    const why = r.error !== null ? (r.error.code ?? r.error.message) : `exit status ${r.status}`;
+    throw new MlfError('MLF-E503', `cannot run the C compiler ${JSON.stringify(cc)} (${why})`);
+  }
+  return r.stdout.split('\n')[0] ?? cc;
+}
+
+/** The compiler's own error lines (gcc, clang and ld formats), at most `n`. */
+export function compilerErrors(output: string, n = 8): string {
+  const lines = output.split('\n').filter((l) => /\berror\b|undefined reference|ld returned/i.test(l));
+  return (lines.length > 0 ? lines.slice(0, n).join('\n') : tail(output, n)).trim();
+}
+
+/**
+ * Builds a generated host project with `make` (which compiles our files with -Werror and the
+ * generated code with warnings off).
+ * @throws MlfError E503 when make or the compiler is missing, E504 with the first compiler errors.
+ */
+export async function buildProject(dir: string, options: BuildOptions = {}): Promise<void> {
+  const cc = options.cc ?? 'cc';
+  await resolveCompiler(cc);
+  const args = [`-j${options.jobs ?? availableParallelism()}`, `CC=${cc}`];
+  if (options.cflags !== undefined) args.push(`CFLAGS=${options.cflags}`);
+  const r = await spawnCollect('make', args, { cwd: dir });
+  if (r.error !== null)
+    throw new MlfError(
+      'MLF-E503',
+      `cannot run make (${r.error.code ?? r.error.message}); install it (Debian: apt-get install make)`,
+    );
+  if (r.status !== 0) {
+    throw new MlfError(
+      'MLF-E504',
+      `compiling the generated project failed:\n${compilerErrors(`${r.stderr}\n${r.stdout}`)}`,
+    );
+  }
+}

@@ -1,0 +1,210 @@
+import {
+  type MlfArchive,
+  type MlfModule,
+  findModule,
+  loadGraph,
+  loadParams,
+  readText,
+} from '../../../core/archive/archive.js';
+import { parseDType } from '../../../core/params/dtype.js';
+import { MlfError } from '../../../core/errors/errors.js';
+import { graphInputs, graphOutputs } from '../../../core/graph/facts.js';
+import type { GraphJson } from '../../../core/graph/graph.js';
+import { inspectArchive } from '../../../core/archive/inspect.js';
+import type { ParamDict } from '../../../core/params/codec.js';
+import { type AotEntry, paramDtype, readAotEntry } from './c-source.js';
+
+/** One input or output as the host runner handles it: every fact known. */
+export interface RunnerTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: number;
+}
+
+/** How the model is called. */
+export type ModelKind = 'graph' | 'aot-c' | 'aot-packed' | 'aot-raw' | 'operator';
+
+/** What the generator needs to know about one module. */
+export interface ModelInterface {
+  module: string;
+  kind: ModelKind;
+  /** C function the plan calls: `tvmgen_<m>_run`, or the operator's PrimFunc. */
+  entry: string;
+  inputs: RunnerTensor[];
+  outputs: RunnerTensor[];
+  /** Graph modules: the graph and the names of its bound params. */
+  graph: GraphJson | null;
+  params: ParamDict | null;
+  /** Generated C sources, by archive path. */
+  sources: Map<string, string>;
+  /** Facts that were inferred rather than read (shown to the user). */
+  notes: string[];
+}
+
+/** Bytes of a tensor as runtimes allocate it: whole bytes per element (bool = 1 byte). */
+export function elementBytes(dtype: string): number {
+  const t = parseDType(dtype);
+  return Math.ceil((t.bits * t.lanes) / 8);
+}
+
+const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const unsupported = (module: string, why: string) => new MlfError('MLF-E507', `module "${module}": ${why}`);
+
+/** The module to work on: the named one, or the only one (several: E901 asks for --module). */
+export function pickModule(archive: MlfArchive, name: string | undefined): MlfModule {
+  if (archive.metadata === null) {
+    throw new MlfError('MLF-E101', 'metadata.json is missing, so the modules and their interfaces are unknown', {
+      member: 'metadata.json',
+    });
+  }
+  if (name !== undefined) return findModule(archive, name);
+  const only = archive.modules[0];
+  if (archive.modules.length !== 1 || only === undefined) {
+    throw new MlfError(
+      'MLF-E901',
+      `the archive has ${archive.modules.length} modules (${archive.modules.map((m) => m.name).join(', ')}); choose one with --module`,
+    );
+  }
+  return only;
+}
+
+/** Reads what running `module` takes: its kind, entry point, inputs and outputs. */
+export async function readModelInterface(archive: MlfArchive, module: MlfModule): Promise<ModelInterface> {
+  if (module.files.sources.length === 0 && module.files.objects.length === 0) {
+    throw new MlfError(
+      'MLF-E505',
+      `module "${module.name}" has no generated code under codegen/host; nothing can be compiled`,
+    );
+  }
+  const sources = new Map<string, string>();
+  for (const p of module.files.sources) sources.set(p, await readText(archive, p));
+  const base = { module: module.name, sources, notes: [] as string[] };
+  if (module.metadata.style === 'operator')
+    return { ...base, ...(await operatorInterface(archive, module)), graph: null, params: null };
+  if (module.executor === 'graph') {
+    const graph = await loadGraph(archive, module);
+    if (graph === null) throw new MlfError('MLF-E401', `module "${module.name}": the graph executor config is missing`);
+    const params = await loadParams(archive, module);
+    return { ...base, ...graphInterface(module, graph, params), graph, params };
+  }
+  if (module.executor === 'aot')
+    return {
+      ...base,
+      ...(await aotInterface(archive, module, [...sources.values()], base.notes)),
+      graph: null,
+      params: null,
+    };
+  throw unsupported(module.name, `executor ${JSON.stringify(module.executor)} is not supported by the host runner`);
+}
+
+function graphInterface(module: MlfModule, graph: GraphJson, params: ParamDict | null) {
+  const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
+  const tensor = (name: string, dtype: string, shape: number[]): RunnerTensor => ({
+    name,
+    dtype,
+    shape,
+    bytes: elementBytes(dtype) * count(shape),
+  });
+  const inputs = graphInputs(graph, paramNames).map((t) => tensor(t.name, t.dtype, t.shape));
+  const heads = graphOutputs(graph);
+  const keys = Object.keys(module.metadata.main?.[0]?.outputs ?? {});
+  const outputs = heads.map((t, i) =>
+    tensor(heads.length === 1 ? (keys.length === 1 ? (keys[0] as string) : 'output') : `output${i}`, t.dtype, t.shape),
+  );
+  return { kind: 'graph' as const, entry: '', inputs, outputs };
+}
+
+async function operatorInterface(archive: MlfArchive, module: MlfModule) {
+  const buffers = module.metadata.operatorBuffers ?? {};
+  const names = Object.keys(buffers);
+  const fn = names.includes(module.metadata.modelName) ? module.metadata.modelName : names[0];
+  const list = fn === undefined ? undefined : buffers[fn];
+  if (fn === undefined || list === undefined || list.length < 2) {
+    throw unsupported(
+      module.name,
+      'operator-style metadata lists no PrimFunc with at least one input and one output buffer',
+    );
+  }
+  const tir = module.files.tir[0] === undefined ? '' : await readText(archive, module.files.tir[0]);
+  const argNames = tirParamNames(tir, fn);
+  // TVM puts a PrimFunc's outputs last; operator archives do not say how many, so one is assumed.
+  const tensors = list.map((b, i) => ({
+    name: argNames?.[i] ?? `arg${i}`,
+    dtype: b.dtype,
+    shape: b.shape,
+    bytes: elementBytes(b.dtype) * count(b.shape),
+  }));
+  return { kind: 'operator' as const, entry: fn, inputs: tensors.slice(0, -1), outputs: tensors.slice(-1) };
+}
+
+/** Parameter names of `def <fn>(a: T.Buffer(...), ...)` in TVMScript text. */
+function tirParamNames(tir: string, fn: string): string[] | null {
+  const start = tir.indexOf(`def ${fn}(`);
+  if (start < 0) return null;
+  const end = tir.indexOf('):', start);
+  const sig = tir.slice(start, end < 0 ? undefined : end);
+  const names = [...sig.matchAll(/([A-Za-z_]\w*)\s*:\s*T\.Buffer/g)].map((m) => m[1] ?? '');
+  return names.length > 0 ? names : null;
+}
+
+async function aotInterface(archive: MlfArchive, module: MlfModule, sources: string[], notes: string[]) {
+  const candidates = [`tvmgen_${module.name}_run`, `tvmgen_${module.name.toLowerCase()}_run`];
+  let entry: AotEntry | null = null;
+  let entryName = candidates[0] as string;
+  for (const c of candidates) {
+    entry = readAotEntry(sources, c);
+    entryName = c;
+    if (entry !== null) break;
+  }
+  if (entry === null) throw unsupported(module.name, `no definition of ${candidates[0]} in the generated C`);
+  if (entry.style === 'c' && entry.extraParams.length > 0) {
+    throw unsupported(
+      module.name,
+      `${entryName} also takes ${entry.extraParams.join(', ')} (external workspace pools or devices), which the host runner does not provide`,
+    );
+  }
+  const report = (await inspectArchive(archive, { module: module.name, hashParams: false })).modules[module.name];
+  const outs = report?.outputs ?? [];
+  let ins = Object.entries(report?.inputs ?? {});
+  if (entry.style !== 'c') {
+    // Relay text also lists bound params; the entry point's arity says how many are inputs.
+    ins = ins.slice(0, Math.max(0, entry.arity - outs.length));
+  }
+  const main = module.metadata.main?.[0];
+  const dtypeAt = (i: number) => (entry?.inner == null ? null : paramDtype(sources, entry.inner, i));
+  const inputs = ins.map(([name, f], i) => complete(module.name, name, f.dtype ?? dtypeAt(i), f.shape, f.bytes, notes));
+  const known = inputs.reduce((a, t) => a + t.bytes, 0) + outs.reduce((a, o) => a + (o.bytes ?? 0), 0);
+  const unknown = outs.filter((o) => o.bytes === null && (o.shape === null || o.dtype === null)).length;
+  const outputs = outs.map((o, i) => {
+    const name = o.name ?? `output${i}`;
+    const dtype = o.dtype ?? dtypeAt(inputs.length + i);
+    let bytes = o.bytes;
+    if (bytes === null && o.shape === null && unknown === 1 && main?.io_size_bytes !== undefined) {
+      bytes = main.io_size_bytes - known;
+      notes.push(`${JSON.stringify(name)}: size ${bytes} B taken from io_size_bytes minus the other tensors`);
+    }
+    return complete(module.name, name, dtype, o.shape, bytes, notes);
+  });
+  const kind = entry.style === 'c' ? 'aot-c' : entry.style === 'packed' ? 'aot-packed' : 'aot-raw';
+  return { kind: kind as ModelKind, entry: entryName, inputs, outputs };
+}
+
+/** Fills in a tensor's missing dtype, shape or size from the others; E507 when impossible. */
+function complete(
+  module: string,
+  name: string,
+  dtype: string | null,
+  shape: number[] | null,
+  bytes: number | null,
+  notes: string[],
+): RunnerTensor {
+  if (dtype === null)
+    throw unsupported(module, `the dtype of ${name} is recorded nowhere (metadata, Relay text or C signatures)`);
+  const size = elementBytes(dtype);
+  if (shape !== null) return { name, dtype, shape, bytes: size * count(shape) };
+  if (bytes === null || bytes < 0 || bytes % size !== 0)
+    throw unsupported(module, `the size of ${name} is recorded nowhere`);
+  notes.push(`${JSON.stringify(name)}: shape not recorded, written as [${bytes / size}]`);
+  return { name, dtype, shape: [bytes / size], bytes };
+}

@@ -1,0 +1,136 @@
+/**
+ * Plans of modules that are called through one entry point: AOT (C interface, packed or raw
+ * pointers, mlf-spec §6.7) and operator style (the PrimFunc itself, packed ABI §6.5).
+ */
+import type { MlfModule } from '../../../core/archive/archive.js';
+import type { ModelInterface, RunnerTensor } from './interface.js';
+import {
+  bufferDecl,
+  cString,
+  dtypeInit,
+  failureHelper,
+  planPrologue,
+  shapeDecl,
+  tensorTable,
+  workspaceArena,
+} from './plan-common.js';
+
+/** Options of {@link entryPlan}. */
+export interface EntryPlanOptions {
+  iface: ModelInterface;
+  module: MlfModule;
+  /** Basename of the C interface header (AOT C interface only). */
+  header: string | null;
+}
+
+const KIND_TEXT = {
+  'aot-c': 'AOT, C interface',
+  'aot-packed': 'AOT, packed API',
+  'aot-raw': 'AOT, raw pointers',
+  operator: 'operator',
+  graph: 'graph',
+} as const;
+
+/** model_plan.c of an AOT or operator-style module. */
+export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
+  const out = [planPrologue(iface, KIND_TEXT[iface.kind], workspaceArena(iface, module))];
+  if (iface.kind === 'aot-c' && header !== null) out.push(`#include <${header}>`, '');
+  const io = [
+    ...iface.inputs.map((t, i) => ({ t, v: `input_${i}` })),
+    ...iface.outputs.map((t, i) => ({ t, v: `output_${i}` })),
+  ];
+  for (const { t, v } of io) {
+    out.push(bufferDecl(`${v}_data`, t.bytes, `${t.name}: ${t.dtype}[${t.shape.join(', ')}]`));
+    const decl = shapeDecl(`${v}_shape`, t.shape);
+    if (decl !== null) out.push(decl);
+  }
+  const row = (t: RunnerTensor, v: string) => ({
+    ...t,
+    data: `${v}_data`,
+    shapeVar: t.shape.length === 0 ? null : `${v}_shape`,
+  });
+  out.push(
+    '',
+    tensorTable(
+      'mlf_inputs',
+      iface.inputs.map((t, i) => row(t, `input_${i}`)),
+    ),
+  );
+  out.push(
+    tensorTable(
+      'mlf_outputs',
+      iface.outputs.map((t, i) => row(t, `output_${i}`)),
+    ),
+    '',
+  );
+  out.push('const int mlf_params_required = 0;', '');
+  out.push(
+    'int mlf_model_init(const uint8_t* params, size_t params_bytes) {',
+    '  (void)params;',
+    '  (void)params_bytes;',
+  );
+  out.push('  mlf_workspace_init(workspace_arena, sizeof workspace_arena);', '  return 0;', '}', '');
+  out.push(failureHelper());
+  if (iface.kind === 'aot-c') out.push(...cInterfaceRun(iface));
+  else if (iface.kind === 'aot-raw')
+    out.push(
+      ...rawRun(
+        iface,
+        io.map((x) => `${x.v}_data`),
+      ),
+    );
+  else out.push(...packedRun(iface, io));
+  return `${out.join('\n')}\n`;
+}
+
+function cInterfaceRun(iface: ModelInterface): string[] {
+  const m = iface.module.toLowerCase(); // the header's struct names are lower-cased (mlf-spec §2.8)
+  const fields = (list: RunnerTensor[], prefix: string) =>
+    list.map((t, i) => `.${t.name} = ${prefix}_${i}_data`).join(', ');
+  return [
+    'int mlf_model_run(void) {',
+    `  struct tvmgen_${m}_inputs inputs = {${fields(iface.inputs, 'input')}};`,
+    `  struct tvmgen_${m}_outputs outputs = {${fields(iface.outputs, 'output')}};`,
+    '  TVMAPISetLastError("");',
+    `  if (${iface.entry}(&inputs, &outputs) != 0) return failed(${cString(iface.entry)});`,
+    '  return 0;',
+    '}',
+  ];
+}
+
+function rawRun(iface: ModelInterface, buffers: string[]): string[] {
+  return [
+    `int32_t ${iface.entry}(${buffers.map(() => 'void*').join(', ') || 'void'});`,
+    '',
+    'int mlf_model_run(void) {',
+    '  TVMAPISetLastError("");',
+    `  if (${iface.entry}(${buffers.join(', ')}) != 0) return failed(${cString(iface.entry)});`,
+    '  return 0;',
+    '}',
+  ];
+}
+
+/** Packed calls: one DLTensor per argument, inputs then outputs, type code 7 each. */
+function packedRun(iface: ModelInterface, io: { t: RunnerTensor; v: string }[]): string[] {
+  const rows = io.map(
+    ({ t, v }) =>
+      `  {${v}_data, {kDLCPU, 0}, ${t.shape.length}, ${dtypeInit(t.dtype)}, ${t.shape.length === 0 ? 'NULL' : `${v}_shape`}, NULL, 0},`,
+  );
+  const n = io.length;
+  return [
+    `static DLTensor tensors[${Math.max(1, n)}] = {`,
+    ...(rows.length > 0 ? rows : ['  {NULL, {kDLCPU, 0}, 0, {0, 0, 0}, NULL, NULL, 0},']),
+    '};',
+    `static TVMValue args[${Math.max(1, n)}] = {${io.map((_, i) => `{.v_handle = &tensors[${i}]}`).join(', ') || '{.v_handle = NULL}'}};`,
+    `static int type_codes[${Math.max(1, n)}] = {${io.map(() => '7').join(', ') || '0'}};`,
+    `int32_t ${iface.entry}(TVMValue* args, int* type_codes, int num_args, TVMValue* ret, int* ret_code, void* resource_handle);`,
+    '',
+    'int mlf_model_run(void) {',
+    '  TVMValue ret;',
+    '  int ret_code;',
+    '  TVMAPISetLastError("");',
+    `  if (${iface.entry}(args, type_codes, ${n}, &ret, &ret_code, NULL) != 0) return failed(${cString(iface.entry)});`,
+    '  return 0;',
+    '}',
+  ];
+}

@@ -1,0 +1,119 @@
+/** Inputs and outputs of `mlf run`: .npy files checked against the model, random inputs, raw bytes. */
+import { readFile } from 'node:fs/promises';
+import { formatDType, fromNumpyDescr, parseDType, toNumpyDescr } from '../../core/params/dtype.js';
+import { MlfError } from '../../core/errors/errors.js';
+import { decodeNpy, encodeNpy, npyToParam } from '../../core/params/npy.js';
+import type { RunnerTensor } from './project/interface.js';
+
+const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+/** The NumPy descr of a model tensor; E507 when .npy cannot hold its dtype (bfloat16, float8, ...). */
+export function npyDescr(t: RunnerTensor): string {
+  const descr = toNumpyDescr(parseDType(t.dtype));
+  if (descr === undefined)
+    throw new MlfError('MLF-E507', `${t.name} has dtype ${t.dtype}, which a .npy file cannot hold`);
+  return descr;
+}
+
+/**
+ * Reads `--input NAME=FILE.npy` files and checks them against the model: every name known (E501),
+ * dtype and shape equal (E502). Returns raw C-order bytes in the model's input order; inputs not
+ * given are null.
+ */
+export async function readInputFiles(
+  model: readonly RunnerTensor[],
+  given: Readonly<Record<string, string>>,
+): Promise<(Uint8Array | null)[]> {
+  const names = model.map((t) => t.name);
+  for (const name of Object.keys(given)) {
+    if (!names.includes(name)) {
+      throw new MlfError(
+        'MLF-E501',
+        `the model has no input named ${JSON.stringify(name)}; its inputs are ${names.map((n) => JSON.stringify(n)).join(', ') || 'none'}`,
+      );
+    }
+  }
+  const out: (Uint8Array | null)[] = [];
+  for (const t of model) {
+    const file = given[t.name];
+    if (file === undefined) {
+      out.push(null);
+      continue;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(file));
+    } catch (e) {
+      throw new MlfError(
+        'MLF-E902',
+        `cannot read input ${t.name} from ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      );
+    }
+    const npy = decodeNpy(bytes);
+    const dtype = fromNumpyDescr(npy.descr);
+    const dtypeName = dtype === undefined ? `NumPy ${npy.descr}` : formatDType(dtype);
+    if (dtypeName !== t.dtype)
+      throw new MlfError('MLF-E502', `input ${t.name}: ${file} holds ${dtypeName}, the model takes ${t.dtype}`);
+    if (shapeText(npy.shape) !== shapeText(t.shape)) {
+      throw new MlfError(
+        'MLF-E502',
+        `input ${t.name}: ${file} has shape ${shapeText(npy.shape)}, the model takes ${shapeText(t.shape)}`,
+      );
+    }
+    out.push(npyToParam(t.name, npy).data); // Fortran-order arrays come back in C order
+  }
+  return out;
+}
+
+/** mulberry32: a small, fast, seedable generator (deterministic across platforms). */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** IEEE half bits of k/1024 for |k| <= 1024 (exactly representable). */
+function halfOf(k: number): number {
+  if (k === 0) return 0;
+  const m = Math.abs(k);
+  const e = Math.floor(Math.log2(m));
+  const bits = ((e - 10 + 15) << 10) | ((m << (10 - e)) - 1024);
+  return k < 0 ? bits | 0x8000 : bits;
+}
+
+/**
+ * Random bytes for a tensor from `seed`: floats uniform in [-1, 1), 8- and 16-bit integers over
+ * their whole range, wider integers in [-128, 127] (unsigned [0, 255]), bools 0 or 1.
+ */
+export function randomTensor(t: RunnerTensor, seed: number): Uint8Array {
+  const dt = parseDType(t.dtype);
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  const next = generator(seed);
+  const out = new Uint8Array(t.bytes);
+  const view = new DataView(out.buffer);
+  const size = Math.ceil(dt.bits / 8);
+  for (let i = 0; i < n; i++) {
+    const r = next();
+    const o = i * size;
+    if (dt.code === 2 && dt.bits === 32) view.setFloat32(o, r * 2 - 1, true);
+    else if (dt.code === 2 && dt.bits === 64) view.setFloat64(o, r * 2 - 1, true);
+    else if (dt.code === 2 && dt.bits === 16) view.setUint16(o, halfOf(Math.floor(r * 2048) - 1024), true);
+    else if (dt.bits === 1) out[o] = r < 0.5 ? 0 : 1;
+    else if (dt.code === 0 || dt.code === 1) {
+      const span = dt.bits <= 16 ? 2 ** dt.bits : 256;
+      const v = Math.floor(r * span) - (dt.code === 0 ? span / 2 : 0);
+      for (let b = 0; b < size; b++) out[o + b] = Number((BigInt(v) >> BigInt(8 * b)) & 0xffn); // little-endian two's complement
+    } else throw new MlfError('MLF-E507', `cannot make random values of dtype ${t.dtype} for ${t.name}`);
+  }
+  return out;
+}
+
+/** An output's raw bytes as a .npy file of the model's dtype and shape. */
+export function outputNpy(t: RunnerTensor, raw: Uint8Array): Uint8Array {
+  return encodeNpy({ descr: npyDescr(t), shape: t.shape, data: raw });
+}

@@ -1,0 +1,249 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { parseMetadata } from '../../../src/core/metadata/metadata.js';
+import { allMetadataSchemas, metadataSchemaFor } from '../../../src/core/metadata/schema.js';
+import { readTarIndexSync, tarEntryData } from '../../../src/core/tar/read.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const SCHEMAS = join(ROOT, 'schemas');
+const FIXTURES = join(import.meta.dirname, '../../fixtures');
+const ID_BASE = 'https://model-library-format.dev/schemas/';
+
+// The same document scripts/write-schemas.js builds, but from src/ instead of dist/.
+function titleOf(stem: string): string {
+  const m = /^mlf-metadata-v(\d+)(-operator)?$/.exec(stem);
+  if (m === null) throw new Error(`unexpected schema stem ${stem}`);
+  return `Apache TVM Model Library Format metadata.json, version ${m[1]}, ${m[2] ? 'operator' : 'full-model'} style`;
+}
+function schemaText(stem: string, schema: z.ZodType): string {
+  const { $schema, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12' });
+  return `${JSON.stringify({ $schema, $id: `${ID_BASE}${stem}.schema.json`, title: titleOf(stem), ...body }, null, 2)}\n`;
+}
+
+const stemOf = (version: number, style: string) => `mlf-metadata-v${version}${style === 'operator' ? '-operator' : ''}`;
+const committed = (stem: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(SCHEMAS, `${stem}.schema.json`), 'utf8'));
+
+/** metadata.json of every fixture: from the tars (project tar reader) plus the extracted linaro folder. */
+function fixtureMetadata(): [string, string][] {
+  const out: [string, string][] = [];
+  const tars = (readdirSync(FIXTURES, { recursive: true }) as string[]).filter((p) => p.endsWith('.tar')).sort();
+  for (const tar of tars) {
+    const bytes = new Uint8Array(readFileSync(join(FIXTURES, tar)));
+    const entry = readTarIndexSync(bytes).entries.find((e) => e.path === 'metadata.json');
+    if (entry !== undefined) out.push([tar, new TextDecoder().decode(tarEntryData(bytes, entry))]);
+  }
+  const linaro = 'wild/linaro-sine-aot-v5-extdeps/metadata.json';
+  out.push([linaro, readFileSync(join(FIXTURES, linaro), 'utf8')]);
+  return out;
+}
+const METADATA = fixtureMetadata();
+
+describe('committed JSON Schemas are in sync with src/core/metadata/schema.ts', () => {
+  const schemas = allMetadataSchemas();
+  const stems = Object.keys(schemas).sort();
+
+  it('has one schema per version (1-7) and per operator version (4-7)', () => {
+    expect(stems).toEqual([
+      'mlf-metadata-v1',
+      'mlf-metadata-v2',
+      'mlf-metadata-v3',
+      'mlf-metadata-v4',
+      'mlf-metadata-v4-operator',
+      'mlf-metadata-v5',
+      'mlf-metadata-v5-operator',
+      'mlf-metadata-v6',
+      'mlf-metadata-v6-operator',
+      'mlf-metadata-v7',
+      'mlf-metadata-v7-operator',
+    ]);
+  });
+
+  it('schemas/ holds exactly those files', () => {
+    const files = readdirSync(SCHEMAS)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+    expect(files).toEqual(stems.map((s) => `${s}.schema.json`).sort());
+  });
+
+  for (const stem of Object.keys(allMetadataSchemas()).sort()) {
+    it(`${stem}.schema.json equals the regenerated schema (run \`npm run schemas\` if not)`, () => {
+      const text = readFileSync(join(SCHEMAS, `${stem}.schema.json`), 'utf8');
+      expect(text).toBe(schemaText(stem, schemas[stem]!));
+      const doc = JSON.parse(text);
+      expect(doc.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+      expect(doc.$id).toBe(`${ID_BASE}${stem}.schema.json`);
+      expect(doc.title).toMatch(
+        /^Apache TVM Model Library Format metadata\.json, version [1-7], (full-model|operator) style$/,
+      );
+      expect(doc.type).toBe('object');
+      // Loose objects: unknown keys are allowed at the top level.
+      expect(doc.additionalProperties).toEqual({});
+    });
+  }
+});
+
+describe('fixture metadata validates against the committed schema of its version and style', () => {
+  it('covers 12 metadata files', () => {
+    expect(METADATA).toHaveLength(12);
+  });
+
+  for (const [label, text] of METADATA) {
+    it(label, () => {
+      const md = parseMetadata(text);
+      const stem = stemOf(md.version, md.style);
+      expect(Object.keys(allMetadataSchemas())).toContain(stem);
+      const fromJson = z.fromJSONSchema(committed(stem) as Parameters<typeof z.fromJSONSchema>[0]);
+      const result = fromJson.safeParse(JSON.parse(text));
+      expect(result.success, result.error?.message).toBe(true);
+      // ... and against no other full-model version (the version literal pins it).
+      for (const other of Object.keys(allMetadataSchemas())) {
+        if (other === stem) continue;
+        expect(
+          z.fromJSONSchema(committed(other) as Parameters<typeof z.fromJSONSchema>[0]).safeParse(JSON.parse(text))
+            .success,
+          other,
+        ).toBe(false);
+      }
+    });
+  }
+});
+
+describe('the JSON Schemas round-trip through zod', () => {
+  const DT = '2021-03-10 10:00:00Z';
+  const memory = {
+    sids: [{ storage_id: 0, size_bytes: 8, input_binding: 'a' }],
+    functions: { main: [{ device: 1, workspace_size_bytes: 0 }], operator_functions: [] },
+  };
+  const mod = {
+    model_name: 'm',
+    export_datetime: DT,
+    executors: ['graph'],
+    style: 'full-model',
+    target: ['c'],
+    memory,
+  };
+  const samples: [number, 'full-model' | 'operator', unknown][] = [
+    [
+      1,
+      'full-model',
+      {
+        version: 1,
+        model_name: 'm',
+        export_datetime: DT,
+        memory: memory.sids,
+        target: { '1': 'c' },
+        runtimes: ['graph'],
+      },
+    ],
+    [
+      1,
+      'full-model',
+      {
+        version: 1,
+        model_name: 'm',
+        export_datetime: DT,
+        memory: [{ storage_id: -1, size_bytes: 8 }],
+        target: { '1': 'c' },
+        runtimes: ['graph'],
+      },
+    ],
+    [
+      3,
+      'full-model',
+      { version: 3, model_name: 'm', export_datetime: DT, memory, target: { '1': 'c' }, runtimes: ['aot'], extra: 1 },
+    ],
+    [3, 'full-model', { version: 3, model_name: 'm', export_datetime: DT, memory, target: ['c'], runtimes: ['aot'] }],
+    [
+      6,
+      'full-model',
+      {
+        version: 6,
+        model_name: 'm',
+        export_datetime: DT,
+        memory,
+        target: ['c'],
+        executors: ['graph'],
+        style: 'full-model',
+      },
+    ],
+    [
+      6,
+      'full-model',
+      {
+        version: 6,
+        model_name: 'm',
+        export_datetime: DT,
+        memory,
+        target: ['c'],
+        runtimes: ['graph'],
+        style: 'full-model',
+      },
+    ],
+    [7, 'full-model', { version: 7, modules: { m: mod } }],
+    [
+      7,
+      'full-model',
+      {
+        version: 7,
+        modules: { m: { ...mod, memory: { sids: [{ storage_id: 0, size_bytes: '8' }], functions: memory.functions } } },
+      },
+    ],
+    [7, 'full-model', { version: 7, modules: { m: { ...mod, style: 'operator' } } }],
+    [
+      5,
+      'operator',
+      {
+        version: 5,
+        model_name: 'add',
+        export_datetime: DT,
+        memory: { add: [{ size_bytes: 2, shape: [2], dtype: 'int8', input_binding: null }] },
+        target: { '1': 'c' },
+        executors: [],
+        style: 'operator',
+      },
+    ],
+    [
+      7,
+      'operator',
+      {
+        version: 7,
+        model_name: 'add',
+        export_datetime: DT,
+        memory: { add: [{ size_bytes: 2, shape: [2], dtype: 'int8' }] },
+        target: ['c'],
+        executors: [],
+        style: 'operator',
+      },
+    ],
+    [
+      7,
+      'operator',
+      {
+        version: 7,
+        model_name: 'add',
+        export_datetime: DT,
+        memory: { add: [{ size_bytes: 2, shape: [2.5], dtype: 'int8' }] },
+        target: ['c'],
+        executors: [],
+        style: 'operator',
+      },
+    ],
+  ];
+  samples.forEach(([version, style, sample], k) => {
+    it(`sample ${k} (v${version} ${style}): the JSON Schema and the zod schema agree`, () => {
+      const zodOk = metadataSchemaFor(version, style).safeParse(sample).success;
+      const jsonOk = z
+        .fromJSONSchema(committed(stemOf(version, style)) as Parameters<typeof z.fromJSONSchema>[0])
+        .safeParse(sample).success;
+      expect(jsonOk).toBe(zodOk);
+    });
+  });
+
+  it('the samples include both accepted and rejected documents', () => {
+    const verdicts = samples.map(([v, s, sample]) => metadataSchemaFor(v, s).safeParse(sample).success);
+    expect(verdicts).toEqual([true, false, true, false, true, false, true, false, false, true, true, false]);
+  });
+});

@@ -1,0 +1,305 @@
+/**
+ * `mlf diff`: fixture pairs, and archives changed inside the tests (one param, one module added,
+ * workspace grown, an output renamed). Expected figures come from the edits and from the
+ * fixtures' expected.json / metadata.json, never from our own output.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openArchive, readMlf } from '../../../src/core/archive/archive.js';
+import { type DiffReport, diffArchives } from '../../../src/core/report/diff.js';
+import { renderDiffMarkdown } from '../../../src/core/report/diff-render.js';
+import { diffParams } from '../../../src/core/report/diff-params.js';
+import { decodeParams, makeParamTensor } from '../../../src/core/params/codec.js';
+import { bytesSource } from '../../../src/core/common/source.js';
+import { json, packFiles, TVM, tarFiles, text } from '../../helpers/archive.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mlf-diff-'));
+const GRAPH = `${TVM}/graph-cnn/model.tar`;
+const MULTI = `${TVM}/multi-graph/model.tar`;
+const MNIST = `${TVM}/mnist-graph/model.tar`;
+const expected = (f: string) => JSON.parse(readFileSync(`${TVM}/${f}/expected.json`, 'utf8')).modules;
+const graphMeta = json(tarFiles(GRAPH).get('metadata.json')).modules.default;
+const WORKSPACE = graphMeta.memory.functions.main[0].workspace_size_bytes as number;
+
+function mlf(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const bytesOf = (a: string | Uint8Array) => (typeof a === 'string' ? new Uint8Array(readFileSync(a)) : a);
+async function diff(a: string | Uint8Array, b: string | Uint8Array, module?: string): Promise<DiffReport> {
+  const open = async (x: string | Uint8Array) => readMlf(await openArchive(bytesSource(bytesOf(x))));
+  return diffArchives(await open(a), await open(b), module === undefined ? {} : { module });
+}
+
+/** graph-cnn with its files and metadata changed by `change`; returns the archive bytes. */
+function edited(change: (files: Map<string, Uint8Array>, meta: any) => void): Uint8Array {
+  const files = tarFiles(GRAPH);
+  const meta = json(files.get('metadata.json'));
+  change(files, meta);
+  files.set('metadata.json', text(JSON.stringify(meta)));
+  return packFiles(files);
+}
+let n = 0;
+const save = (bytes: Uint8Array) => {
+  const p = join(tmp, `a${n++}.tar`);
+  writeFileSync(p, bytes);
+  return p;
+};
+
+const growWorkspace = (_f: Map<string, Uint8Array>, meta: any) =>
+  (meta.modules.default.memory.functions.main[0].workspace_size_bytes += 1024);
+const renameOutput = (_f: Map<string, Uint8Array>, meta: any) => {
+  const main = meta.modules.default.memory.functions.main[0];
+  main.outputs = { logits: main.outputs.output };
+};
+/** Changes elements 0 and 5 of p0 (float32) and returns the values before and after, read with DataView. */
+function changeParam(files: Map<string, Uint8Array>): { before: number[]; after: number[] } {
+  const params = (files.get('parameters/default.params') as Uint8Array).slice();
+  const p0 = decodeParams(params).tensors.find((t) => t.name === 'p0')!;
+  const view = new DataView(params.buffer, p0.dataOffset, p0.data.byteLength);
+  const read = () => Array.from({ length: p0.data.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
+  const before = read();
+  view.setFloat32(0, before[0]! + 0.5, true);
+  view.setFloat32(5 * 4, -3.25, true);
+  files.set('parameters/default.params', params);
+  return { before, after: read() };
+}
+
+describe('fixture pairs', () => {
+  it('a fixture against itself: no differences', async () => {
+    for (const f of [GRAPH, MULTI, `${TVM}/aot-mlp/model.tar`]) expect((await diff(f, f)).identical).toBe(true);
+    const r = mlf('diff', GRAPH, GRAPH);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Summary: no differences \(1 module compared, 0 added, 0 removed\)/);
+  });
+
+  it('graph-cnn vs multi-graph --module mod1: the same model (interface, memory, graph); the weights were drawn separately', async () => {
+    const r = await diff(GRAPH, MULTI, 'mod1');
+    expect(r.notes).toEqual(['A has no module "mod1"; comparing its only module "default"']);
+    const m = r.modules[0]!;
+    expect([m.name, m.nameB]).toEqual(['default', 'mod1']);
+    expect(m.interface).toEqual([]);
+    expect(m.executors.added.concat(m.executors.removed, m.targets.added, m.targets.removed)).toEqual([]);
+    expect(m.memory.devices.every((d) => d.workspace.delta === 0 && d.io.delta === 0 && d.constants.delta === 0)).toBe(
+      true,
+    );
+    expect(m.graph).toMatchObject({ nodes: { delta: 0 }, operatorsAdded: [], operatorsRemoved: [] });
+    // Params: same names, dtypes and shapes; a value change exactly where expected.json's SHA-256 differ.
+    const [pa, pb] = [expected('graph-cnn').default.params, expected('multi-graph').mod1.params];
+    const differing = Object.keys(pa)
+      .filter((k) => pa[k].sha256 !== pb[k].sha256)
+      .sort();
+    expect(m.params!.changed.map((p) => [p.name, p.change])).toEqual(differing.map((k) => [k, 'values']));
+    expect(m.params!.unchanged).toBe(Object.keys(pa).length - differing.length);
+    // Codegen files are matched across the module rename (default_lib0.c ↔ mod1_lib0.c).
+    expect(m.codegen.changed.map((c) => [c.path, c.pathB, c.change])).toEqual([
+      ['codegen/host/src/default_lib0.c', 'codegen/host/src/mod1_lib0.c', 'changed'],
+      ['codegen/host/src/default_lib1.c', 'codegen/host/src/mod1_lib1.c', 'changed'],
+    ]);
+    expect(mlf('diff', GRAPH, MULTI, '--module', 'mod1').code).toBe(0);
+  });
+
+  it('graph-cnn vs mnist-graph: one module each, compared and said so; many differences', async () => {
+    const r = await diff(GRAPH, MNIST);
+    expect(r.notes).toEqual(['comparing module "default" of A with module "mnist" of B (each archive has one module)']);
+    expect([r.added, r.removed, r.identical]).toEqual([[], [], false]);
+    const m = r.modules[0]!;
+    const [ea, eb] = [expected('graph-cnn').default, expected('mnist-graph').mnist];
+    expect(m.interface.filter((c) => c.kind === 'input').map((c) => [c.change, c.key])).toEqual([
+      ...Object.keys(ea.inputs).map((k) => ['removed', k]),
+      ...Object.keys(eb.inputs).map((k) => ['added', k]),
+    ]);
+    const added = Object.keys(eb.params).filter((k) => !(k in ea.params));
+    const reshaped = Object.keys(ea.params).filter(
+      (k) => k in eb.params && JSON.stringify(ea.params[k].shape) !== JSON.stringify(eb.params[k].shape),
+    );
+    expect(
+      m
+        .params!.changed.filter((p) => p.change === 'added')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(added.sort());
+    expect(
+      m
+        .params!.changed.filter((p) => p.change === 'shape')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(reshaped.sort());
+    const strip = (ops: string[], mod: string) => ops.map((o) => o.replace(`tvmgen_${mod}_`, ''));
+    const opsA = strip(ea.graph.func_names, 'default');
+    const opsB = strip(eb.graph.func_names, 'mnist');
+    expect(strip(m.graph!.operatorsAdded, 'mnist')).toEqual(opsB.filter((o) => !opsA.includes(o)));
+    expect(strip(m.graph!.operatorsRemoved, 'default')).toEqual(opsA.filter((o) => !opsB.includes(o)));
+    expect(m.graph!.nodes).toMatchObject({
+      a: ea.graph.num_nodes,
+      b: eb.graph.num_nodes,
+      delta: eb.graph.num_nodes - ea.graph.num_nodes,
+    });
+    const wsB = json(tarFiles(MNIST).get('metadata.json')).modules.mnist.memory.functions.main[0].workspace_size_bytes;
+    expect(m.memory.devices[0]!.workspace).toEqual({
+      a: WORKSPACE,
+      b: wsB,
+      delta: wsB - WORKSPACE,
+      percent: ((wsB - WORKSPACE) / WORKSPACE) * 100,
+    });
+    const text = mlf('diff', GRAPH, MNIST);
+    expect(text.code).toBe(0);
+    expect(text.out.indexOf('Regressions')).toBeLessThan(text.out.indexOf('Other changes'));
+    expect(text.out.trim().split('\n').at(-1)).toMatch(/^Summary: \d+ regressions, \d+ other changes/);
+  });
+});
+
+describe('archives changed in the test', () => {
+  it('one param changed: max abs diff and relative L2 over the values written', async () => {
+    let vals = { before: [] as number[], after: [] as number[] };
+    const r = await diff(
+      GRAPH,
+      edited((files) => (vals = changeParam(files))),
+    );
+    const { before, after } = vals;
+    const d = before.map((x, i) => after[i]! - x);
+    const maxAbs = Math.max(...d.map(Math.abs));
+    const relL2 = Math.sqrt(d.reduce((s, x) => s + x * x, 0)) / Math.sqrt(before.reduce((s, x) => s + x * x, 0));
+    const m = r.modules[0]!;
+    expect(m.params!.unchanged).toBe(3);
+    expect(m.params!.changed).toHaveLength(1);
+    const p = m.params!.changed[0]!;
+    expect(p).toMatchObject({ name: 'p0', change: 'values', changedElements: 2, nonFiniteChanges: 0 });
+    expect(p.maxAbsDiff).toBe(maxAbs);
+    expect(p.relL2).toBeCloseTo(relL2, 14);
+    expect(r.modules[0]!.memory.devices[0]!.workspace.delta).toBe(0);
+  });
+
+  it('one module added by mlf merge; removed the other way round (a regression)', async () => {
+    const mod2 = join(tmp, 'mod2.tar');
+    const merged = join(tmp, 'merged.tar');
+    expect(mlf('extract-module', MULTI, '--module', 'mod2', '-o', mod2).code).toBe(0);
+    expect(mlf('merge', GRAPH, mod2, '-o', merged).code).toBe(0);
+    const r = await diff(GRAPH, merged);
+    expect([r.added, r.removed, r.modules.map((m) => m.name), r.notes]).toEqual([['mod2'], [], ['default'], []]);
+    expect(r.identical).toBe(false);
+    expect((await diff(GRAPH, merged, 'default')).identical).toBe(true);
+    const back = mlf('diff', merged, GRAPH);
+    expect(back.out).toMatch(/Regressions \(1\):\n {2}module mod2 removed/);
+    expect(JSON.parse(mlf('diff', merged, GRAPH, '--json').out)).toMatchObject({
+      a: merged,
+      b: GRAPH,
+      removed: ['mod2'],
+      added: [],
+    });
+  });
+
+  it('workspace grown by 1024 bytes: exact absolute and percentage delta, reported as a regression', async () => {
+    const r = await diff(GRAPH, edited(growWorkspace));
+    const ws = r.modules[0]!.memory.devices[0]!.workspace;
+    expect(ws).toEqual({ a: WORKSPACE, b: WORKSPACE + 1024, delta: 1024, percent: (1024 / WORKSPACE) * 100 });
+    const out = mlf('diff', GRAPH, save(edited(growWorkspace))).out;
+    const pct = ((1024 / WORKSPACE) * 100).toFixed(2);
+    expect(out).toContain(`Regressions (1):\n  default: workspace (device 1): ${WORKSPACE} B`);
+    expect(out).toContain(`(+1024 B, +${pct}%)`);
+    expect(out.trim().split('\n').at(-1)).toBe(
+      'Summary: 1 regression, 0 other changes (1 module compared, 0 added, 0 removed)',
+    );
+  });
+
+  it('an output renamed: an interface change', async () => {
+    const r = await diff(GRAPH, edited(renameOutput));
+    expect(r.modules[0]!.interface).toEqual([
+      {
+        kind: 'output',
+        change: 'changed',
+        key: '0',
+        fields: ['name'],
+        a: { name: 'output', dtype: 'float32', shape: [1, 10] },
+        b: { name: 'logits', dtype: 'float32', shape: [1, 10] },
+      },
+    ]);
+    expect(mlf('diff', GRAPH, save(edited(renameOutput))).out).toMatch(
+      /Regressions \(1\):\n {2}default: output 0 \(output\): renamed output → logits/,
+    );
+  });
+
+  it('markdown for a pull-request comment (snapshot)', async () => {
+    const head = edited((files, meta) => {
+      changeParam(files);
+      growWorkspace(files, meta);
+      renameOutput(files, meta);
+    });
+    const md = renderDiffMarkdown(await diff(GRAPH, head), { a: 'main/model.tar', b: 'pr/model.tar' });
+    await expect(md).toMatchFileSnapshot('__snapshots__/diff.md');
+    expect(mlf('diff', GRAPH, save(head), '--markdown').out.trim()).toBe(
+      md.replace('main/model.tar', GRAPH).replace('pr/model.tar', join(tmp, `a${n - 1}.tar`)),
+    );
+  });
+});
+
+describe('usage', () => {
+  it('--json with --markdown is a usage error (2); an unknown module exits 1 with E903; no stack traces', () => {
+    const both = mlf('diff', GRAPH, GRAPH, '--json', '--markdown');
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/MLF-E901/);
+    const none = mlf('diff', MULTI, MULTI, '--module', 'mod9');
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/MLF-E903.*"mod1", "mod2"/);
+    expect(both.err + none.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(mlf('diff', GRAPH).code).toBe(2);
+    // A folder without metadata.json has no modules: an error, not "no differences".
+    const bare = mlf('diff', 'test/fixtures/wild/octoml-mlperftiny-kws-cmsisnn-codegen-only', GRAPH);
+    expect([bare.code, /MLF-E101/.test(bare.err)]).toEqual([1, true]);
+  });
+});
+
+describe('param values by dtype (float64 over decoded values)', () => {
+  const dict = (dtype: string, data: number[] | Uint8Array, bytesPer = 1) => {
+    const raw = data instanceof Uint8Array ? data : new Uint8Array(new Uint16Array(data).buffer);
+    return {
+      reserved: 0n,
+      tensors: [{ ...makeParamTensor('w', dtype, [raw.byteLength / bytesPer], raw), headerOffset: 0, dataOffset: 0 }],
+    };
+  };
+  const one = (a: ReturnType<typeof dict>, b: ReturnType<typeof dict>) => diffParams(a, b)!.changed[0]!;
+
+  it('float16 and bfloat16 through their bit patterns: [1, 2] → [1, 3]', () => {
+    for (const [dtype, bits] of [
+      ['float16', [0x3c00, 0x4000, 0x4200]],
+      ['bfloat16', [0x3f80, 0x4000, 0x4040]],
+    ] as const) {
+      const p = one(dict(dtype, [bits[0], bits[1]], 2), dict(dtype, [bits[0], bits[2]], 2));
+      expect([p.maxAbsDiff, p.relL2, p.changedElements]).toEqual([1, 1 / Math.sqrt(5), 1]);
+    }
+  });
+
+  it('int8, int64 and uint8 as numbers; ||a|| = 0 gives relL2 null; NaN = NaN', () => {
+    const i8 = one(
+      dict('int8', new Uint8Array(new Int8Array([-128, 5]).buffer)),
+      dict('int8', new Uint8Array(new Int8Array([127, 5]).buffer)),
+    );
+    expect([i8.maxAbsDiff, i8.relL2]).toEqual([255, 255 / Math.sqrt(128 * 128 + 25)]);
+    const i64 = (v: bigint) => dict('int64', new Uint8Array(new BigInt64Array([v, 0n]).buffer), 8);
+    const p64 = one(i64(2n ** 40n), i64(2n ** 40n + 1n));
+    expect([p64.maxAbsDiff, p64.relL2]).toEqual([1, 1 / 2 ** 40]);
+    const zero = one(dict('uint8', new Uint8Array([0, 0])), dict('uint8', new Uint8Array([1, 0])));
+    expect([zero.maxAbsDiff, zero.relL2]).toEqual([1, null]);
+    const f32 = (v: number[]) => dict('float32', new Uint8Array(new Float32Array(v).buffer), 4);
+    const nan = one(f32([Number.NaN, 1]), f32([Number.NaN, 2]));
+    expect([nan.changedElements, nan.maxAbsDiff, nan.relL2]).toEqual([1, 1, 1]);
+    const inf = one(f32([1, 1]), f32([Number.POSITIVE_INFINITY, 1]));
+    expect([inf.changedElements, inf.nonFiniteChanges, inf.maxAbsDiff]).toEqual([1, 1, 0]);
+  });
+
+  it('identical bytes are unchanged; dtype and shape changes; dtypes without numbers report bytes only', () => {
+    const a = dict('uint8', new Uint8Array([1, 2]));
+    expect(diffParams(a, dict('uint8', new Uint8Array([1, 2])))).toEqual({ changed: [], unchanged: 1 });
+    expect(one(a, dict('int8', new Uint8Array([1, 2]))).change).toBe('dtype');
+    expect(one(a, dict('uint8', new Uint8Array([1, 2, 3]))).change).toBe('shape');
+    const i4 = one(dict('int4', new Uint8Array([1, 2])), dict('int4', new Uint8Array([1, 3])));
+    expect([i4.change, i4.maxAbsDiff, i4.relL2, i4.changedElements]).toEqual(['values', null, null, null]);
+  });
+});
