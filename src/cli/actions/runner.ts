@@ -1,3 +1,4 @@
+import { createDict } from '../../core/common/dict.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { measureFootprint, type FootprintReport } from '../../node/runner/footprint.js';
 import { withMlfPath } from '../../node/read/open.js';
@@ -24,7 +25,7 @@ function wholeNumber(flag: string, text: string, min: number): number {
 }
 
 function parseInputs(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = createDict<string>();
   for (const p of pairs) {
     const eq = p.indexOf('=');
     if (eq <= 0 || eq === p.length - 1)

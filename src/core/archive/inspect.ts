@@ -1,3 +1,4 @@
+import { createDict, dictFromEntries, ownValue } from '../common/dict.js';
 import { toHex } from '../common/bytes.js';
 import { type ArchiveContents, type MlfArchive, type MlfModule, loadGraph, loadParams, readText } from './archive.js';
 import type { Diagnostic } from '../errors/errors.js';
@@ -86,7 +87,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /** Builds the inspect report: everything a person or CI wants to know about an archive. */
 export async function inspectArchive(archive: MlfArchive, options: InspectOptions = {}): Promise<InspectReport> {
-  const modules: Record<string, InspectModule> = {};
+  const modules = createDict<InspectModule>();
   for (const m of archive.modules) {
     if (options.module !== undefined && m.name !== options.module) continue;
     modules[m.name] = await inspectModule(archive, m, options);
@@ -148,7 +149,7 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, options: Inspect
     functions:
       md.operatorBuffers === null
         ? null
-        : Object.fromEntries(
+        : dictFromEntries(
             Object.entries(md.operatorBuffers).map(([fn, bs]) => [
               fn,
               bs.map((b) => ({ dtype: b.dtype, shape: b.shape, bytes: b.size_bytes })),
@@ -164,7 +165,7 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, options: Inspect
 }
 
 function paramFacts(params: ParamDict | ParamIndex, hashes: string[] | null): NonNullable<InspectModule['params']> {
-  const out: NonNullable<InspectModule['params']> = {};
+  const out: NonNullable<InspectModule['params']> = createDict();
   params.tensors.forEach((t, i) => {
     const bytes = 'data' in t ? t.data.byteLength : t.byteLength;
     out[t.name] = { dtype: t.dtypeName, shape: t.shape, bytes, sha256: hashes?.[i] ?? '' };
@@ -206,7 +207,7 @@ async function interfaceFacts(
   const mainIo = m.metadata.main?.[0];
   if (graph !== null) {
     const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
-    const inputs: Record<string, TensorFacts> = {};
+    const inputs = createDict<TensorFacts>();
     for (const t of graphInputs(graph, paramNames))
       inputs[t.name] = { dtype: t.dtype, shape: t.shape, bytes: tensorBytes(t.dtype, t.shape) };
     const heads = graphOutputs(graph);
@@ -232,18 +233,21 @@ async function interfaceFacts(
   let inputNames = header === null ? null : parseHeaderStruct(header, m.name, 'inputs');
   if (inputNames === null && relay !== null) {
     const declared = mainIo?.inputs;
-    inputNames = relay.params.map((p) => p.name).filter((n) => (declared ? n in declared : !paramNames.has(n)));
+    inputNames = relay.params
+      .map((p) => p.name)
+      .filter((n) => (declared ? Object.hasOwn(declared, n) : !paramNames.has(n)));
   }
   inputNames ??= Object.keys(mainIo?.inputs ?? {});
-  const inputs: Record<string, TensorFacts> = {};
+  const inputs = createDict<TensorFacts>();
   for (const name of inputNames) {
     const r = relay?.params.find((p) => p.name === name);
-    const dtype = mainIo?.inputs?.[name]?.dtype ?? r?.dtype ?? null;
+    const dtype = ownValue(mainIo?.inputs, name)?.dtype ?? r?.dtype ?? null;
     const shape = r?.shape ?? null;
     inputs[name] = {
       dtype,
       shape,
-      bytes: mainIo?.inputs?.[name]?.size ?? (dtype !== null && shape !== null ? tensorBytes(dtype, shape) : null),
+      bytes:
+        ownValue(mainIo?.inputs, name)?.size ?? (dtype !== null && shape !== null ? tensorBytes(dtype, shape) : null),
     };
   }
   let outNames = header === null ? null : parseHeaderStruct(header, m.name, 'outputs');
@@ -254,9 +258,9 @@ async function interfaceFacts(
   const typed = ret !== null && ret !== undefined && ret.length === outNames.length ? ret : null;
   const outputs = outNames.map((name, i) => ({
     name,
-    dtype: mainIo?.outputs?.[name]?.dtype ?? typed?.[i]?.dtype ?? null,
+    dtype: ownValue(mainIo?.outputs, name)?.dtype ?? typed?.[i]?.dtype ?? null,
     shape: typed?.[i]?.shape ?? null,
-    bytes: mainIo?.outputs?.[name]?.size ?? null,
+    bytes: ownValue(mainIo?.outputs, name)?.size ?? null,
   }));
   return { inputs, outputs };
 }

@@ -1,3 +1,4 @@
+import { createDict, dictFromEntries } from '../common/dict.js';
 import type { ArchiveMember, MlfArchive, MlfModule } from './archive.js';
 import { stringifyPythonCompact } from './canonical.js';
 import { MlfError } from '../errors/errors.js';
@@ -97,7 +98,7 @@ export async function readModulePackages(
 }
 
 function upgradeEntry(source: Record<string, unknown>, m: MlfModule): Record<string, unknown> {
-  const entry: Record<string, unknown> = {};
+  const entry = createDict<unknown>();
   for (const [k, v] of Object.entries(source)) {
     if (k === 'version' || k === 'runtimes') continue;
     entry[k] = v;
@@ -176,7 +177,7 @@ export function assembleV7<P extends FileData = Uint8Array>(packages: ModulePack
     const p = operator[0] as ModulePackage<P>;
     put('metadata.json', enc.encode(stringifyPythonCompact({ version: 7, ...p.entry })) as P, p.name);
   } else {
-    const modules = Object.fromEntries(packages.map((p) => [p.name, p.entry]));
+    const modules = dictFromEntries(packages.map((p) => [p.name, p.entry]));
     put('metadata.json', enc.encode(stringifySortedJson({ modules, version: 7 })) as P, '');
   }
   for (const p of packages) placeFiles(p, moduleLayout(7, p.style, p.name), (path, data) => put(path, data, p.name));

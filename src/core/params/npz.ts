@@ -17,7 +17,7 @@ const MTIME = new Date(1980, 0, 1, 0, 0, 0);
  * @throws MlfError `MLF-E911` when an array cannot be encoded.
  */
 export function encodeNpz(arrays: Readonly<Record<string, NpyInput>>, options: EncodeNpzOptions = {}): Uint8Array {
-  const files: Zippable = {};
+  const files: Zippable = Object.create(null); // keyed by tensor names from archives
   for (const [name, array] of Object.entries(arrays)) {
     let npy: Uint8Array;
     try {

@@ -1,6 +1,7 @@
 /** Inputs and outputs of `mlf run`: .npy files checked against the model, random inputs, raw bytes. */
 import { readFile } from 'node:fs/promises';
 import { formatDType, fromNumpyDescr, parseDType, toNumpyDescr } from '../../core/params/dtype.js';
+import { ownValue } from '../../core/common/dict.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { decodeNpy, encodeNpy, npyToParam } from '../../core/params/npy.js';
 import type { RunnerTensor } from './project/interface.js';
@@ -35,7 +36,7 @@ export async function readInputFiles(
   }
   const out: (Uint8Array | null)[] = [];
   for (const t of model) {
-    const file = given[t.name];
+    const file = ownValue(given, t.name);
     if (file === undefined) {
       out.push(null);
       continue;
