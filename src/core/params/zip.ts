@@ -245,8 +245,10 @@ export function readZipIndex(bytes: Uint8Array, options: ReadZipOptions = {}): Z
     if (method === 0 && size !== compressedSize)
       throw bad(`${where} is stored, yet its sizes differ (${compressedSize} stored, ${size} declared)`, p);
     if (method === 8 && compressedSize === 0) throw bad(`${where} is deflated but has no data`, p);
-    if (size > limits.maxMemberBytes || size > MAX_ARRAY_BYTES)
+    if (size > limits.maxMemberBytes)
       throw over(`${where} declares ${size} bytes, over limits.maxMemberBytes (${limits.maxMemberBytes})`, p);
+    if (size > MAX_ARRAY_BYTES)
+      throw over(`${where} declares ${size} bytes, over the ${MAX_ARRAY_BYTES} one array can hold`, p);
     total += size;
     if (total > limits.maxTotalBytes)
       throw over(`members declare more than limits.maxTotalBytes (${limits.maxTotalBytes}) in all`, p);
