@@ -227,8 +227,11 @@ export function readZipIndex(bytes: Uint8Array, options: ReadZipOptions = {}): Z
       }
     } else {
       // zipfile decodes unflagged names as cp437; NumPy writes non-ASCII names flagged UTF-8.
-      if (rawName.some((b) => b >= 0x80)) throw bad(`the name of entry ${i} is not ASCII and not flagged UTF-8`, p);
-      name = String.fromCharCode(...rawName);
+      name = '';
+      for (const b of rawName) {
+        if (b >= 0x80) throw bad(`the name of entry ${i} is not ASCII and not flagged UTF-8`, p);
+        name += String.fromCharCode(b);
+      }
     }
     const where = `member ${JSON.stringify(name)}`;
     if (flags & F_ENCRYPTED) throw bad(`${where} is encrypted`, p);
@@ -297,8 +300,9 @@ function checkLocal(
   const dataOffset = at + LOCAL_SIZE + nameLen + extraLen;
   if (dataOffset > dir.offset) throw bad(`the local header of ${where} runs into the central directory`, at);
   const localName = bytes.subarray(at + LOCAL_SIZE, at + LOCAL_SIZE + nameLen);
-  if (nameLen !== c.rawName.byteLength || localName.some((b, i) => b !== c.rawName[i]))
-    throw bad(`the local header at offset ${at} names another member than ${where}`, at);
+  let same = nameLen === c.rawName.byteLength;
+  for (let i = 0; same && i < nameLen; i++) same = localName[i] === c.rawName[i];
+  if (!same) throw bad(`the local header at offset ${at} names another member than ${where}`, at);
   const extra = extraFields(bytes, r, at + LOCAL_SIZE + nameLen, extraLen);
   const v = [r.u32(at + 22), r.u32(at + 18)]; // size, compressed size
   const zip64 = applyZip64(r, extra, v, [U32, U32], at);
@@ -345,40 +349,39 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
   return ~c >>> 0;
 }
 
-const CHUNK = 16 * 1024; // compressed bytes per inflate step: at most ~16 MiB of output before a check
-
 /**
- * The uncompressed bytes of a member listed by `readZipIndex`: a view of `bytes` when stored,
- * else inflated into a buffer of the declared size (decoding stops as soon as the output would
- * exceed it). The CRC-32 is checked either way.
+ * The uncompressed bytes of a member listed by `readZipIndex`: a view of `bytes` when stored, else
+ * inflated into a buffer of the declared size, a chunk of input at a time, stopping at the first
+ * chunk whose output would pass it: a chunk yields at most ~1032 bytes per input byte, so chunks
+ * are sized to the member (1-16 KiB) and a bomb costs about one chunk's output. The CRC-32 is
+ * checked either way.
  * @throws MlfError `MLF-E911` for corrupt data, a size or CRC-32 mismatch.
  */
 export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   const where = `member ${JSON.stringify(entry.name)}`;
   const data = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
-  let out: Uint8Array;
-  if (entry.method === 0) out = data;
-  else {
-    out = new Uint8Array(entry.size);
+  let out = data;
+  if (entry.method === 8) {
+    const buffer = new Uint8Array(entry.size);
     let at = 0;
     const inflater = new Inflate((chunk) => {
       if (at + chunk.byteLength > entry.size)
         throw bad(`${where} inflates to more than its declared ${entry.size} bytes`, entry.dataOffset);
-      out.set(chunk, at);
+      buffer.set(chunk, at);
       at += chunk.byteLength;
     });
+    const step = Math.min(16384, Math.max(1024, Math.ceil(entry.size / 1024)));
     try {
-      for (let i = 0; i < data.byteLength; i += CHUNK)
-        inflater.push(data.subarray(i, i + CHUNK), i + CHUNK >= data.byteLength);
+      for (let i = 0; i < data.byteLength; i += step)
+        inflater.push(data.subarray(i, i + step), i + step >= data.byteLength);
     } catch (e) {
       if (e instanceof MlfError) throw e;
-      throw bad(
-        `${where} is not a valid deflate stream (${e instanceof Error ? e.message : String(e)})`,
-        entry.dataOffset,
-      );
+      const why = e instanceof Error ? e.message : String(e);
+      throw bad(`${where} is not a valid deflate stream (${why})`, entry.dataOffset);
     }
     if (at !== entry.size)
       throw bad(`${where} inflates to ${at} bytes, not its declared ${entry.size}`, entry.dataOffset);
+    out = buffer;
   }
   const crc = crc32(out);
   if (crc !== entry.crc32) {
