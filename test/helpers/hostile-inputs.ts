@@ -3,6 +3,9 @@
  * `.npy` headers for `mlf params import`, each built from code, byte by byte.
  */
 
+import { deflateRawSync } from 'node:zlib';
+import { crc32 as crc32Fast } from '../../src/core/params/zip.js';
+
 const enc = new TextEncoder();
 
 /** A section header of `elf64`. */
@@ -243,7 +246,7 @@ export const HOSTILE_NPZ: Record<string, () => Uint8Array> = {
         [8, 0xffffffff],
         [8, 0xffffffff],
         [8, 2n ** 40n],
-        [8, 0],
+        [8, 65536], // the directory past the end: fflate read 0xFFFFFFFF entries of zeros
       ),
       le([4, 0x07064b50], [4, 0], [8, 0], [4, 1]),
       le([4, 0x06054b50], [2, 0], [2, 0], [2, 0xffff], [2, 0xffff], [4, 0xffffffff], [4, 0xffffffff], [2, 0]),
@@ -264,10 +267,9 @@ export const HOSTILE_NPZ: Record<string, () => Uint8Array> = {
     return cat(local, cd, endRecord(4000, cd.byteLength, local.byteLength));
   },
   'a flipped data byte (CRC-32 mismatch)': () => {
-    const zip = storedZip([
-      ['a.npy', npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", new Uint8Array(16))],
-    ]);
-    zip[30 + 5 + 64 + 3] ^= 0x01; // inside the data of a.npy
+    const npy = npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", new Uint8Array(16));
+    const zip = storedZip([['a.npy', npy]]);
+    zip[30 + 5 + npy.length - 1] ^= 0x01; // the last data byte of a.npy (its header still parses)
     return zip;
   },
   'encrypted flag set': () => {
@@ -279,7 +281,37 @@ export const HOSTILE_NPZ: Record<string, () => Uint8Array> = {
     zip[cd + 8] |= 1; // central directory
     return zip;
   },
-  // 150 KB: a .npy whose shape tuple holds 75 000 times "1," (was 2.9 GB and 37 s at this size).
+  // ~150 KB: a deflated .npy whose shape tuple holds 60 million "1," (a 120 MB header, under the
+  // 1000x ratio limit thanks to 0-3 spaces after every 2000 items): was 2.9 GB of heap for 37 s.
+  'deflated npy header of a 60-million-entry shape tuple': () => {
+    const head = enc.encode("{'descr': '|u1', 'fortran_order': False, 'shape': (");
+    const tail = enc.encode('), }\n');
+    const run = enc.encode('1,'.repeat(2000));
+    const blocks = 30_000;
+    const text = new Uint8Array(head.length + blocks * (run.length + 3) + tail.length).fill(0x20);
+    text.set(head);
+    let at = head.length;
+    let seed = 1;
+    for (let b = 0; b < blocks; b++) {
+      text.set(run, at);
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      at += run.length + (seed >>> 30); // 0-3 spaces (the fill) after each run
+    }
+    text.set(tail, at);
+    const header = text.subarray(0, at + tail.length);
+    const npy = cat(
+      Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0),
+      le([4, header.length]),
+      header,
+      Uint8Array.of(1),
+    );
+    const compressed = new Uint8Array(deflateRawSync(npy, { level: 6 }));
+    const e = { name: 'a.npy', method: 8, crc: crc32Fast(npy), csize: compressed.length, usize: npy.length };
+    const local = cat(localHeader(e), compressed);
+    const cd = centralEntry({ ...e, offset: 0 });
+    return cat(local, cd, endRecord(1, cd.length, local.length));
+  },
+  // 150 KB: a stored .npy whose shape tuple holds 75 000 times "1,".
   'npy header of a 75 000-entry shape tuple': () =>
     storedZip([
       [

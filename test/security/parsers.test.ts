@@ -76,6 +76,7 @@ describe('params import of hostile .npz and .npy', () => {
     '4000 entries overlapping one stored 1 MiB member': 'MLF-E911',
     'a flipped data byte (CRC-32 mismatch)': 'MLF-E911',
     'encrypted flag set': 'MLF-E911',
+    'deflated npy header of a 60-million-entry shape tuple': 'MLF-E009',
     'npy header of a 75 000-entry shape tuple': 'MLF-E009',
   };
 

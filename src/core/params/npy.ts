@@ -175,25 +175,28 @@ function parsePython(text: string, at: number, maxItems: number): PyValue {
 }
 
 /**
- * Decodes a `.npy` file (format 1.0, 2.0 or 3.0). The header is capped at `limits.maxNpyHeaderBytes`
- * before it is decoded, and tuples at `limits.maxNdim` items while it is parsed. Big-endian data are byte-swapped into a copy
- * and the descr turned little-endian (`>i4` → `<i4`); otherwise `data` is a zero-copy view.
- * Fortran order is reported, not converted. Bytes after the data are ignored, as numpy does.
- * @throws MlfError `MLF-E911` for anything that is not a simple-dtype .npy, E009 above a limit.
+ * Checks the magic, version and header length of a `.npy` whose first bytes are `head` (at least
+ * 12, or the whole file) and whose whole length is `length`: the header must fit the file and
+ * `limits.maxNpyHeaderBytes` (NumPy's max_header_size). Lets a `.npz` member be refused from its
+ * first bytes, before it is inflated.
+ * @throws MlfError `MLF-E911` for a bad prefix, E009 for a header over the limit.
  */
-export function decodeNpy(bytes: Uint8Array, options: DecodeNpyOptions = {}): NpyArray {
-  const limits = resolveLimits(options.limits);
-  if (bytes.byteLength < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('missing the \\x93NUMPY magic', 0);
-  const major = bytes[6] ?? 0;
-  if (major < 1 || major > 3) throw bad(`unsupported format version ${major}.${bytes[7]}`, 6);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export function readNpyPrefix(
+  head: Uint8Array,
+  length: number,
+  limits: Pick<Limits, 'maxNpyHeaderBytes'>,
+): { major: number; start: number; hlen: number } {
+  if (head.byteLength < 10) throw bad('missing the \\x93NUMPY magic', 0);
+  for (let i = 0; i < MAGIC.length; i++) if (head[i] !== MAGIC[i]) throw bad('missing the \\x93NUMPY magic', 0);
+  const major = head[6] ?? 0;
+  if (major < 1 || major > 3) throw bad(`unsupported format version ${major}.${head[7]}`, 6);
   const lenBytes = major === 1 ? 2 : 4;
-  if (bytes.byteLength < 8 + lenBytes) throw bad('file ends inside the header length', 8);
+  if (head.byteLength < 8 + lenBytes) throw bad('file ends inside the header length', 8);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const hlen = lenBytes === 2 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = 8 + lenBytes;
-  if (hlen > bytes.byteLength - start) {
-    throw bad(`header of ${hlen} bytes at offset ${start} runs past the end (${bytes.byteLength} bytes)`, 8);
-  }
+  if (hlen > length - start)
+    throw bad(`header of ${hlen} bytes at offset ${start} runs past the end (${length} bytes)`, 8);
   // NumPy refuses headers over max_header_size (10000) unless the file is trusted; so do we, before decoding.
   if (hlen > limits.maxNpyHeaderBytes) {
     throw new MlfError(
@@ -202,6 +205,19 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeNpyOptions = {}): Np
       { offset: 8 },
     );
   }
+  return { major, start, hlen };
+}
+
+/**
+ * Decodes a `.npy` file (format 1.0, 2.0 or 3.0). The header is capped at `limits.maxNpyHeaderBytes`
+ * before it is decoded, and tuples at `limits.maxNdim` items while it is parsed. Big-endian data are byte-swapped into a copy
+ * and the descr turned little-endian (`>i4` → `<i4`); otherwise `data` is a zero-copy view.
+ * Fortran order is reported, not converted. Bytes after the data are ignored, as numpy does.
+ * @throws MlfError `MLF-E911` for anything that is not a simple-dtype .npy, E009 above a limit.
+ */
+export function decodeNpy(bytes: Uint8Array, options: DecodeNpyOptions = {}): NpyArray {
+  const limits = resolveLimits(options.limits);
+  const { major, start, hlen } = readNpyPrefix(bytes, bytes.byteLength, limits);
   const raw = bytes.subarray(start, start + hlen);
   let text: string;
   if (major === 3) {

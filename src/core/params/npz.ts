@@ -1,7 +1,8 @@
 import { type Zippable, zipSync } from 'fflate';
 import { MlfError } from '../errors/errors.js';
-import { type DecodeNpyOptions, decodeNpy, encodeNpy, type NpyArray, type NpyInput } from './npy.js';
-import { readZipEntry, readZipIndex } from './zip.js';
+import { type DecodeNpyOptions, decodeNpy, encodeNpy, type NpyArray, type NpyInput, readNpyPrefix } from './npy.js';
+import { readZipEntry, readZipEntryHead, readZipIndex } from './zip.js';
+import { resolveLimits } from '../common/limits.js';
 
 /** Options of `encodeNpz`. */
 export interface EncodeNpzOptions {
@@ -60,9 +61,12 @@ export function decodeNpz(bytes: Uint8Array, options: DecodeNpyOptions = {}): Re
         { member: e.name },
       );
   }
+  const limits = resolveLimits(options.limits);
   const out: Record<string, NpyArray> = Object.create(null);
   for (const e of arrays) {
     try {
+      // The .npy header length is checked from the member's first bytes, before it is inflated.
+      readNpyPrefix(readZipEntryHead(bytes, e, 12), e.size, limits);
       out[e.name.slice(0, -4)] = decodeNpy(readZipEntry(bytes, e), options);
     } catch (err) {
       if (err instanceof MlfError)

@@ -331,6 +331,35 @@ function checkLocal(
   throw bad(`the data descriptor of ${where} is missing or disagrees with the central directory`, dataEnd);
 }
 
+/**
+ * The first `n` bytes (fewer if the member is shorter) of a member, inflating no more than needed:
+ * a look at a header before the whole member is inflated. No CRC check (`readZipEntry` does it).
+ * @throws MlfError `MLF-E911` for corrupt data.
+ */
+export function readZipEntryHead(bytes: Uint8Array, entry: ZipEntry, n: number): Uint8Array {
+  const data = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+  if (entry.method === 0) return data.subarray(0, n);
+  const head = new Uint8Array(Math.min(n, entry.size));
+  let at = 0;
+  const done = new Error('enough');
+  const inflater = new Inflate((chunk) => {
+    const take = Math.min(chunk.byteLength, head.byteLength - at);
+    head.set(chunk.subarray(0, take), at);
+    at += take;
+    if (at === head.byteLength) throw done;
+  });
+  try {
+    for (let i = 0; i < data.byteLength && at < head.byteLength; i += 256)
+      inflater.push(data.subarray(i, i + 256), i + 256 >= data.byteLength);
+  } catch (e) {
+    if (e !== done) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw bad(`member ${JSON.stringify(entry.name)} is not a valid deflate stream (${why})`, entry.dataOffset);
+    }
+  }
+  return head.subarray(0, at);
+}
+
 let table: Int32Array | undefined;
 
 /** CRC-32 (IEEE 802.3, as zip and gzip use it) of `bytes`. */
