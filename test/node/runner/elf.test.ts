@@ -117,6 +117,8 @@ describe('hostile objects (issue 20) give MLF-E508 in bounded time and memory', 
 
   it.each<[string, Uint8Array, RegExp]>([
     ['count in section 0 larger than the file', elf64({ shnum: 0, sections: [{ size: 2n ** 40n }] }), /need more than/],
+    ['e_shentsize 0 in an otherwise sound file', elf64({ ...ok(), shentsize: 0 }), /e_shentsize is 0, expected 64/],
+    ['e_shentsize 128 (entries read at another stride)', elf64({ ...ok(), shentsize: 128 }), /e_shentsize is 128/],
     ['e_shnum larger than the file', elf64({ ...ok(), shnum: 5000 }), /need more than/],
     ['table past the end', elf64({ ...ok(), shoff: 2n ** 63n }), /past the end/],
     ['section data past the end', elf64(ok({ offset: 2n ** 64n - 2n })), /past the end of the file/],
