@@ -231,6 +231,11 @@ export function npyWithHeader(header: string, data = new Uint8Array(0), major = 
   return cat(head, data);
 }
 
+/** XORs a bit mask into one byte. */
+const flip = (b: Uint8Array, at: number, mask: number): void => {
+  b[at] = (b[at] ?? 0) ^ mask;
+};
+
 /** The `.npz` cases of issue 20. */
 export const HOSTILE_NPZ: Record<string, () => Uint8Array> = {
   // 98 bytes: Zip64 end record (56) + locator (20) + end record (22); 0xFFFFFFFF entries, directory past the end.
@@ -269,16 +274,16 @@ export const HOSTILE_NPZ: Record<string, () => Uint8Array> = {
   'a flipped data byte (CRC-32 mismatch)': () => {
     const npy = npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", new Uint8Array(16));
     const zip = storedZip([['a.npy', npy]]);
-    zip[30 + 5 + npy.length - 1] ^= 0x01; // the last data byte of a.npy (its header still parses)
+    flip(zip, 30 + 5 + npy.length - 1, 0x01); // the last data byte of a.npy (its header still parses)
     return zip;
   },
   'encrypted flag set': () => {
     const zip = storedZip([
       ['a.npy', npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", new Uint8Array(16))],
     ]);
-    zip[6] |= 1; // local header
+    flip(zip, 6, 1); // local header
     const cd = zip.byteLength - 22 - (46 + 5);
-    zip[cd + 8] |= 1; // central directory
+    flip(zip, cd + 8, 1); // central directory
     return zip;
   },
   // ~150 KB: a deflated .npy whose shape tuple holds 60 million "1," (a 120 MB header, under the
