@@ -71,9 +71,19 @@ export function App(props: { boot: Boot }) {
       });
     } else if (b.kind === 'report') {
       const archive = b.archive;
-      load(b.snapshot.name, async () =>
-        archive === null ? snapshotSession(b.snapshot) : openEmbedded(decodeBase64(archive), b.snapshot),
-      );
+      load(b.snapshot.name, async () => {
+        if (archive === null) return snapshotSession(b.snapshot);
+        try {
+          return await openEmbedded(decodeBase64(archive), b.snapshot);
+        } catch (e) {
+          // The summary mlf report recorded stays usable; say what is missing and why.
+          const why = describeError(e);
+          setError(
+            `The archive embedded in this report could not be loaded in this browser (${why}). Shown: the summary, validation, graph and statistics recorded by mlf report; not available: code and weights beyond those statistics.`,
+          );
+          return snapshotSession(b.snapshot, why);
+        }
+      });
     }
   }, []);
 

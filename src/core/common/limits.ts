@@ -25,6 +25,8 @@ export interface Limits {
   maxNdim: number;
   /** Elements of one tensor (product of its shape). */
   maxTensorElements: number;
+  /** `.npy` header text: NumPy's own cap (`max_header_size`, 10000); real headers are under 200 bytes. */
+  maxNpyHeaderBytes: number;
   /** PAX/GNU extended header payload: names are at most a few KB. */
   maxExtendedHeaderBytes: number;
   /** Path length in bytes (PATH_MAX on Linux is 4096). */
@@ -57,6 +59,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxParams: 1_000_000,
   maxNdim: 32,
   maxTensorElements: 2 ** 40,
+  maxNpyHeaderBytes: 10_000,
   maxExtendedHeaderBytes: 1 * MiB,
   maxPathBytes: 4096,
   maxPathDepth: 64,

@@ -228,6 +228,10 @@ export const CODES = {
     title: 'model not supported by the host runner',
     hint: 'The host runner calls CPU code through the graph executor, AOT (C interface, packed or raw) and operator entry points; see docs/runner.md for what is supported.',
   },
+  'MLF-E508': {
+    title: 'malformed ELF object',
+    hint: "An object file (an archive's codegen/host/lib/*.o, or one the compiler wrote) is not a well-formed ELF file: its headers, sections or names lie outside the file. Rebuild the object, or remove it from the archive.",
+  },
   // integrity and signatures (mlf manifest, keygen, sign, verify)
   'MLF-E601': {
     title: 'signature missing',
