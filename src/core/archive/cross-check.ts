@@ -41,6 +41,8 @@ export interface ModuleCode {
   functions: Set<string>;
   /** False when an object file could not be read, so a missing name proves nothing. */
   complete: boolean;
+  /** The module has any code (without it, E401 is the problem, not each missing function). */
+  any: boolean;
 }
 
 /** Reads the non-static functions of a module's C sources and the symbols of its objects. */
@@ -56,7 +58,7 @@ export async function readModuleCode(archive: MlfArchive, m: MlfModule): Promise
     if (names === null) complete = false;
     else for (const n of names) functions.add(n);
   }
-  return { functions, complete };
+  return { functions, complete, any: m.files.sources.length + m.files.objects.length > 0 };
 }
 
 type Add = (code: MlfCode, message: string, where: { member?: string; jsonPath?: string }) => void;
@@ -146,7 +148,7 @@ function checkGraphCode(graph: GraphJson, member: string, code: ModuleCode, out:
     checked.set(fn, problem === undefined);
     if (problem !== undefined) {
       add('MLF-E408', `node ${nid} calls func_name ${JSON.stringify(fn)}, which ${problem}`, where);
-    } else if (!code.functions.has(fn)) {
+    } else if (!code.functions.has(fn) && code.any) {
       add(
         'MLF-E409',
         code.complete
@@ -164,7 +166,7 @@ function checkOperatorNames(m: MlfModule, code: ModuleCode, out: Diagnostic[], a
   for (const fn of Object.keys(m.metadata.operatorBuffers ?? {})) {
     const problem = cIdentifierProblem(fn);
     if (problem !== undefined) add('MLF-E408', `operator function ${JSON.stringify(fn)} ${problem}`, at('.memory'));
-    else if (!code.functions.has(fn))
+    else if (!code.functions.has(fn) && code.any)
       add('MLF-E409', `operator function ${fn} is not defined by the module's generated code`, at('.memory'));
   }
   finish();

@@ -65,6 +65,12 @@ export const MAX_STATIC_BYTES = 2 ** 31 - 2 ** 24;
  */
 export async function generateProject(archive: MlfArchive, options: ProjectOptions = {}): Promise<GeneratedProject> {
   const module = pickModule(archive, options.module);
+  if (module.files.sources.length === 0 && module.files.objects.length === 0) {
+    throw new MlfError(
+      'MLF-E505',
+      `module "${module.name}" has no generated code under codegen/host; nothing can be compiled`,
+    );
+  }
   await refuseInvalid(archive, module.name);
   const nameProblem = moduleNameProblem(module.name);
   if (nameProblem !== undefined)
@@ -137,7 +143,7 @@ async function refuseInvalid(archive: MlfArchive, module: string): Promise<void>
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more; mlf validate lists them)` : '';
   throw new MlfError(
     first.code,
-    `module "${module}" is not built from an archive that fails validation: ${first.message}${more}`,
+    `the archive fails validation, so module "${module}" is not built: ${first.message}${more}`,
     { member: first.member, jsonPath: first.jsonPath, offset: first.offset },
   );
 }

@@ -92,7 +92,8 @@ export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
 
 function cInterfaceRun(iface: ModelInterface): string[] {
   // The header's struct names are lower-cased and sanitised like TVM does (mlf-spec §2.8).
-  const m = cIdent(sanitizeCName(iface.module).toLowerCase(), 'module name');
+  const m = sanitizeCName(iface.module).toLowerCase();
+  cIdent(`tvmgen_${m}_inputs`, 'C interface struct');
   const fields = (list: RunnerTensor[], prefix: string) =>
     list.map((t, i) => `.${cIdent(t.name, 'C interface field')} = ${prefix}_${i}_data`).join(', ');
   const entry = cIdent(iface.entry, 'entry point');

@@ -139,24 +139,31 @@ export function cIdent(name: string, what: string): string {
   return name;
 }
 
+const ALLOC = 'TVMBackendAllocWorkspace';
+
 /**
  * The byte count of every `TVMBackendAllocWorkspace(dev, id, [(uint64_t)]N, ...)` call site, 0
- * when it is not a literal. One token pass; each site looks at most 16 tokens ahead (linear).
+ * when it is not a literal. Each site is read through a window of at most 256 characters, so
+ * the scan is linear however the text is laid out.
  */
 export function allocationSizes(source: string): number[] {
-  const toks: string[] = [];
-  const kinds: string[] = [];
-  lexC(source, (kind, start, end) => {
-    toks.push(source.slice(start, end));
-    kinds.push(kind);
-  });
   const sizes: number[] = [];
-  for (let i = 0; i < toks.length; i++) {
-    if (toks[i] !== 'TVMBackendAllocWorkspace' || toks[i + 1] !== '(') continue;
-    let j = i + 2;
+  for (let at = source.indexOf(ALLOC); at >= 0; at = source.indexOf(ALLOC, at + ALLOC.length)) {
+    const prev = source.charCodeAt(at - 1);
+    if (at > 0 && /[A-Za-z0-9_]/.test(String.fromCharCode(prev))) continue; // part of a longer name
+    const window = source.slice(at + ALLOC.length, at + ALLOC.length + 256);
+    const toks: string[] = [];
+    const kinds: string[] = [];
+    lexC(window, (kind, start, end) => {
+      if (toks.length < 16) {
+        toks.push(window.slice(start, end));
+        kinds.push(kind);
+      }
+    });
+    if (toks[0] !== '(') continue; // not a call (or a longer name)
+    let j = 1;
     let commas = 0;
-    const end = Math.min(toks.length, i + 18);
-    for (; j < end && commas < 2; j++) if (toks[j] === ',') commas++;
+    for (; j < toks.length && commas < 2; j++) if (toks[j] === ',') commas++;
     let size = 0;
     if (commas === 2) {
       if (toks[j] === '(' && toks[j + 1] === 'uint64_t' && toks[j + 2] === ')') j += 3;
