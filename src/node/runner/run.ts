@@ -171,7 +171,13 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
     const report = programReport(r.stdout);
     const files = new Map<string, Uint8Array>();
     for (const [i, t] of manifest.outputs.entries()) {
-      files.set(`output${i}.npy`, outputNpy(t, new Uint8Array(await readFile(join(work, `output${i}.bin`)))));
+      const raw = await readFile(join(work, `output${i}.bin`)).catch(() => null);
+      if (raw === null || raw.byteLength !== t.bytes)
+        throw new MlfError(
+          'MLF-E506',
+          `the model program exited 0 but ${raw === null ? 'did not write' : `wrote ${raw.byteLength} bytes, not ${t.bytes}, for`} output ${i} (${t.name})`,
+        );
+      files.set(`output${i}.npy`, outputNpy(t, new Uint8Array(raw)));
     }
     await mkdir(dirname(resolve(options.outputDir)), { recursive: true });
     await writeFolderAtomic(options.outputDir, files, { force: options.force ?? false });

@@ -123,7 +123,7 @@ export function spawnCollect(cmd: string, args: readonly string[], options: Spaw
 /** True when a process failed the way an exhausted address-space limit makes programs fail. */
 export function outOfMemory(r: SpawnResult, limits: ProcessLimits): boolean {
   if ((limits.memoryBytes ?? 0) <= 0 || r.status === 0) return false;
-  return /out of memory|cannot allocate memory|virtual memory exhausted|bad_alloc|memory exhausted/i.test(r.stderr);
+  return /out of memory|cannot allocate memory|virtual memory exhausted|bad_alloc|memory exhausted|failed to map segment/i.test(r.stderr);
 }
 
 /**
