@@ -108,7 +108,12 @@ export async function archiveOf(bytes: Uint8Array): Promise<MlfArchive> {
 }
 
 /** A param tensor with TVM's defaults. */
-export function param(name: string, dtype: ParamTensorInput['dtype'], shape: number[], data: Uint8Array): ParamTensorInput {
+export function param(
+  name: string,
+  dtype: ParamTensorInput['dtype'],
+  shape: number[],
+  data: Uint8Array,
+): ParamTensorInput {
   return { name, dtype, shape, deviceType: 1, deviceId: 0, reserved: 0n, data };
 }
 

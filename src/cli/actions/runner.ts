@@ -87,9 +87,13 @@ export async function runRun(archive: string, opts: RunFlags, io: CliIo): Promis
     cflags: opts.cflags,
     force: opts.force ?? false,
     limits: {
-      ...(opts.buildTimeout === undefined ? {} : { buildTimeoutSeconds: wholeNumber('--build-timeout', opts.buildTimeout, 0) }),
+      ...(opts.buildTimeout === undefined
+        ? {}
+        : { buildTimeoutSeconds: wholeNumber('--build-timeout', opts.buildTimeout, 0) }),
       ...(opts.runTimeout === undefined ? {} : { runTimeoutSeconds: wholeNumber('--run-timeout', opts.runTimeout, 0) }),
-      ...(opts.memoryLimit === undefined ? {} : { memoryBytes: wholeNumber('--memory-limit', opts.memoryLimit, 0) * 2 ** 20 }),
+      ...(opts.memoryLimit === undefined
+        ? {}
+        : { memoryBytes: wholeNumber('--memory-limit', opts.memoryLimit, 0) * 2 ** 20 }),
     },
   });
   if (opts.json) {

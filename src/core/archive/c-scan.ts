@@ -15,7 +15,7 @@ const isSpace = (c: number) => c === 32 || c === 9 || c === 13 || c === 11 || c 
 
 /** Index of the newline that ends the logical line holding `i` (backslash-newline continues it). */
 function lineEnd(text: string, i: number): number {
-  for (let from = i; ; ) {
+  for (let from = i; ;) {
     const e = text.indexOf('\n', from);
     if (e < 0) return text.length;
     let k = e - 1;

@@ -125,10 +125,14 @@ function checkGraphCode(graph: GraphJson, member: string, code: ModuleCode, out:
     if (fn === '__nop' || fn === '__copy') {
       const outputs = (graph.node_row_ptr[nid + 1] ?? 0) - (graph.node_row_ptr[nid] ?? 0);
       if (node.inputs.length !== 1 || outputs !== 1) {
-        add('MLF-E308', `node ${nid} (${fn}) has ${node.inputs.length} inputs and ${outputs} outputs; it needs 1 and 1`, {
-          member,
-          jsonPath: `$.nodes[${nid}]`,
-        });
+        add(
+          'MLF-E308',
+          `node ${nid} (${fn}) has ${node.inputs.length} inputs and ${outputs} outputs; it needs 1 and 1`,
+          {
+            member,
+            jsonPath: `$.nodes[${nid}]`,
+          },
+        );
         return;
       }
       const [src, dst] = [entryId(graph, node.inputs[0]?.[0] ?? 0, node.inputs[0]?.[1] ?? 0), entryId(graph, nid)];
@@ -245,7 +249,10 @@ async function checkAotInterface(
       const v = macros.get(name);
       return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
     };
-    const structs = { inputs: scanCStructFields(text, `tvmgen_${mod.toLowerCase()}_inputs`), outputs: null as string[] | null };
+    const structs = {
+      inputs: scanCStructFields(text, `tvmgen_${mod.toLowerCase()}_inputs`),
+      outputs: null as string[] | null,
+    };
     structs.outputs = scanCStructFields(text, `tvmgen_${mod.toLowerCase()}_outputs`);
     for (const kind of ['inputs', 'outputs'] as const) {
       const declared = main?.[kind];

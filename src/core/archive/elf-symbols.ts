@@ -16,7 +16,8 @@ const STB_WEAK = 2;
  * or null when the bytes are not a well-formed ELF file with a symbol table we can read.
  */
 export function definedElfSymbols(bytes: Uint8Array): Set<string> | null {
-  if (bytes.length < 64 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) return null;
+  if (bytes.length < 64 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46)
+    return null;
   const is64 = bytes[4] === 2;
   if (!is64 && bytes[4] !== 1) return null;
   if (bytes[5] !== 1 && bytes[5] !== 2) return null;

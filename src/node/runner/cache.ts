@@ -62,7 +62,10 @@ function checkPrivate(path: string, st: { uid: number; mode: number }, what: str
   const me = uid();
   if (me === null) return; // Windows: no POSIX owners
   if (st.uid !== me)
-    throw new MlfError('MLF-E521', `${what} ${path} belongs to user ${st.uid}, not to you (${me}); programs built there could be anyone's`);
+    throw new MlfError(
+      'MLF-E521',
+      `${what} ${path} belongs to user ${st.uid}, not to you (${me}); programs built there could be anyone's`,
+    );
   if ((st.mode & 0o022) !== 0)
     throw new MlfError(
       'MLF-E521',
@@ -79,7 +82,10 @@ export async function openCacheRoot(root: string): Promise<string> {
   try {
     await mkdir(root, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new MlfError('MLF-E904', `cannot create the cache folder ${root}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new MlfError(
+      'MLF-E904',
+      `cannot create the cache folder ${root}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
   }
   const real = await realpath(root);
   const st = await stat(real);

@@ -142,7 +142,13 @@ async function moduleFootprint(
 }
 
 /** Compiles every unit to `obj/<unit>.o`, a few at a time. */
-async function compileAll(dir: string, units: string[], cc: string, flags: string[], limits: ProcessLimits): Promise<void> {
+async function compileAll(
+  dir: string,
+  units: string[],
+  cc: string,
+  flags: string[],
+  limits: ProcessLimits,
+): Promise<void> {
   const queue = [...units];
   const worker = async (): Promise<void> => {
     for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {

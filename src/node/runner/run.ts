@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MlfError } from '../../core/errors/errors.js';
 import { archiveDigest, cacheRoot, cachedEntry, contentDigest, filesDigest, openCacheRoot } from './cache.js';
-import { buildLimits, LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits, runLimits } from './limits.js';
+import { LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits, runLimits } from './limits.js';
 import { withMlfPath } from '../read/open.js';
 import { buildProject } from './project/build.js';
 import { generateProject, type ProjectManifest } from './project/generate.js';
@@ -84,7 +84,10 @@ function programReport(stdout: string): { ns: number[]; workspace_bytes: number;
     typeof r.workspace_bytes !== 'number' ||
     typeof r.workspace_peak !== 'number'
   )
-    throw new MlfError('MLF-E506', `the model program did not print its timing report; its output ended with:\n${tail(stdout, 4)}`);
+    throw new MlfError(
+      'MLF-E506',
+      `the model program did not print its timing report; its output ended with:\n${tail(stdout, 4)}`,
+    );
   return r as { ns: number[]; workspace_bytes: number; workspace_peak: number };
 }
 

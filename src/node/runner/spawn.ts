@@ -112,7 +112,12 @@ export function spawnCollect(cmd: string, args: readonly string[], options: Spaw
       }
       const stderr = Buffer.concat(err).toString('utf8');
       // Through the shell, "not found" and "not executable" come back as exit statuses 127 and 126.
-      if (wrapped && error === null && (status === 127 || status === 126) && /not found|Permission denied/i.test(stderr)) {
+      if (
+        wrapped &&
+        error === null &&
+        (status === 127 || status === 126) &&
+        /not found|Permission denied/i.test(stderr)
+      ) {
         error = Object.assign(new Error(stderr.trim()), { code: status === 127 ? 'ENOENT' : 'EACCES' });
       }
       resolve({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr, error, timedOut, truncated });
@@ -123,21 +128,27 @@ export function spawnCollect(cmd: string, args: readonly string[], options: Spaw
 /** True when a process failed the way an exhausted address-space limit makes programs fail. */
 export function outOfMemory(r: SpawnResult, limits: ProcessLimits): boolean {
   if ((limits.memoryBytes ?? 0) <= 0 || r.status === 0) return false;
-  return /out of memory|cannot allocate memory|virtual memory exhausted|bad_alloc|memory exhausted|failed to map segment/i.test(r.stderr);
+  return /out of memory|cannot allocate memory|virtual memory exhausted|bad_alloc|memory exhausted|failed to map segment/i.test(
+    r.stderr,
+  );
 }
 
 /**
  * E520 when a process hit a limit: its wall-clock time (`what` took longer than N s) or, likely,
  * its memory. `flag` names the option that raises the limit.
  */
-export function limitError(r: SpawnResult, limits: ProcessLimits, what: string, flags: { time: string; memory: string }): MlfError | null {
+export function limitError(
+  r: SpawnResult,
+  limits: ProcessLimits,
+  what: string,
+  flags: { time: string; memory: string },
+): MlfError | null {
   if (r.timedOut)
     return new MlfError(
       'MLF-E520',
       `${what} took longer than ${limits.timeoutSeconds} s and was stopped; raise the limit with ${flags.time}`,
     );
-  if (r.signal === 'SIGXCPU')
-    return new MlfError('MLF-E520', `${what} used up its CPU time limit and was stopped`);
+  if (r.signal === 'SIGXCPU') return new MlfError('MLF-E520', `${what} used up its CPU time limit and was stopped`);
   if (outOfMemory(r, limits))
     return new MlfError(
       'MLF-E520',

@@ -66,7 +66,9 @@ describe('a cached build is used only when it is what we built', () => {
 
   it('an extra file in the entry, or a missing one, is a mismatch too', () => {
     writeFileSync(join(entryOf(cache), 'build', 'extra.so'), 'x');
-    expect(JSON.parse(run(cache).out).notes).toEqual([expect.stringMatching(/build\/extra\.so changed after it was built/)]);
+    expect(JSON.parse(run(cache).out).notes).toEqual([
+      expect.stringMatching(/build\/extra\.so changed after it was built/),
+    ]);
     rmSync(join(entryOf(cache), 'main.c'));
     expect(JSON.parse(run(cache).out).notes).toEqual([expect.stringMatching(/main\.c is missing/)]);
   });

@@ -62,7 +62,9 @@ describe('timeouts', () => {
     writeFileSync(archive, LOOP);
     const r = mlf({}, 'run', archive, '--random-inputs', '1', '--output-dir', out(), '--run-timeout', '2');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error MLF-E520: the model program took longer than 2 s and was stopped; raise the limit with --run-timeout/);
+    expect(r.err).toMatch(
+      /^error MLF-E520: the model program took longer than 2 s and was stopped; raise the limit with --run-timeout/,
+    );
     const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
     expect(ps).not.toMatch(new RegExp(`${cache}.*mlf_model`));
   });
@@ -77,12 +79,18 @@ describe('timeouts', () => {
     // A "compiler" that answers --version and then hangs, leaving its pid behind.
     const cc = join(tmp, 'slow-cc');
     const pids = join(tmp, 'pids');
-    writeFileSync(cc, `#!/bin/sh\n[ "$1" = --version ] && { echo slow-cc 1.0; exit 0; }\necho $$ >> ${pids}\nexec sleep 600\n`, {
-      mode: 0o755,
-    });
+    writeFileSync(
+      cc,
+      `#!/bin/sh\n[ "$1" = --version ] && { echo slow-cc 1.0; exit 0; }\necho $$ >> ${pids}\nexec sleep 600\n`,
+      {
+        mode: 0o755,
+      },
+    );
     const r = mlf({}, 'run', GRAPH, '--random-inputs', '1', '--output-dir', out(), '--cc', cc, '--build-timeout', '3');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error MLF-E520: building the generated project took longer than 3 s and was stopped; raise the limit with --build-timeout/);
+    expect(r.err).toMatch(
+      /^error MLF-E520: building the generated project took longer than 3 s and was stopped; raise the limit with --build-timeout/,
+    );
     expect(r.seconds).toBeLessThan(60);
     const started = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
     expect(started.length).toBeGreaterThan(0);
@@ -92,9 +100,23 @@ describe('timeouts', () => {
 
 describe('memory', () => {
   it('a compiler short of address space is E520 naming the limit', () => {
-    const r = mlf({}, 'run', GRAPH, '--random-inputs', '1', '--output-dir', out(), '--memory-limit', '40', '--cflags', '-O1');
+    const r = mlf(
+      {},
+      'run',
+      GRAPH,
+      '--random-inputs',
+      '1',
+      '--output-dir',
+      out(),
+      '--memory-limit',
+      '40',
+      '--cflags',
+      '-O1',
+    );
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error MLF-E520: building the generated project ran out of memory under the limit of 40 MiB; raise it with --memory-limit/);
+    expect(r.err).toMatch(
+      /^error MLF-E520: building the generated project ran out of memory under the limit of 40 MiB; raise it with --memory-limit/,
+    );
   });
 
   it('the limit applies through ulimit -v (a child sees it)', async () => {
@@ -104,7 +126,9 @@ describe('memory', () => {
 
   it('arguments reach the program as they are, never as shell text', async () => {
     const marker = join(tmp, 'INJECTED');
-    const r = await spawnCollect('echo', [`$(touch ${marker})`, '; touch x', '"'], { limits: { memoryBytes: 2 ** 30 } });
+    const r = await spawnCollect('echo', [`$(touch ${marker})`, '; touch x', '"'], {
+      limits: { memoryBytes: 2 ** 30 },
+    });
     expect(r.stdout).toBe(`$(touch ${marker}) ; touch x "\n`);
     expect(existsSync(marker)).toBe(false);
   });
@@ -112,9 +136,17 @@ describe('memory', () => {
 
 describe('configuration', () => {
   it('options beat the environment, which beats the defaults', () => {
-    expect(resolveRunnerLimits({}, {})).toEqual({ buildTimeoutSeconds: 600, runTimeoutSeconds: 600, memoryBytes: 4 * 2 ** 30 });
+    expect(resolveRunnerLimits({}, {})).toEqual({
+      buildTimeoutSeconds: 600,
+      runTimeoutSeconds: 600,
+      memoryBytes: 4 * 2 ** 30,
+    });
     const env = { MLF_BUILD_TIMEOUT: '5', MLF_RUN_TIMEOUT: '0', MLF_MEMORY_LIMIT: '256' };
-    expect(resolveRunnerLimits({}, env)).toEqual({ buildTimeoutSeconds: 5, runTimeoutSeconds: 0, memoryBytes: 256 * 2 ** 20 });
+    expect(resolveRunnerLimits({}, env)).toEqual({
+      buildTimeoutSeconds: 5,
+      runTimeoutSeconds: 0,
+      memoryBytes: 256 * 2 ** 20,
+    });
     expect(resolveRunnerLimits({ buildTimeoutSeconds: 7 }, env).buildTimeoutSeconds).toBe(7);
   });
 

@@ -76,29 +76,74 @@ function elfWithLongNames(n: number): Uint8Array {
 
 const CASES: [string, (n: number) => unknown, (x: never) => unknown, number][] = [
   // plan-common.ts ALLOC_CALL: 42 s for 1.2 MB in `mlf project`
-  ['TVMBackendAllocWorkspace( repeated without commas', (n) => 'TVMBackendAllocWorkspace('.repeat(n), allocationSizes as never, 40_000],
-  ['TVMBackendAllocWorkspace(a, b, (uint64_t) calls', (n) => 'TVMBackendAllocWorkspace(1, d, (uint64_t)64, 2, 32);\n'.repeat(n), allocationSizes as never, 10_000],
+  [
+    'TVMBackendAllocWorkspace( repeated without commas',
+    (n) => 'TVMBackendAllocWorkspace('.repeat(n),
+    allocationSizes as never,
+    40_000,
+  ],
+  [
+    'TVMBackendAllocWorkspace(a, b, (uint64_t) calls',
+    (n) => 'TVMBackendAllocWorkspace(1, d, (uint64_t)64, 2, 32);\n'.repeat(n),
+    allocationSizes as never,
+    10_000,
+  ],
   // packages.ts definedSymbols: 35 s for 700 KB of `int f(` lines in `mlf convert`
-  ['definedSymbols on `int f(` lines', (n) => ({ name: 'm', codegen: [{ path: 'codegen/host/src/m_lib0.c', data: text('int f(\n'.repeat(n)) }] }), definedSymbols as never, 100_000],
+  [
+    'definedSymbols on `int f(` lines',
+    (n) => ({ name: 'm', codegen: [{ path: 'codegen/host/src/m_lib0.c', data: text('int f(\n'.repeat(n)) }] }),
+    definedSymbols as never,
+    100_000,
+  ],
   ['function definitions with unclosed bodies', (n) => 'void f(void) {'.repeat(n), scanCFunctions as never, 50_000],
   ['unclosed parameter lists', (n) => 'f('.repeat(n), scanCFunctions as never, 400_000],
   ['unclosed comments and strings', (n) => '/* " \' '.repeat(n), scanCFunctions as never, 100_000],
   ['extern "C" { blocks', (n) => 'extern "C" {'.repeat(n), scanCFunctions as never, 100_000],
   // c-source.ts findCFunction/matchBrace: a brace scan per regex match
-  ['findCFunction over many unclosed definitions', (n) => ['int g(void) {'.repeat(n)], (s: string[]) => findCFunction(s, 'nope'), 50_000],
-  ['a parameter list of one long type', (n) => [`int g(${'int '.repeat(n)}x) { }`], (s: string[]) => findCFunction(s, 'g'), 100_000],
+  [
+    'findCFunction over many unclosed definitions',
+    (n) => ['int g(void) {'.repeat(n)],
+    (s: string[]) => findCFunction(s, 'nope'),
+    50_000,
+  ],
+  [
+    'a parameter list of one long type',
+    (n) => [`int g(${'int '.repeat(n)}x) { }`],
+    (s: string[]) => findCFunction(s, 'g'),
+    100_000,
+  ],
   [
     'paramDtype through many calls into a large body',
     (n) => [`void h(void* q) { ${'x = 1; ((void*)y); '.repeat(n)} }`, `void g(void* p) { ${'h(p); '.repeat(n)} }`],
     (s: string[]) => paramDtype(s, 'g', 0),
     10_000,
   ],
-  ['paramDtype on casts followed by spaces', (n) => [`void g(void* p) { ((a${' '.repeat(n)} }`], (s: string[]) => paramDtype(s, 'g', 0), 200_000],
-  ['readAotEntry on a body of calls', (n) => [`int32_t tvmgen_default_run(void* a) { ${'f(a, '.repeat(n)} }`], (s: string[]) => readAotEntry(s, 'tvmgen_default_run'), 50_000],
+  [
+    'paramDtype on casts followed by spaces',
+    (n) => [`void g(void* p) { ((a${' '.repeat(n)} }`],
+    (s: string[]) => paramDtype(s, 'g', 0),
+    200_000,
+  ],
+  [
+    'readAotEntry on a body of calls',
+    (n) => [`int32_t tvmgen_default_run(void* a) { ${'f(a, '.repeat(n)} }`],
+    (s: string[]) => readAotEntry(s, 'tvmgen_default_run'),
+    50_000,
+  ],
   ['#define lines', (n) => '#define TVMGEN_DEFAULT_X_SIZE 4\n'.repeat(n), scanCDefines as never, 50_000],
-  ['unclosed struct bodies', (n) => 'struct tvmgen_default_inputs { void* x;'.repeat(n), (t: string) => scanCStructFields(t, 'tvmgen_default_inputs'), 50_000],
+  [
+    'unclosed struct bodies',
+    (n) => 'struct tvmgen_default_inputs { void* x;'.repeat(n),
+    (t: string) => scanCStructFields(t, 'tvmgen_default_inputs'),
+    50_000,
+  ],
   ['ELF symbols whose names run into each other', elfWithLongNames, definedElfSymbols as never, 20_000],
-  ['Relay @main with unclosed tensor types', (n) => `def @main(${'%a: Tensor[(1, '.repeat(n)}`, parseRelayMain as never, 200_000],
+  [
+    'Relay @main with unclosed tensor types',
+    (n) => `def @main(${'%a: Tensor[(1, '.repeat(n)}`,
+    parseRelayMain as never,
+    200_000,
+  ],
 ];
 
 describe('scans of project generation and validation grow linearly', () => {

@@ -58,12 +58,16 @@ describe('lying archives are validation errors, and project and run refuse them'
 
   it('the __copy case names both sizes', () => {
     const v = mlf('validate', write('copy.tar', (LYING[0] as (typeof LYING)[number]).make()));
-    expect(v.out).toMatch(/copies entry 0, float32\[1, 3, 16, 16\] = 3072 bytes, into entry 1, float32\[1, 10\] = 40 bytes/);
+    expect(v.out).toMatch(
+      /copies entry 0, float32\[1, 3, 16, 16\] = 3072 bytes, into entry 1, float32\[1, 10\] = 40 bytes/,
+    );
   });
 
   it('the AOT case names the header macro', () => {
     const v = mlf('validate', write('aot.tar', (LYING[2] as (typeof LYING)[number]).make()));
-    expect(v.out).toMatch(/"output" is 4 bytes in metadata\.json, but codegen\/host\/include\/tvmgen_default\.h says TVMGEN_DEFAULT_OUTPUT_SIZE 40/);
+    expect(v.out).toMatch(
+      /"output" is 4 bytes in metadata\.json, but codegen\/host\/include\/tvmgen_default\.h says TVMGEN_DEFAULT_OUTPUT_SIZE 40/,
+    );
   });
 });
 
@@ -71,7 +75,10 @@ describe('edges that work', () => {
   it('a graph of only __copy and __nop nodes builds under -Werror and copies its input', () => {
     const archive = write('copy-nop.tar', copyAndNopOnly());
     expect(mlf('validate', archive).code).toBe(0);
-    const x = write('x.npy', encodeNpy({ descr: '<f4', shape: [2, 3], data: new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer) }));
+    const x = write(
+      'x.npy',
+      encodeNpy({ descr: '<f4', shape: [2, 3], data: new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer) }),
+    );
     const out = join(tmp, 'copy-nop-out');
     const r = mlf('run', archive, '--input', `x=${x}`, '--output-dir', out);
     expect(r.code, r.err).toBe(0);
@@ -79,7 +86,10 @@ describe('edges that work', () => {
   });
 
   it('a valid graph of 130k entries (main: "Maximum call stack size exceeded", exit 3): project and run work', () => {
-    const archive = write('big-graph.tar', graphArchive(nopChain(130_000), 'int mlf_test_unused(void) { return 0; }\n'));
+    const archive = write(
+      'big-graph.tar',
+      graphArchive(nopChain(130_000), 'int mlf_test_unused(void) { return 0; }\n'),
+    );
     const p = measured('project', archive, '-o', join(tmp, 'big-graph'));
     expect(p.code, p.err).toBe(0);
     expect(p.mib).toBeLessThan(512);
@@ -112,7 +122,10 @@ describe('edges that work', () => {
     });
     const data = new Uint8Array(n);
     for (let i = 0; i < n; i += 4093) data[i] = i & 255;
-    const archive = write('params-100mb.tar', graphArchive(graph, copyOp(16).replace('args[1]', 'args[2]'), [param('p', parseDType('uint8'), [n], data)]));
+    const archive = write(
+      'params-100mb.tar',
+      graphArchive(graph, copyOp(16).replace('args[1]', 'args[2]'), [param('p', parseDType('uint8'), [n], data)]),
+    );
     const dir = join(tmp, 'embed');
     const p = measured('project', archive, '-o', dir, '--embed-params');
     expect(p.code, p.err).toBe(0);
@@ -133,7 +146,15 @@ describe('edges that work', () => {
 describe('edges that get a typed error', () => {
   it('an input of shape [2^20, 2^20] (main: RangeError in randomTensor, exit 3) is E009 in seconds', () => {
     const graph = graphOf({
-      nodes: [input('x'), { op: 'tvm_op', name: 'z', inputs: [[0, 0, 0]], attrs: { func_name: 'my_op', num_inputs: '1', num_outputs: '1', flatten_data: '0' } }],
+      nodes: [
+        input('x'),
+        {
+          op: 'tvm_op',
+          name: 'z',
+          inputs: [[0, 0, 0]],
+          attrs: { func_name: 'my_op', num_inputs: '1', num_outputs: '1', flatten_data: '0' },
+        },
+      ],
       entries: [
         [[2 ** 20, 2 ** 20], 'float32', 0],
         [[4], 'float32', 1],
@@ -142,7 +163,10 @@ describe('edges that get a typed error', () => {
     });
     const archive = write('huge-input.tar', graphArchive(graph, copyOp(16)));
     const r = measured('run', archive, '--random-inputs', '1', '--output-dir', join(tmp, 'huge-out'));
-    expect([r.code, r.err.split('\n')[0]]).toEqual([1, expect.stringMatching(/^error MLF-E009: module "default" needs \d+ bytes of static buffers/)]);
+    expect([r.code, r.err.split('\n')[0]]).toEqual([
+      1,
+      expect.stringMatching(/^error MLF-E009: module "default" needs \d+ bytes of static buffers/),
+    ]);
     expect(r.seconds).toBeLessThan(30);
     expect(r.mib).toBeLessThan(512);
   });

@@ -124,8 +124,13 @@ describe('node names in comments', () => {
     const dir = join(tmp, 'comment-project');
     expect(mlf('project', archive, '-o', dir).code).toBe(0);
     const plan = readFileSync(join(dir, 'model_plan.c'), 'utf8');
-    expect(plan).toContain('/* node 1 c *\\/ { extern int system(const char*); system("touch PWNED"); } /\\* c: __copy */');
-    const input = write('x.npy', encodeNpy({ descr: '<f4', shape: [4], data: new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer) }));
+    expect(plan).toContain(
+      '/* node 1 c *\\/ { extern int system(const char*); system("touch PWNED"); } /\\* c: __copy */',
+    );
+    const input = write(
+      'x.npy',
+      encodeNpy({ descr: '<f4', shape: [4], data: new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer) }),
+    );
     const r = mlf('run', archive, '--input', `x=${input}`, '--output-dir', join(tmp, 'comment-out'));
     expect(r.code, r.err).toBe(0);
     expect(npyValues(join(tmp, 'comment-out', 'output0.npy')).values).toEqual([1, 2, 3, 4]);
@@ -177,7 +182,9 @@ describe('module names', () => {
     expect(mlf('validate', archive).code).toBe(0);
     const dir = join(tmp, 'dashes');
     expect(mlf('project', archive, '-o', dir).code).toBe(0);
-    expect(readFileSync(join(dir, 'Makefile'), 'utf8')).toContain('./$(BUILD)/mlf_model -p model/parameters/my-model.v2.params');
+    expect(readFileSync(join(dir, 'Makefile'), 'utf8')).toContain(
+      './$(BUILD)/mlf_model -p model/parameters/my-model.v2.params',
+    );
     const r = exec('make', ['-j2', 'run'], dir);
     expect(r.code, r.err).toBe(0);
     expect(exec('cmake', ['-S', '.', '-B', 'cm'], dir).code).toBe(0);

@@ -73,7 +73,10 @@ describe('every fixture runs clean under ASan and UBSan', () => {
       builds.set(`${fixture}/${module}`, JSON.parse(r.out).build.dir);
       const got = decodeNpy(new Uint8Array(readFileSync(join(r.dir, 'output0.npy'))));
       const want = decodeNpy(new Uint8Array(readFileSync(`${TVM}/${fixture}/${module}.output.0.npy`)));
-      const [a, b] = [new Float32Array(new Uint8Array(got.data).buffer), new Float32Array(new Uint8Array(want.data).buffer)];
+      const [a, b] = [
+        new Float32Array(new Uint8Array(got.data).buffer),
+        new Float32Array(new Uint8Array(want.data).buffer),
+      ];
       expect(a.length).toBe(b.length);
       a.forEach((v, i) => expect(Math.abs(v - (b[i] as number))).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
     });
@@ -251,7 +254,11 @@ describe('the C params loader marks each slot once', () => {
       (ts) => ts.map((t) => (t.name === 'p2' ? { ...t, size: 2n ** 63n } : t)),
       /ends inside a record/,
     ],
-    ['a dimension of 2^64-1', (ts) => ts.map((t) => (t.name === 'p1' ? { ...t, shape: [2n ** 64n - 1n] } : t)), /different shape/],
+    [
+      'a dimension of 2^64-1',
+      (ts) => ts.map((t) => (t.name === 'p1' ? { ...t, shape: [2n ** 64n - 1n] } : t)),
+      /different shape/,
+    ],
   ])('%s fails with a message', (_name, edit, message) => {
     expect(load(rawParams(edit(original)))).toMatchObject({ code: 1, err: expect.stringMatching(message) });
   });
@@ -262,8 +269,14 @@ describe('the C params loader marks each slot once', () => {
   });
 
   it('a name length or a count of 2^40 fails fast', () => {
-    expect(load(rawParams(original, { nameLength: 2n ** 40n }))).toMatchObject({ code: 1, err: expect.stringMatching(/ends inside/) });
-    expect(load(rawParams(original, { count: 2n ** 40n }))).toMatchObject({ code: 1, err: expect.stringMatching(/ends inside/) });
+    expect(load(rawParams(original, { nameLength: 2n ** 40n }))).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/ends inside/),
+    });
+    expect(load(rawParams(original, { count: 2n ** 40n }))).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/ends inside/),
+    });
   });
 
   it('every truncation and every single-byte flip of the header records fails cleanly or loads', () => {

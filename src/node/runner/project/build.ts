@@ -23,7 +23,11 @@ export async function resolveCompiler(cc: string): Promise<string> {
   const r = await spawnCollect(cc, ['--version'], { limits: { timeoutSeconds: 60 } });
   if (r.error !== null || r.status !== 0) {
     const why =
-      r.error !== null ? (r.error.code ?? r.error.message) : r.timedOut ? 'no answer within 60 s' : `exit status ${r.status}`;
+      r.error !== null
+        ? (r.error.code ?? r.error.message)
+        : r.timedOut
+          ? 'no answer within 60 s'
+          : `exit status ${r.status}`;
     throw new MlfError('MLF-E503', `cannot run the C compiler ${JSON.stringify(cc)} (${why})`);
   }
   return r.stdout.split('\n')[0] ?? cc;

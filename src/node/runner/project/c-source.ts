@@ -49,7 +49,11 @@ function indexOf(sources: readonly string[]): SourceIndex {
     size += text.length;
     for (const d of scanCFunctions(text)) {
       if (d.bodyEnd >= text.length || functions.has(d.name)) continue; // unclosed bodies are not definitions
-      functions.set(d.name, { name: d.name, params: splitParams(d.params), body: text.slice(d.bodyStart + 1, d.bodyEnd) });
+      functions.set(d.name, {
+        name: d.name,
+        params: splitParams(d.params),
+        body: text.slice(d.bodyStart + 1, d.bodyEnd),
+      });
     }
   }
   index = { functions, facts: new Map(), budget: 4 * size + 4096 };
@@ -205,7 +209,9 @@ export function readAotEntry(sources: readonly string[], entry: string): AotEntr
   if (fn === undefined) return null;
   const facts = bodyFacts(idx, fn);
   // The function the wrapper forwards to (`tvmgen_<m>___tvm_main__`, `tvmgen_<m>_run_model`).
-  const inner = calledNames(fn.body).find((c) => c !== entry && (c.startsWith('tvmgen_') || c.endsWith('__tvm_main__')));
+  const inner = calledNames(fn.body).find(
+    (c) => c !== entry && (c.startsWith('tvmgen_') || c.endsWith('__tvm_main__')),
+  );
   if (fn.params[0]?.type.startsWith('struct')) {
     return { style: 'c', extraParams: fn.params.slice(2).map((p) => p.type), inner: inner ?? null };
   }

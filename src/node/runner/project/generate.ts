@@ -108,7 +108,8 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
     RUN_ARGS: paramsPath === null ? '' : `-p ${paramsPath}`,
   };
   for (const [k, v] of Object.entries(build)) {
-    if (!SAFE_BUILD_VALUE.test(v)) // checked above; kept as the last gate before build files
+    if (!SAFE_BUILD_VALUE.test(v))
+      // checked above; kept as the last gate before build files
       throw new MlfError('MLF-E408', `${k} ${JSON.stringify(v)} cannot be written into a Makefile or CMakeLists.txt`);
   }
   const values = { ...build, IO_SUMMARY: ioSummary(iface) };
@@ -174,7 +175,8 @@ function ioSummary(iface: ModelInterface): string {
 
 /** A name as JSON text, with control, bidi and other invisible characters escaped too. */
 function printable(name: string): string {
-  return JSON.stringify(name).replace(/[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff`]/g, (c) =>
-    c === '`' ? "'" : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  return JSON.stringify(name).replace(
+    /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff`]/g,
+    (c) => (c === '`' ? "'" : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
   );
 }

@@ -153,7 +153,12 @@ function tirParamNames(tir: string, fn: string): string[] | null {
 async function aotInterface(archive: MlfArchive, module: MlfModule, sources: string[], notes: string[]) {
   const safe = sanitizeCName(module.name);
   const candidates = [
-    ...new Set([`tvmgen_${module.name}_run`, `tvmgen_${module.name.toLowerCase()}_run`, `tvmgen_${safe}_run`, `tvmgen_${safe.toLowerCase()}_run`]),
+    ...new Set([
+      `tvmgen_${module.name}_run`,
+      `tvmgen_${module.name.toLowerCase()}_run`,
+      `tvmgen_${safe}_run`,
+      `tvmgen_${safe.toLowerCase()}_run`,
+    ]),
   ].filter((c) => cIdentifierProblem(c) === undefined);
   let entry: AotEntry | null = null;
   let entryName = candidates[0] as string;

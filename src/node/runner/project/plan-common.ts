@@ -124,7 +124,8 @@ export function* fileChunks(data: ProjectFileData): Generator<Uint8Array> {
  */
 export function cComment(s: string): string {
   let out = '';
-  for (const b of enc.encode(s)) out += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  for (const b of enc.encode(s))
+    out += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
   return out.replace(/\*\//g, '*\\/').replace(/\/\*/g, '/\\*');
 }
 

@@ -50,7 +50,8 @@ export function graphPlan({ iface, module, embeddedParams }: GraphPlanOptions): 
     '/* Storage: one buffer per storage id, as large as its largest tensor (as the graph executor sizes it). */',
   );
   for (const p of pools) {
-    const listed = p.entries.slice(0, 16).join(', ') + (p.entries.length > 16 ? `, ... (${p.entries.length} in all)` : '');
+    const listed =
+      p.entries.slice(0, 16).join(', ') + (p.entries.length > 16 ? `, ... (${p.entries.length} in all)` : '');
     out.push(bufferDecl(`storage_${p.storageId}`, p.bytes, `sid ${p.storageId}: entries ${listed}`));
   }
 
@@ -161,7 +162,10 @@ function operatorsSection(graph: GraphJson, dtypes: string[], shapes: number[][]
     const label = `node ${nid} ${cComment(node.name)}`;
     if (fn === '__nop' || fn === '__copy') {
       if (node.inputs.length !== 1 || outputs !== 1)
-        throw new MlfError('MLF-E308', `node ${nid} (${fn}) has ${node.inputs.length} inputs and ${outputs} outputs; it needs 1 and 1`);
+        throw new MlfError(
+          'MLF-E308',
+          `node ${nid} (${fn}) has ${node.inputs.length} inputs and ${outputs} outputs; it needs 1 and 1`,
+        );
       const [src, dst] = [args[0] as number, args[1] as number];
       const bytes = (e: number) => elementBytes(dtypes[e] ?? 'uint8') * count(shapes[e] ?? []);
       if (fn === '__nop') {
@@ -194,7 +198,10 @@ function operatorsSection(graph: GraphJson, dtypes: string[], shapes: number[][]
   });
   const packed = declared.size > 0;
   if (packed) {
-    out.push(`static int type_codes[${maxArgs}] = {${Array.from({ length: maxArgs }, () => DLTENSOR_HANDLE).join(', ')}};`, '');
+    out.push(
+      `static int type_codes[${maxArgs}] = {${Array.from({ length: maxArgs }, () => DLTENSOR_HANDLE).join(', ')}};`,
+      '',
+    );
     out.push(failureHelper());
   }
   out.push('int mlf_model_run(void) {');
