@@ -71,6 +71,9 @@ interface RunFlags {
   cflags?: string;
   json?: boolean;
   force?: boolean;
+  buildTimeout?: string;
+  runTimeout?: string;
+  memoryLimit?: string;
 }
 
 /** `mlf run`: builds (cached) and runs a module, writes `output<i>.npy`, prints latency. */
@@ -84,6 +87,15 @@ export async function runRun(archive: string, opts: RunFlags, io: CliIo): Promis
     cc: opts.cc,
     cflags: opts.cflags,
     force: opts.force ?? false,
+    limits: {
+      ...(opts.buildTimeout === undefined
+        ? {}
+        : { buildTimeoutSeconds: wholeNumber('--build-timeout', opts.buildTimeout, 0) }),
+      ...(opts.runTimeout === undefined ? {} : { runTimeoutSeconds: wholeNumber('--run-timeout', opts.runTimeout, 0) }),
+      ...(opts.memoryLimit === undefined
+        ? {}
+        : { memoryBytes: wholeNumber('--memory-limit', opts.memoryLimit, 0) * 2 ** 20 }),
+    },
   });
   if (opts.json) {
     io.out(toJson(result));

@@ -34,6 +34,18 @@ export function registerRunnerCommands(program: Command, io: CliIo, setCode: (n:
     .option('--cflags <flags>', 'compiler flags (default -O2)')
     .option('--json', 'print outputs and timings as JSON')
     .option('-f, --force', 'replace an existing output folder')
+    .option(
+      '--build-timeout <seconds>',
+      'stop the build after this long (0: no limit; default 600, env MLF_BUILD_TIMEOUT)',
+    )
+    .option(
+      '--run-timeout <seconds>',
+      'stop the model program after this long (0: no limit; default 600, env MLF_RUN_TIMEOUT)',
+    )
+    .option(
+      '--memory-limit <MiB>',
+      'address space per compiler or program (0: no limit; default 4096, env MLF_MEMORY_LIMIT)',
+    )
     .action(async (archive, opts) => {
       const { runRun } = await import('../actions/runner.js');
       setCode(await runRun(archive, opts, io));

@@ -4,6 +4,7 @@ import { stringifyPythonCompact } from './canonical.js';
 import { MlfError } from '../errors/errors.js';
 import { isRecord, stringifySortedJson } from '../common/json.js';
 import { moduleLayout, unsafeModuleNameReason } from '../metadata/layout.js';
+import { scanCFunctions } from './c-scan.js';
 import type { MlfStyle } from '../metadata/metadata.js';
 
 /** A file inside an archive. */
@@ -248,16 +249,16 @@ function sameBytes(a: FileData, b: FileData): boolean {
   return true;
 }
 
-/** Externally visible functions defined in a module's C sources (static ones cannot clash). */
+/**
+ * Externally visible functions defined in a module's C sources (static ones cannot clash). One
+ * token pass per file (src/core/archive/c-scan.ts): linear in the sources, whatever they hold.
+ */
 export function definedSymbols(p: ModulePackage<FileData>): Set<string> {
   const out = new Set<string>();
   const dec = new TextDecoder();
-  const def = /^(?!static\b)[A-Za-z_][^;{}()\n]*?\b([A-Za-z_]\w*)\s*\([^;{}]*\)\s*\{/gm;
   for (const f of p.codegen) {
-    if (!/\.(c|cc|cpp)$/.test(f.path)) continue;
-    const text = dec.decode(f.data);
-    for (const m of text.matchAll(def))
-      if (m[1] !== undefined && !['if', 'for', 'while', 'switch'].includes(m[1])) out.add(m[1]);
+    if (!/\.(c|cc|cpp)$/.test(f.path) || !(f.data instanceof Uint8Array)) continue;
+    for (const d of scanCFunctions(dec.decode(f.data))) if (!d.isStatic) out.add(d.name);
   }
   return out;
 }

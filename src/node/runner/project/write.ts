@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MlfError } from '../../../core/errors/errors.js';
+import { fileChunks, type ProjectFileData } from './plan-common.js';
 
 /** Options of {@link writeTree}. */
 export interface WriteTreeOptions {
@@ -16,7 +17,7 @@ export interface WriteTreeOptions {
  */
 export async function writeTree(
   dest: string,
-  files: ReadonlyMap<string, Uint8Array>,
+  files: ReadonlyMap<string, ProjectFileData>,
   options: WriteTreeOptions = {},
 ): Promise<void> {
   const exists = await lstat(dest).then(
@@ -28,7 +29,7 @@ export async function writeTree(
   const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await mkdir(tmp);
-    await writeFilesInto(tmp, files);
+    await writeFilesInto(tmp, files, { sync: true });
     if (exists) await rm(dest, { recursive: true, force: true });
     await rename(tmp, dest);
   } catch (e) {
@@ -39,13 +40,26 @@ export async function writeTree(
   }
 }
 
-/** Writes nested files into an existing folder (paths `a/b/c`; no `..`, no absolute paths). */
-export async function writeFilesInto(dir: string, files: ReadonlyMap<string, Uint8Array>): Promise<void> {
+/**
+ * Writes nested files into an existing folder (paths `a/b/c`; no `..`, no absolute paths), each
+ * new (never over an existing file), chunked files chunk by chunk; `sync` flushes each to disk.
+ */
+export async function writeFilesInto(
+  dir: string,
+  files: ReadonlyMap<string, ProjectFileData>,
+  options: { sync?: boolean } = {},
+): Promise<void> {
   for (const [path, data] of files) {
     if (path.split('/').some((s) => s === '' || s === '.' || s === '..') || path.includes('\\')) {
       throw new MlfError('MLF-E904', `refusing to write file name ${JSON.stringify(path)}`);
     }
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), data, { flag: 'wx', mode: 0o644 });
+    await mkdir(dirname(join(dir, path)), { recursive: true, mode: 0o755 });
+    const handle = await open(join(dir, path), 'wx', 0o644);
+    try {
+      for (const chunk of fileChunks(data)) await handle.writeFile(chunk); // writes it all, from the current position
+      if (options.sync === true) await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
 }
