@@ -6,6 +6,7 @@
  * The names below are the public API; everything else under `src/core` is internal and may change
  * in any release. `test/package/exports.test.ts` keeps a list of them, so a change is deliberate.
  * @packageDocumentation
+ * @module model-library-format
  */
 
 // Reading: sources, containers, archives
@@ -65,6 +66,7 @@ export type {
   OperatorBuffer,
   OperatorFunctionEntry,
   SidEntry,
+  TensorInfo,
 } from './metadata/schema.js';
 
 // Validating and inspecting
@@ -86,6 +88,7 @@ export {
   type ParamDict,
   type ParamDictInput,
   type ParamTensor,
+  type ParamTensorHeader,
   type ParamTensorInput,
 } from './params/codec.js';
 export { indexParams, type ParamIndex, type RangeRead } from './params/tensor-index.js';
@@ -94,6 +97,7 @@ export { tensorStats, type TensorStats, tensorView, type TypedArray } from './pa
 export {
   bfloat16ToFloat,
   type DLDataType,
+  type DTypeOptions,
   e4m3ToFloat,
   e5m2ToFloat,
   formatDType,
@@ -170,7 +174,16 @@ export {
   type ModuleDiff,
   type TensorSide,
 } from './report/diff.js';
-export { type DiffLabels, renderDiffMarkdown, renderDiffText, summarizeDiff } from './report/diff-render.js';
+export type { ParamChange, ParamSide, ParamsDiff } from './report/diff-params.js';
+export {
+  type DiffFinding,
+  type DiffFindings,
+  type DiffLabels,
+  listDiffFindings,
+  renderDiffMarkdown,
+  renderDiffText,
+  summarizeDiff,
+} from './report/diff-render.js';
 export {
   type BudgetMeasure,
   type BudgetOptions,

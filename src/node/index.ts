@@ -5,6 +5,7 @@
  * The names below are the public API; everything else under `src/node` is internal.
  * `test/package/exports.test.ts` keeps a list of them, so a change is deliberate.
  * @packageDocumentation
+ * @module model-library-format/node
  */
 export * from '../core/index.js';
 

@@ -69,7 +69,7 @@ export function planCanonical(files: Iterable<PlanFile>, options: CanonicalOptio
 }
 
 /**
- * Packs files into a canonical, reproducible MLF tar (the layout of {@link planCanonical}). The
+ * Packs files into a canonical, reproducible MLF tar (TVM's member order, fixed owners, modes and mtime). The
  * same files always give the same bytes.
  */
 export function packCanonical(files: ReadonlyMap<string, Uint8Array>, options: CanonicalOptions = {}): Uint8Array {

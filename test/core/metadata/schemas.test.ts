@@ -16,10 +16,9 @@ import {
   type SidEntry,
 } from '../../../src/core/metadata/schema.js';
 import { readTarIndexSync, tarEntryData } from '../../../src/core/tar/read.js';
+import { FIXTURES, ROOT } from '../../helpers/common.js';
 
-const ROOT = join(import.meta.dirname, '../../..');
 const SCHEMAS = join(ROOT, 'schemas');
-const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const ID_BASE = 'https://model-library-format.dev/schemas/';
 const allMetadataSchemas = metadataJsonSchemas;
 const conforms = (version: number, style: 'full-model' | 'operator', value: unknown) =>

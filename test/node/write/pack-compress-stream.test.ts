@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,10 +19,9 @@ import { packArchive, readPackages, writePackages } from '../../../src/node/writ
 import { type MemberSource, writeChunksAtomic, writeTarPlanAtomic } from '../../../src/node/write/write-stream.js';
 import { createZstdPool } from '../../../src/node/write/zstd-pool.js';
 import { TVM, TVM_FIXTURES, tarFiles } from '../../helpers/archive.js';
-import { codeOf, same, sh } from '../../helpers/common.js';
+import { codeOf, ROOT, same, sh } from '../../helpers/common.js';
 
 const MiB = 1024 * 1024;
-const ROOT = resolve(import.meta.dirname, '../../..');
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-pack-compress-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let counter = 0;
