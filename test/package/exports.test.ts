@@ -125,5 +125,11 @@ describe('package.json', () => {
       'dist/viewer/',
     ]);
     expect(Object.keys(pkg.dependencies)).not.toContain('zod');
+    expect(pkg.files).toEqual(expect.arrayContaining(['NOTICE', 'THIRD-PARTY-LICENSES.txt']));
+  });
+
+  it('THIRD-PARTY-LICENSES.txt is up to date (node scripts/third-party-licenses.js)', async () => {
+    const { thirdPartyLicenses } = await import('../../scripts/third-party-licenses.js');
+    expect(readFileSync(join(ROOT, 'THIRD-PARTY-LICENSES.txt'), 'utf8')).toBe(thirdPartyLicenses());
   });
 });
