@@ -130,7 +130,6 @@ print(json.dumps([out, out2]))`;
 });
 
 describe('package invariants', () => {
-
   it('docs/diagnostics.md lists every code (regenerate with scripts/write-diagnostics-doc.js)', async () => {
     const { renderDiagnosticsDoc } = await import('../../src/core/errors/diagnostics-doc.js');
     expect(readFileSync('docs/diagnostics.md', 'utf8')).toBe(renderDiagnosticsDoc());

@@ -268,7 +268,7 @@ describe('failures leave nothing behind', () => {
       ['grows', 1],
       ['shrinks', -1],
     ] as const) {
-      it(`${kind}: a member that ${change} while it is written is E009, and no file is left`, async () => {
+      it(`${kind}: a member that ${change} while it is written is E011, and no file is left`, async () => {
         const size = 30 * MiB;
         const data = pseudoFloats(size + 1, 3);
         const bigPlan = planCanonical([
@@ -287,7 +287,7 @@ describe('failures leave nothing behind', () => {
           (e: unknown) => e,
         );
         expect(err).toBeInstanceOf(MlfError);
-        expect(err).toMatchObject({ code: 'MLF-E009', member: 'parameters/big.params' });
+        expect(err).toMatchObject({ code: 'MLF-E011', member: 'parameters/big.params' });
         expect(readdirSync(dirname(dest))).toEqual([]);
       }, 60_000);
     }
@@ -395,7 +395,7 @@ describe('the process exits when packing is done (built CLI and dist)', () => {
       encoding: 'utf8',
     });
     expect(r.error, 'killed by the timeout: something kept the process alive').toBeUndefined();
-    expect(r.stdout.trim(), r.stderr).toBe('MLF-E009');
+    expect(r.stdout.trim(), r.stderr).toBe('MLF-E011');
     expect(readdirSync(dirname(dest))).toEqual([]);
   }, 70_000);
 });
