@@ -66,7 +66,7 @@ export interface ParseMetadataOptions {
 
 const DATETIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/;
 
-/** Detects the style of parsed metadata the way TVM's readers must (mlf-spec §3.5). */
+/** Detects the style of parsed metadata the way TVM's readers must (docs/format.md §4.5). */
 export function detectStyle(raw: Record<string, unknown>): MlfStyle {
   if ('modules' in raw) return 'full-model';
   return raw.style === 'operator' ? 'operator' : 'full-model';

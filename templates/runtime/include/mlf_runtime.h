@@ -30,7 +30,7 @@ typedef struct {
 } mlf_param_slot;
 
 /*
- * Copies the tensors of a TVM param dict (mlf-spec §5.1) into their slots. Names that match no
+ * Copies the tensors of a TVM param dict (docs/format.md §6) into their slots. Names that match no
  * slot are ignored, as TVM's graph executor does; a slot without a tensor, a dtype or size
  * mismatch, or a malformed blob is an error (-1, message in TVMGetLastError()).
  */

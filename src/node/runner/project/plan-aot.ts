@@ -1,6 +1,6 @@
 /**
  * Plans of modules that are called through one entry point: AOT (C interface, packed or raw
- * pointers, mlf-spec §6.7) and operator style (the PrimFunc itself, packed ABI §6.5).
+ * pointers, docs/format.md §8.2) and operator style (the PrimFunc itself, packed ABI: docs/format.md §8.1).
  */
 import type { MlfModule } from '../../../core/archive/archive.js';
 import type { ModelInterface, RunnerTensor } from './interface.js';
@@ -84,7 +84,7 @@ export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
 }
 
 function cInterfaceRun(iface: ModelInterface): string[] {
-  const m = iface.module.toLowerCase(); // the header's struct names are lower-cased (mlf-spec §2.8)
+  const m = iface.module.toLowerCase(); // the header's struct names are lower-cased (docs/format.md §8.2)
   const fields = (list: RunnerTensor[], prefix: string) =>
     list.map((t, i) => `.${t.name} = ${prefix}_${i}_data`).join(', ');
   return [
