@@ -1,6 +1,6 @@
 import { type Unzipped, unzipSync, type Zippable, zipSync } from 'fflate';
 import { MlfError } from '../errors/errors.js';
-import { resolveLimits } from '../common/limits.js';
+import { memberBudget, resolveLimits } from '../common/limits.js';
 import { type DecodeNpyOptions, decodeNpy, encodeNpy, type NpyArray, type NpyInput } from './npy.js';
 
 /** Options of `encodeNpz`. */
@@ -40,23 +40,15 @@ export function encodeNpz(arrays: Readonly<Record<string, NpyInput>>, options: E
  */
 export function decodeNpz(bytes: Uint8Array, options: DecodeNpyOptions = {}): Record<string, NpyArray> {
   const limits = resolveLimits(options.limits);
-  let entries = 0;
-  let total = 0;
+  const budget = memberBudget(limits, 'npz');
   let files: Unzipped;
   try {
     files = unzipSync(bytes, {
       filter: (file) => {
         if (!file.name.endsWith('.npy')) return false;
         const where = `npz: member ${JSON.stringify(file.name)}`;
-        if (++entries > limits.maxEntries)
-          throw new MlfError('MLF-E009', `npz: more than limits.maxEntries (${limits.maxEntries}) arrays`);
-        total += file.originalSize;
-        if (file.originalSize > limits.maxMemberBytes || total > limits.maxTotalBytes) {
-          throw new MlfError(
-            'MLF-E009',
-            `${where} inflates to ${file.originalSize} bytes, over limits.maxMemberBytes/maxTotalBytes`,
-          );
-        }
+        budget.entry();
+        budget.bytes(file.name, file.originalSize);
         if (file.compression !== 0 && file.originalSize > Math.max(file.size, 1) * limits.maxCompressionRatio) {
           throw new MlfError(
             'MLF-E009',
