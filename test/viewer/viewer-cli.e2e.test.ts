@@ -2,7 +2,7 @@
 // with the pages they make opened in headless Chromium: every fixture's report from file://
 // without console errors; a report with the archive embedded shows code; the served viewer loads
 // its archive and Ctrl-C stops the server; a 50k-node synthetic graph becomes interactive.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,18 +11,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticArchive } from '../../bench/lib/synthetic.js';
 import { collectErrors, launchChromium, ROOT, shot, TVM_DIR, VIEWER_URL, waitForText } from '../helpers/viewer.js';
+import { mlf } from '../helpers/common.js';
+import { TVM_FIXTURES } from '../helpers/archive.js';
 
-const FIXTURES = ['aot-mlp', 'graph-cnn', 'mnist-graph', 'multi-graph', 'operator-add-i8'];
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-viewer-cli-'));
 const tarOf = (f: string) => join(TVM_DIR, f, 'model.tar');
-
-function mlf(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'mlf.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 let browser: Browser;
 let page: Page;
@@ -39,7 +32,7 @@ afterAll(async () => {
 
 describe('mlf report', () => {
   it('writes one HTML file per fixture that opens from file:// with the overview and no console errors', async () => {
-    for (const f of FIXTURES) {
+    for (const f of TVM_FIXTURES) {
       const out = join(tmp, `${f}.html`);
       const r = mlf('report', tarOf(f), '-o', out);
       expect(r.code, r.err).toBe(0);

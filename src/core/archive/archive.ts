@@ -20,7 +20,9 @@ import { readTarEntry, readTarIndex } from '../tar/read.js';
 export interface ArchiveMember {
   /** Normalised path (no leading `./`). */
   path: string;
+  /** Size in bytes. */
   size: number;
+  /** Reads the whole member. */
   read(): Promise<Uint8Array>;
   /** Reads `[offset, offset + length)` of the member without reading the rest (seekable sources). */
   readRange?(offset: number, length: number): Promise<Uint8Array>;

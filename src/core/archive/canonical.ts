@@ -101,7 +101,7 @@ function checkReadableNames(entries: readonly PlanTarEntry[]): void {
 }
 
 /**
- * Packs files into a canonical, reproducible MLF tar (the layout of {@link planCanonical}). The
+ * Packs files into a canonical, reproducible MLF tar (TVM's member order, fixed owners, modes and mtime). The
  * same files always give the same bytes.
  */
 export function packCanonical(files: ReadonlyMap<string, Uint8Array>, options: CanonicalOptions = {}): Uint8Array {

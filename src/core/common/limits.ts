@@ -1,3 +1,5 @@
+import { MlfError, type MlfLocation } from '../errors/errors.js';
+
 /**
  * Caps on untrusted input. Each has a one-line reason; every reader takes overrides through its
  * options (`limits: { maxEntries: ... }`). Exceeding one raises MLF-E009, never an out-of-memory.
@@ -78,4 +80,44 @@ export const MAX_ARRAY_BYTES = 2 ** 32;
 /** Merges overrides into the defaults. */
 export function resolveLimits(overrides?: Partial<Limits>): Limits {
   return { ...DEFAULT_LIMITS, ...overrides };
+}
+
+/**
+ * The one accountant of `maxEntries`, `maxMemberBytes` and `maxTotalBytes`, shared by the tar
+ * index, folders on disk, `mlf unpack` and `.npz` files, so the three limits mean the same
+ * everywhere. `what` prefixes messages (`tar`, `folder`, `unpack`, `npz`).
+ */
+export interface MemberBudget {
+  /** One more entry (a member, or a folder where folders count). MLF-E009 past `maxEntries`. */
+  entry(location?: MlfLocation): void;
+  /** A member of `bytes` bytes. MLF-E009 past `maxMemberBytes` or, summed, `maxTotalBytes`. */
+  bytes(member: string, bytes: number, location?: MlfLocation): void;
+}
+
+/** A fresh {@link MemberBudget} over `limits`. */
+export function memberBudget(limits: Limits, what: string): MemberBudget {
+  let entries = 0;
+  let total = 0;
+  return {
+    entry(location = {}) {
+      if (++entries > limits.maxEntries)
+        throw new MlfError('MLF-E009', `${what}: more than maxEntries ${limits.maxEntries} entries`, location);
+    },
+    bytes(member, bytes, location = {}) {
+      const where = { member, ...location };
+      if (bytes > limits.maxMemberBytes)
+        throw new MlfError(
+          'MLF-E009',
+          `${what}: ${member} has ${bytes} bytes, over maxMemberBytes ${limits.maxMemberBytes}`,
+          where,
+        );
+      total += bytes;
+      if (total > limits.maxTotalBytes)
+        throw new MlfError(
+          'MLF-E009',
+          `${what}: members total ${total} bytes at ${member}, over maxTotalBytes ${limits.maxTotalBytes}`,
+          where,
+        );
+    },
+  };
 }

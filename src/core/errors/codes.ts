@@ -40,6 +40,10 @@ export const CODES = {
     hint: 'The input is larger than the configured limit; raise the limit in options if the archive is trusted.',
   },
   'MLF-E010': { title: 'not an archive', hint: 'Give a .tar, .tar.gz/.tgz, .tar.zst file or an extracted MLF folder.' },
+  'MLF-E011': {
+    title: 'file changed while read',
+    hint: 'Another program wrote to the file while it was read, so the result was discarded (nothing half-written); run again once it has finished.',
+  },
   // metadata.json
   'MLF-E101': {
     title: 'metadata.json missing',

@@ -11,7 +11,7 @@ import { writeTarPlanAtomic } from '../write/write-stream.js';
 /**
  * Streams the members named in `manifest` and the signature into a canonical archive, hashing
  * the members again as they are written: a member that changed since the manifest was computed
- * abandons the write (E009), so a signed archive always holds the bytes it claims.
+ * abandons the write (E011), so a signed archive always holds the bytes it claims.
  */
 export async function writeSigned(
   contents: ArchiveContents,
@@ -44,7 +44,7 @@ export async function writeSigned(
           const digest = hashes.get(path)?.digest('hex') ?? createHash('sha256').digest('hex');
           if (digest !== e.sha256)
             throw new MlfError(
-              'MLF-E009',
+              'MLF-E011',
               `sign: ${path} changed while the archive was written; nothing was written, sign again`,
               { member: path },
             );

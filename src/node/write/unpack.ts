@@ -2,7 +2,7 @@ import { chmod, lstat, mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { ArchiveContents, ArchiveMember } from '../../core/archive/archive.js';
 import { MlfError } from '../../core/errors/errors.js';
-import { type Limits, resolveLimits } from '../../core/common/limits.js';
+import { type Limits, memberBudget, resolveLimits } from '../../core/common/limits.js';
 import { memberChunks } from '../read/member-chunks.js';
 import { openArchivePath } from '../read/open.js';
 
@@ -134,27 +134,15 @@ async function makeTempSibling(target: string, shown: string): Promise<string> {
 /** Writes every member under `root`, counting entries and bytes against the limits as it goes. */
 async function writeMembers(contents: ArchiveContents, root: string, limits: Limits): Promise<UnpackResult> {
   const made = new Set<string>([root]);
+  const budget = memberBudget(limits, 'unpack');
   let files = 0;
   let bytes = 0;
   for (const member of contents.members.values()) {
     const where = { member: member.path };
+    budget.entry(where);
+    budget.bytes(member.path, member.size);
     files += 1;
-    if (files > limits.maxEntries)
-      throw new MlfError('MLF-E009', `unpack: more than maxEntries ${limits.maxEntries} files`, where);
-    if (member.size > limits.maxMemberBytes) {
-      throw new MlfError(
-        'MLF-E009',
-        `unpack: ${member.path} has ${member.size} bytes, over maxMemberBytes ${limits.maxMemberBytes}`,
-        where,
-      );
-    }
     bytes += member.size;
-    if (bytes > limits.maxTotalBytes)
-      throw new MlfError(
-        'MLF-E009',
-        `unpack: files total ${bytes} bytes, over maxTotalBytes ${limits.maxTotalBytes}`,
-        where,
-      );
     const out = resolve(root, ...member.path.split('/'));
     // The reader already refused every unsafe name; this guards against a bug there.
     if (!out.startsWith(root + sep))

@@ -43,7 +43,7 @@ export interface WriteChunksOptions {
  * chunks, through the compressor, into a temporary sibling, which is renamed over `dest` only
  * when complete (see `writeChunksAtomic`).
  * @throws MlfError E901 for a bad compression level, E904 when the destination exists (without
- *   `force`) or cannot be written, E009 when a member's bytes do not match its planned size;
+ *   `force`) or cannot be written, E011 when a member's bytes do not match its planned size;
  *   errors of the members' readers as they are.
  */
 export async function writeTarPlanAtomic(

@@ -32,7 +32,7 @@ typedef struct {
 } mlf_param_slot;
 
 /*
- * Copies the tensors of a TVM param dict (mlf-spec §5.1) into their slots, which must be sorted
+ * Copies the tensors of a TVM param dict (docs/format.md §6) into their slots, which must be sorted
  * by name (byte order; slots may share a name). `seen` is scratch space of num_slots bytes. Names
  * that match no slot are ignored, as TVM's graph executor does; a slot without a tensor, a tensor
  * given twice, a dtype, shape or size mismatch, or a malformed blob is an error (-1, message in

@@ -1,5 +1,5 @@
 /*
- * Loader for TVM's param dict format (mlf-spec §5.1): little-endian u64 list magic, reserved,
+ * Loader for TVM's param dict format (docs/format.md §6): little-endian u64 list magic, reserved,
  * names, then one NDArray record per name. Reads byte by byte, so the blob needs no alignment;
  * every length is checked against the bytes left before it is used.
  *

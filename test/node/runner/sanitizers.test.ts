@@ -154,7 +154,7 @@ interface RawTensor {
   size?: bigint;
 }
 
-/** TVM's param dict format (mlf-spec §5.1), written as given: duplicates and lies included. */
+/** TVM's param dict format (docs/format.md §6), written as given: duplicates and lies included. */
 function rawParams(tensors: RawTensor[], options: { count?: bigint; nameLength?: bigint } = {}): Uint8Array {
   const parts: Uint8Array[] = [];
   const u64 = (v: bigint) => {

@@ -2,7 +2,7 @@
  * Writers: pack, merge, split, extract-module, convert, export from build outputs, params import.
  * Archives are compared through `mlf inspect --json`, GNU tar and byte equality.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,18 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { decodeParams } from '../../../src/core/params/codec.js';
 import { buildModelLibraryFormat } from '../../../src/core/archive/export.js';
 import { json, TVM, tarFiles } from '../../helpers/archive.js';
+import { mlfEnv } from '../../helpers/common.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-write-'));
 let n = 0;
 const out = (ext = '.tar') => join(tmp, `out${n++}${ext}`);
 
-function mlf(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const mlf = (args: string[], env: Record<string, string> = {}) => mlfEnv(env, ...args);
 
 function inspect(path: string): any {
   const r = mlf(['inspect', path, '--json']);

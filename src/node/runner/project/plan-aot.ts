@@ -1,6 +1,6 @@
 /**
  * Plans of modules that are called through one entry point: AOT (C interface, packed or raw
- * pointers, mlf-spec §6.7) and operator style (the PrimFunc itself, packed ABI §6.5).
+ * pointers, docs/format.md §8.2) and operator style (the PrimFunc itself, packed ABI: docs/format.md §8.1).
  */
 import type { MlfModule } from '../../../core/archive/archive.js';
 import { MlfError } from '../../../core/errors/errors.js';
@@ -91,7 +91,7 @@ export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
 }
 
 function cInterfaceRun(iface: ModelInterface): string[] {
-  // The header's struct names are lower-cased and sanitised like TVM does (mlf-spec §2.8).
+  // The header's struct names are lower-cased and sanitised like TVM does (docs/format.md §8.2).
   const m = sanitizeCName(iface.module).toLowerCase();
   cIdent(`tvmgen_${m}_inputs`, 'C interface struct');
   const fields = (list: RunnerTensor[], prefix: string) =>

@@ -1,6 +1,6 @@
 /**
  * The static plan of a graph-executor module: what TVM's graph executor does at load time
- * (mlf-spec §6.3), done once by the generator and written out as C.
+ * (docs/format.md §5.2), done once by the generator and written out as C.
  */
 import type { MlfModule } from '../../../core/archive/archive.js';
 import { MlfError } from '../../../core/errors/errors.js';
