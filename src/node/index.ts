@@ -72,3 +72,5 @@ export {
   type ModuleFootprint,
 } from './runner/footprint.js';
 export type { ElfSizes } from './runner/elf.js';
+export { DEFAULT_RUNNER_LIMITS, type RunnerLimits } from './runner/limits.js';
+export type { ChunkedFile, ProjectFileData } from './runner/project/plan-common.js';

@@ -23,7 +23,7 @@ export interface FootprintOptions {
   cflags?: string;
   /** Cache folder. @default cacheRoot() */
   cacheDir?: string;
-  /** Compile time and memory limits (defaults: {@link resolveRunnerLimits}). */
+  /** Compile time and memory limits (defaults: {@link DEFAULT_RUNNER_LIMITS}, overridden by the MLF_* environment variables). */
   limits?: Partial<RunnerLimits>;
 }
 

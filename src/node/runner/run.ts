@@ -32,7 +32,7 @@ export interface RunOptions {
   force?: boolean;
   /** Cache folder. @default cacheRoot() */
   cacheDir?: string;
-  /** Build and run time and memory limits (defaults: {@link resolveRunnerLimits}). */
+  /** Build and run time and memory limits (defaults: {@link DEFAULT_RUNNER_LIMITS}, overridden by the MLF_* environment variables). */
   limits?: Partial<RunnerLimits>;
 }
 

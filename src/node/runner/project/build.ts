@@ -11,7 +11,7 @@ export interface BuildOptions {
   cflags?: string;
   /** Parallel jobs. @default os.availableParallelism() */
   jobs?: number;
-  /** Time and memory limits (defaults: {@link resolveRunnerLimits}). */
+  /** Time and memory limits (defaults: {@link DEFAULT_RUNNER_LIMITS}, overridden by the MLF_* environment variables). */
   limits?: Partial<RunnerLimits>;
 }
 

@@ -61,7 +61,7 @@ export const MAX_STATIC_BYTES = 2 ** 31 - 2 ** 24;
  * of its first error, since a plan built from facts that disagree may write out of bounds.
  * @throws MlfError with the first validation error's code, E408 for names that cannot become C
  * or build files, E505 without codegen, E507 for what the runner cannot call, E009 when the
- * program's static memory exceeds {@link MAX_STATIC_BYTES}, E901/E903 for the module.
+ * program's static memory exceeds the cap on static buffers (2 GiB - 16 MiB), E901/E903 for the module.
  */
 export async function generateProject(archive: MlfArchive, options: ProjectOptions = {}): Promise<GeneratedProject> {
   const module = pickModule(archive, options.module);
