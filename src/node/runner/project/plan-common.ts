@@ -70,6 +70,7 @@ export type ProjectFileData = Uint8Array | ChunkedFile;
 
 /** A file written chunk by chunk; `chunks()` starts over each time. */
 export interface ChunkedFile {
+  /** The file's bytes in order, from the start each time it is called. */
   chunks(): Iterable<Uint8Array>;
 }
 
