@@ -7,7 +7,7 @@ import { decodeParams } from '../../src/core/params/codec.js';
 import { graphTable, summariseTensor, tensorHistogram } from '../../src/core/report/view-data.js';
 import { serveViewer } from '../../src/node/viewer/serve.js';
 import { injectBoot, scriptJson } from '../../src/node/viewer/viewer-page.js';
-import { layeredLayout } from '../../viewer/src/layout.js';
+import { layeredLayout } from '../../src/core/graph/layered-layout.js';
 import { TVM, tarFiles } from '../helpers/archive.js';
 
 const edges = (pairs: [number, number][]) =>
