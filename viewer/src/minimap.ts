@@ -19,6 +19,8 @@ export interface MinimapContent {
 export interface Minimap {
   /** Outlines the visible part of the drawing. */
   setViewport(view: Rect): void;
+  /** Shows or hides it (hidden while the whole drawing is in view). */
+  show(on: boolean): void;
   destroy(): void;
 }
 
@@ -100,6 +102,9 @@ export function createMinimap(
     setViewport(view) {
       last = view;
       draw();
+    },
+    show(on) {
+      canvas.hidden = !on;
     },
     destroy() {
       canvas.remove();

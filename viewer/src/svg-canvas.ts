@@ -24,8 +24,11 @@ export interface DrawingCanvas {
   destroy(): void;
 }
 
-/** Scale (screen pixels per drawing unit) at which box titles are about 11 px: the initial zoom. */
-export const READABLE_SCALE = 0.85;
+/**
+ * Scale (screen pixels per drawing unit) of the first view of a large graph: titles (13 units)
+ * are 12 px, param lines and edge labels (11 units) 10 px.
+ */
+export const READABLE_SCALE = 0.92;
 /** Below this scale edge labels are hidden (they would be under 7 px). */
 const EDGE_LABEL_SCALE = 0.6;
 /** Below this scale all text is hidden. */
@@ -92,6 +95,8 @@ export function createSvgCanvas(
     svg.classList.toggle('no-text', view.s < TEXT_SCALE);
     svg.setAttribute('data-scale', view.s.toFixed(3));
     minimap.setViewport(r);
+    // The minimap only helps when part of the drawing is out of view.
+    minimap.show(r.x > 1 || r.y > 1 || r.x + r.w < layout.width - 1 || r.y + r.h < layout.height - 1);
   };
   let anim = 0;
   const moveTo = (target: View, animate: boolean) => {

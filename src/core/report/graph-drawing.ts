@@ -201,8 +201,8 @@ export function buildGraphDrawing(table: GraphTable, options: { params?: ParamMo
 }
 
 /**
- * Marks the edges of the longest path (in nodes) from a source to a sink, preferring first
- * inputs on ties: the data path a reader follows, drawn straight by the layout.
+ * Marks the edges of the longest path (in nodes) from an input, preferring first inputs on
+ * ties (and earlier nodes for its end): the data path a reader follows, drawn straight.
  */
 export function markMainPath(nodes: readonly DrawNode[], edges: DrawEdge[]): void {
   const index = new Map(nodes.map((n, i) => [n.key, i]));
@@ -228,21 +228,28 @@ export function markMainPath(nodes: readonly DrawNode[], edges: DrawEdge[]): voi
       if (indeg[w] === 0) order.push(w);
     }
   }
+  // Data nodes: inputs and what they reach. Constants (params, and ops that only transform
+  // params) are never on the main path.
+  const data = new Uint8Array(n);
+  nodes.forEach((node, v) => (data[v] = node.kind === 'input' ? 1 : 0));
+  for (const w of order)
+    for (const ei of into[w] ?? []) if (data[index.get((edges[ei] as DrawEdge).from) as number] === 1) data[w] = 1;
   // Longest path into each node; on ties the earliest input (edges are in input order) wins.
-  const length = new Int32Array(n).fill(1);
+  const length = new Int32Array(n);
   const via = new Int32Array(n).fill(-1);
   for (const w of order) {
+    if (data[w] !== 1) continue;
+    length[w] = 1;
     for (const ei of into[w] ?? []) {
       const u = index.get((edges[ei] as DrawEdge).from) as number;
-      if ((length[u] as number) + 1 > (length[w] as number)) {
+      if (data[u] === 1 && (length[u] as number) + 1 > (length[w] as number)) {
         length[w] = (length[u] as number) + 1;
         via[w] = ei;
       }
     }
   }
   let end = -1;
-  for (let v = 0; v < n; v++)
-    if ((outOf[v]?.length ?? 0) === 0 && (end < 0 || (length[v] as number) > (length[end] as number))) end = v;
+  for (let v = 0; v < n; v++) if (end < 0 || (length[v] as number) > (length[end] as number)) end = v;
   for (let v = end, guard = 0; v >= 0 && (via[v] as number) >= 0 && guard < n; guard++) {
     const e = edges[via[v] as number] as DrawEdge;
     e.main = true;
