@@ -34,3 +34,8 @@ export * from './report/diff-render.js';
 export * from './report/budget.js';
 export * from './report/budget-render.js';
 export * from './integrity/manifest.js';
+export * from './report/op-names.js';
+export * from './report/graph-drawing.js';
+export * from './report/graph-layout.js';
+export * from './report/graph-svg.js';
+export * from './report/memory-timeline.js';

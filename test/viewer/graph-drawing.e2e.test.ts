@@ -112,7 +112,9 @@ describe('SVG drawings with real text metrics', () => {
 });
 
 /** Rendered font size (px) and screen box of every node label inside the drawing's viewport. */
-async function visibleLabels(): Promise<{ text: string; px: number; x0: number; y0: number; x1: number; y1: number }[]> {
+async function visibleLabels(): Promise<
+  { text: string; px: number; x0: number; y0: number; x1: number; y1: number }[]
+> {
   return page.evaluate(() => {
     const host = document.querySelector('#panel-graph .graph-canvas') as HTMLElement;
     const view = host.getBoundingClientRect();
@@ -181,7 +183,10 @@ describe('navigating the drawing', () => {
     const scale = async () => Number(await page.getAttribute('#panel-graph svg.mlf-graph', 'data-scale'));
     const before = await scale();
     await page.click('#graph-zoom-selection');
-    await page.waitForFunction((s) => Number(document.querySelector('#panel-graph svg.mlf-graph')?.getAttribute('data-scale')) !== s, before);
+    await page.waitForFunction(
+      (s) => Number(document.querySelector('#panel-graph svg.mlf-graph')?.getAttribute('data-scale')) !== s,
+      before,
+    );
     await page.waitForTimeout(400);
     const inView = await page.evaluate((key) => {
       const host = document.querySelector('#panel-graph .graph-canvas')!.getBoundingClientRect();
@@ -194,7 +199,10 @@ describe('navigating the drawing', () => {
     await page.focus('#panel-graph .graph-canvas');
     const s0 = await scale();
     await page.keyboard.press('-');
-    await page.waitForFunction((s) => Number(document.querySelector('#panel-graph svg.mlf-graph')?.getAttribute('data-scale')) < s, s0);
+    await page.waitForFunction(
+      (s) => Number(document.querySelector('#panel-graph svg.mlf-graph')?.getAttribute('data-scale')) < s,
+      s0,
+    );
 
     // The minimap moves the view.
     const box = await page.getAttribute('#panel-graph svg.mlf-graph', 'viewBox');

@@ -185,7 +185,9 @@ describe('mlf graph', () => {
     expect(svg.code).toBe(0);
     expect(svg.out).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect(svg.out.match(/<g class="node op /g)).toHaveLength(9);
-    expect(mlf('graph', tarOf('graph-cnn'), '--format', 'svg', '--params', 'nodes').out.match(/<g class="node param"/g)).toHaveLength(4);
+    expect(
+      mlf('graph', tarOf('graph-cnn'), '--format', 'svg', '--params', 'nodes').out.match(/<g class="node param"/g),
+    ).toHaveLength(4);
     expect(mlf('graph', tarOf('graph-cnn'), '--format', 'svg', '--params', 'all').code).toBe(2);
     expect(mlf('graph', tarOf('graph-cnn'), '--format', 'png').code).toBe(2);
   });

@@ -131,7 +131,18 @@ describe('page assembly and the loopback server', () => {
       name: '</noscript><script>alert(1)</script>',
       report: {} as never,
       validation: {} as never,
-      modules: { '<m>': { graph, params: params.tensors.map((t) => ({ name: t.name, dtype: '', shape: [], bytes: 0, summary: { stats: null, histogram: null } })) } },
+      modules: {
+        '<m>': {
+          graph,
+          params: params.tensors.map((t) => ({
+            name: t.name,
+            dtype: '',
+            shape: [],
+            bytes: 0,
+            summary: { stats: null, histogram: null },
+          })),
+        },
+      },
     });
     expect(html.match(/<\/noscript>/g)).toHaveLength(1);
     expect(html).toContain('<h2>Module &lt;m&gt;</h2>');

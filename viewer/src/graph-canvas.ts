@@ -139,16 +139,17 @@ export function createGraphCanvas(
   }
   const pad = 1;
   const bounds = { x: minX - pad, y: -pad, w: maxX - minX + 2 * pad, h: maxY + 2 * pad };
-  const dot = Math.max(bounds.w, bounds.h) / 150;
+  const dotX = bounds.w / 60;
+  const dotY = bounds.h / 150;
   const minimap = createMinimap(
     container,
     {
       bounds,
       boxes: table.nodes.map((n) => ({
-        x: (layout.x[n.id] as number) - dot / 2,
-        y: (layout.y[n.id] as number) - dot / 2,
-        w: dot,
-        h: dot,
+        x: (layout.x[n.id] as number) - dotX / 2,
+        y: (layout.y[n.id] as number) - dotY / 2,
+        w: dotX,
+        h: dotY,
         color: heads.has(n.id) ? COLORS.head : COLORS[n.kind],
       })),
     },
@@ -162,7 +163,12 @@ export function createGraphCanvas(
   const updateMinimap = () => {
     const a = renderer.viewportToGraph({ x: 0, y: 0 });
     const b = renderer.viewportToGraph({ x: container.clientWidth, y: container.clientHeight });
-    minimap.setViewport({ x: Math.min(a.x, b.x), y: -Math.max(a.y, b.y), w: Math.abs(b.x - a.x), h: Math.abs(b.y - a.y) });
+    minimap.setViewport({
+      x: Math.min(a.x, b.x),
+      y: -Math.max(a.y, b.y),
+      w: Math.abs(b.x - a.x),
+      h: Math.abs(b.y - a.y),
+    });
   };
   renderer.getCamera().on('updated', updateMinimap);
   updateMinimap();

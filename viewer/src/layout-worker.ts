@@ -6,8 +6,7 @@ import { layoutGraphDrawing } from '../../src/core/report/graph-layout.js';
 
 /** Request: node count and edge lists (points), or a drawing (boxes). */
 export type LayoutRequest =
-  | { kind: 'points'; n: number; from: Int32Array; to: Int32Array }
-  | { kind: 'drawing'; drawing: GraphDrawing };
+  { kind: 'points'; n: number; from: Int32Array; to: Int32Array } | { kind: 'drawing'; drawing: GraphDrawing };
 
 const scope = self as unknown as {
   onmessage: ((e: MessageEvent<LayoutRequest>) => void) | null;

@@ -51,7 +51,9 @@ export function MemoryTimelineChart(props: MemoryTimelineProps) {
   );
   const byKind = useMemo(
     () =>
-      KINDS.map((k) => liveBytes({ steps: shown.steps, buffers: shown.buffers.filter((b) => (b.kind ?? 'activation') === k) })),
+      KINDS.map((k) =>
+        liveBytes({ steps: shown.steps, buffers: shown.buffers.filter((b) => (b.kind ?? 'activation') === k) }),
+      ),
     [shown],
   );
   const total = useMemo(() => liveBytes(shown), [shown]);
@@ -176,7 +178,10 @@ export function MemoryTimelineChart(props: MemoryTimelineProps) {
   return (
     <div class="timeline" ref={box}>
       <p class="muted" id="timeline-summary">
-        Peak live <strong id="timeline-peak" data-bytes={peak.bytes}>{formatBytes(peak.bytes)}</strong>
+        Peak live{' '}
+        <strong id="timeline-peak" data-bytes={peak.bytes}>
+          {formatBytes(peak.bytes)}
+        </strong>
         {peak.step >= 0 && ` at step ${peak.step + 1} (${shortOpName(timeline.steps[peak.step]?.label ?? '')})`}; all
         buffers together {formatBytes(allocated)}. {n} steps, {shown.buffers.length} live intervals
         {rows.length < new Set(shown.buffers.map((b) => b.id)).size ? ` (the ${MAX_ROWS} largest buffers drawn)` : ''}.
@@ -213,10 +218,14 @@ export function MemoryTimelineChart(props: MemoryTimelineProps) {
         onKeyDown={(e) => {
           const cur = step ?? -1;
           const to = (
-            { ArrowRight: cur + 1, ArrowLeft: cur - 1, Home: 0, End: n - 1, PageUp: cur - 10, PageDown: cur + 10 } as Record<
-              string,
-              number
-            >
+            {
+              ArrowRight: cur + 1,
+              ArrowLeft: cur - 1,
+              Home: 0,
+              End: n - 1,
+              PageUp: cur - 10,
+              PageDown: cur + 10,
+            } as Record<string, number>
           )[e.key];
           if (to === undefined || n === 0) return;
           e.preventDefault();

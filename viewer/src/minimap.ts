@@ -35,8 +35,11 @@ export function createMinimap(
 ): Minimap {
   const { bounds } = content;
   const scale = Math.min(MAX_W / Math.max(1, bounds.w), MAX_H / Math.max(1, bounds.h));
-  const w = Math.max(24, Math.ceil(bounds.w * scale));
-  const h = Math.max(24, Math.ceil(bounds.h * scale));
+  // A very deep (or wide) graph would be a hairline: it is stretched across at least 48 px.
+  const sx = Math.max(scale, 48 / Math.max(1, bounds.w));
+  const sy = Math.max(scale, 48 / Math.max(1, bounds.h));
+  const w = Math.ceil(bounds.w * sx);
+  const h = Math.ceil(bounds.h * sy);
   const ratio = window.devicePixelRatio || 1;
   const canvas = document.createElement('canvas');
   canvas.className = 'minimap';
@@ -59,12 +62,7 @@ export function createMinimap(
     bctx.fillRect(0, 0, w, h);
     for (const b of content.boxes) {
       bctx.fillStyle = b.color;
-      bctx.fillRect(
-        (b.x - bounds.x) * scale,
-        (b.y - bounds.y) * scale,
-        Math.max(1, b.w * scale),
-        Math.max(1, b.h * scale),
-      );
+      bctx.fillRect((b.x - bounds.x) * sx, (b.y - bounds.y) * sy, Math.max(1, b.w * sx), Math.max(1, b.h * sy));
     }
   }
   const ctx = canvas.getContext('2d');
@@ -78,16 +76,19 @@ export function createMinimap(
     ctx.strokeStyle = '#d7263d';
     ctx.lineWidth = 1.5;
     ctx.fillStyle = 'rgba(215, 38, 61, 0.08)';
-    const x = (last.x - bounds.x) * scale;
-    const y = (last.y - bounds.y) * scale;
-    ctx.fillRect(x, y, last.w * scale, last.h * scale);
-    ctx.strokeRect(x, y, last.w * scale, last.h * scale);
+    // At least 3 px, so a small view of a huge graph still shows where it is.
+    const vw = Math.max(3, last.w * sx);
+    const vh = Math.max(3, last.h * sy);
+    const x = (last.x - bounds.x) * sx + (last.w * sx - vw) / 2;
+    const y = (last.y - bounds.y) * sy + (last.h * sy - vh) / 2;
+    ctx.fillRect(x, y, vw, vh);
+    ctx.strokeRect(x, y, vw, vh);
   };
 
   let dragging = false;
   const jump = (e: PointerEvent) => {
     const r = canvas.getBoundingClientRect();
-    onJump(bounds.x + (e.clientX - r.left) / scale, bounds.y + (e.clientY - r.top) / scale);
+    onJump(bounds.x + (e.clientX - r.left) / sx, bounds.y + (e.clientY - r.top) / sy);
   };
   canvas.addEventListener('pointerdown', (e) => {
     e.stopPropagation();

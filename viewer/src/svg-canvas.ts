@@ -65,8 +65,7 @@ export function createSvgCanvas(
   for (const g of svg.querySelectorAll('g.node')) byKey.set(g.getAttribute('data-key') ?? '', g);
   const laid = new Map(layout.nodes.map((n) => [n.key, n]));
   const holders = new Map<number, string[]>();
-  for (const n of layout.nodes)
-    for (const p of n.params) holders.set(p.node, [...(holders.get(p.node) ?? []), n.key]);
+  for (const n of layout.nodes) for (const p of n.params) holders.set(p.node, [...(holders.get(p.node) ?? []), n.key]);
   const edgeEls = new Map<number, Element[]>();
   for (const el of svg.querySelectorAll('[data-edge]')) {
     const i = Number(el.getAttribute('data-edge'));

@@ -181,7 +181,8 @@ export function layeredLayout(
     const l = layer[v] as number;
     x[v] = pos[v] as number;
     // Centres: a node sits in the middle of its layer's band.
-    y[v] = heights === undefined ? l * yGap : (top[l] as number) + ((top[l + 1] as number) - yGap - (top[l] as number)) / 2;
+    y[v] =
+      heights === undefined ? l * yGap : (top[l] as number) + ((top[l + 1] as number) - yGap - (top[l] as number)) / 2;
   }
   return { x, y, layer, layers };
 }

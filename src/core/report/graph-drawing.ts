@@ -82,26 +82,26 @@ export function tensorLabel(dtype: string, shape: readonly number[]): string {
 }
 
 /** Width of `text` at `size` in the drawing's monospace font. */
-export function textWidth(text: string, size: number): number {
+export function monoTextWidth(text: string, size: number): number {
   return [...text].length * size * DRAW_METRICS.charWidth;
 }
 
 /** `text` cut to `max` characters with `…`. */
-export function clip(text: string, max: number = DRAW_METRICS.maxChars): string {
+export function clipText(text: string, max: number = DRAW_METRICS.maxChars): string {
   const chars = [...text];
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
 const paramText = (n: GraphTableNode) => {
   const o = n.outputs[0];
-  return clip(o === undefined ? n.name : `${n.name}: ${tensorLabel(o.dtype, o.shape)}`);
+  return clipText(o === undefined ? n.name : `${n.name}: ${tensorLabel(o.dtype, o.shape)}`);
 };
 
 function sizeNode(node: Omit<DrawNode, 'width' | 'height'>): DrawNode {
   const m = DRAW_METRICS;
   const lines = node.params.map((p) => p.text);
   if (node.moreParams > 0) lines.push(`+${node.moreParams} more`);
-  const widest = Math.max(textWidth(node.title, m.titleSize), ...lines.map((l) => textWidth(l, m.smallSize)));
+  const widest = Math.max(monoTextWidth(node.title, m.titleSize), ...lines.map((l) => monoTextWidth(l, m.smallSize)));
   // Terminals are stadiums: their round ends need room beyond the text.
   const round = node.kind === 'input' || node.kind === 'output' ? m.titleLine / 2 : 0;
   const width = Math.ceil(Math.max(m.minWidth, widest + 2 * m.padX + round));
@@ -143,7 +143,7 @@ export function buildGraphDrawing(table: GraphTable, options: { params?: ParamMo
     params = params.slice(0, DRAW_METRICS.maxParamLines);
     const kind: DrawNodeKind = n.kind;
     const title =
-      n.kind === 'op' ? clip(shortOpName(n.funcName ?? n.name)) : n.kind === 'param' ? paramText(n) : clip(n.name);
+      n.kind === 'op' ? clipText(shortOpName(n.funcName ?? n.name)) : n.kind === 'param' ? paramText(n) : clipText(n.name);
     nodes.push(
       sizeNode({
         key: `n${n.id}`,
@@ -182,14 +182,14 @@ export function buildGraphDrawing(table: GraphTable, options: { params?: ParamMo
     seen.add(key);
     const o = table.nodes[from]?.outputs[output];
     const text = o === undefined ? `#${output}` : tensorLabel(o.dtype, o.shape);
-    const label = clip(output > 0 ? `#${output} ${text}` : text);
+    const label = clipText(output > 0 ? `#${output} ${text}` : text);
     const m = DRAW_METRICS;
     edges.push({
       from: `n${from}`,
       to,
       output,
       label,
-      labelWidth: Math.ceil(textWidth(label, m.edgeLabelSize) + 4),
+      labelWidth: Math.ceil(monoTextWidth(label, m.edgeLabelSize) + 4),
       labelHeight: Math.ceil(m.edgeLabelSize * 1.4),
       main: false,
     });

@@ -47,7 +47,10 @@ export const LAYOUT_SPACING = { margin: 20, nodeSep: 28, rankSep: 36, edgeSep: 1
  * Lays out a drawing: `engine: 'auto'` (default) uses dagre up to {@link DAGRE_MAX_NODES} nodes
  * and falls back to the layered layout beyond, or when dagre fails (its recursion can overflow).
  */
-export function layoutGraphDrawing(drawing: GraphDrawing, options: { engine?: LayoutEngine | 'auto' } = {}): GraphLayout {
+export function layoutGraphDrawing(
+  drawing: GraphDrawing,
+  options: { engine?: LayoutEngine | 'auto' } = {},
+): GraphLayout {
   const engine = options.engine ?? 'auto';
   if (engine === 'dagre' || (engine === 'auto' && drawing.nodes.length <= DAGRE_MAX_NODES)) {
     try {
@@ -146,9 +149,11 @@ function withLayered(drawing: GraphDrawing): GraphLayout {
   if (drawing.nodes.length === 0) minX = maxX = 0;
   const dx = s.margin - minX;
   const dy = s.margin;
-  const nodes = drawing.nodes.map(
-    (n, i): LaidNode => ({ ...n, x: (r.x[i] as number) + dx - n.width / 2, y: (r.y[i] as number) + dy - n.height / 2 }),
-  );
+  const nodes = drawing.nodes.map((n, i): LaidNode => ({
+    ...n,
+    x: (r.x[i] as number) + dx - n.width / 2,
+    y: (r.y[i] as number) + dy - n.height / 2,
+  }));
   const edges = drawing.edges.map((e, i): LaidEdge => {
     const a = nodes[from[i] as number] as LaidNode;
     const b = nodes[to[i] as number] as LaidNode;

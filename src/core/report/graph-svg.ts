@@ -3,7 +3,14 @@
 // string from the archive is escaped (and XML-invalid characters replaced), so a node name can
 // never become markup.
 import { buildGraphDrawing, DRAW_METRICS, type ParamMode } from './graph-drawing.js';
-import { type GraphLayout, type LaidEdge, type LaidNode, type LayoutEngine, layoutGraphDrawing, type Point } from './graph-layout.js';
+import {
+  type GraphLayout,
+  type LaidEdge,
+  type LaidNode,
+  type LayoutEngine,
+  layoutGraphDrawing,
+  type Point,
+} from './graph-layout.js';
 import { OP_CATEGORIES, OP_CATEGORY_LABELS, type OpCategory } from './op-names.js';
 import type { GraphTable } from './view-data.js';
 

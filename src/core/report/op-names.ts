@@ -194,15 +194,8 @@ const OPS: Record<OpCategory, string[]> = {
 const CATEGORY = new Map<string, OpCategory>(
   Object.entries(OPS).flatMap(([c, names]) => names.map((n): [string, OpCategory] => [n, c as OpCategory])),
 );
-/** Known ops by their first `_`-separated word, longest first, for greedy matching. */
-const BY_FIRST = new Map<string, string[][]>();
-for (const name of CATEGORY.keys()) {
-  const words = name.split('_');
-  const list = BY_FIRST.get(words[0] as string) ?? [];
-  list.push(words);
-  BY_FIRST.set(words[0] as string, list);
-}
-for (const list of BY_FIRST.values()) list.sort((a, b) => b.length - a.length);
+/** Words in the longest known op name: matching tries at most this many. */
+const MAX_WORDS = Math.max(...[...CATEGORY.keys()].map((n) => n.split('_').length));
 
 /** The ops a fused function name is made of, as written in the name (`nn_conv2d`, `add`, …). */
 export interface FusedOps {
@@ -223,8 +216,11 @@ export function fusedOps(funcName: string): FusedOps {
   const words = s.split('_').filter((w) => w !== '');
   const ops: string[] = [];
   for (let i = 0; i < words.length; ) {
-    const match = BY_FIRST.get(words[i] as string)?.find((cand) => cand.every((w, k) => words[i + k] === w));
-    const len = match?.length ?? unknownLength(words, i);
+    // Longest known op starting here, else an unknown one.
+    let len = 0;
+    for (let k = Math.min(MAX_WORDS, words.length - i); k > 0 && len === 0; k--)
+      if (CATEGORY.has(words.slice(i, i + k).join('_'))) len = k;
+    if (len === 0) len = unknownLength(words, i);
     ops.push(words.slice(i, i + len).join('_'));
     i += len;
   }
@@ -286,6 +282,19 @@ function runOps(ops: string[], runs: { count: number }[], i: number): string {
  * in-place reshape of the graph executor) is `nop`.
  */
 export function shortOpName(funcName: string, maxChars = 34): string {
+  const key = `${maxChars}:${funcName}`;
+  const known = LABELS.get(key);
+  if (known !== undefined) return known;
+  // Graphs repeat function names (tens of thousands of nodes, a few hundred names); bounded.
+  if (LABELS.size >= 20_000) LABELS.clear();
+  const label = makeShortOpName(funcName, maxChars);
+  LABELS.set(key, label);
+  return label;
+}
+
+const LABELS = new Map<string, string>();
+
+function makeShortOpName(funcName: string, maxChars: number): string {
   if (funcName === '__nop') return 'nop';
   const { ops, truncated } = fusedOps(funcName);
   if (ops.length === 0) return funcName;
@@ -300,7 +309,8 @@ export function shortOpName(funcName: string, maxChars = 34): string {
   const text = (r: { name: string; count: number }) => (r.count > 1 ? `${r.name} ×${r.count}` : r.name);
   // The op that gives the function its category (conv over pool over quantisation) is always shown.
   const anchorCat = PRIORITY.slice(0, 3).find((c) => ops.some((o) => opCategoryOf(o) === c));
-  const anchor = anchorCat === undefined ? -1 : runs.findIndex((r, i) => opCategoryOf(runOps(ops, runs, i)) === anchorCat);
+  const anchor =
+    anchorCat === undefined ? -1 : runs.findIndex((r, i) => opCategoryOf(runOps(ops, runs, i)) === anchorCat);
   const anchorText = anchor < 0 ? '' : ` · … ${text(runs[anchor] as { name: string; count: number })}`;
   let shown = 0;
   let label = '';

@@ -25,7 +25,11 @@ export function renderStaticReport(snapshot: ViewSnapshot): string {
       return;
     }
     parts.push(
-      renderGraphSvg(layoutGraphDrawing(drawing), { legend: true, title: `Graph of module ${name}`, idPrefix: `static-${i}` }),
+      renderGraphSvg(layoutGraphDrawing(drawing), {
+        legend: true,
+        title: `Graph of module ${name}`,
+        idPrefix: `static-${i}`,
+      }),
     );
   });
   return `<noscript><div class="static-report">${parts.join('\n')}</div></noscript>`;

@@ -182,7 +182,9 @@ describe('mlf graph --format svg', async () => {
   it('draws the standalone NMS graph (5 inputs, a 0-d param) with the same guarantees', () => {
     const dir = join(FIXTURES, 'wild', 'kobeyu-nms-standalone-graph');
     const graph = parseGraph(readFileSync(join(dir, 'nms.graph'), 'utf8'));
-    const params = new Set(decodeParams(new Uint8Array(readFileSync(join(dir, 'nms.params')))).tensors.map((t) => t.name));
+    const params = new Set(
+      decodeParams(new Uint8Array(readFileSync(join(dir, 'nms.params')))).tensors.map((t) => t.name),
+    );
     const c: Case = { name: 'wild/kobeyu-nms', archive: '', module: '', graph, params };
     for (const mode of ['folded', 'nodes'] as const)
       checkDrawing(c, readSvgGeometry(drawGraphSvg(graphTable(graph, params), { params: mode })), mode === 'folded');
@@ -203,17 +205,26 @@ describe('mlf graph --format svg', async () => {
       JSON.stringify({
         nodes: [
           { op: 'null', name: '<script>alert(1)</script>&"\u0001', inputs: [] },
-          { op: 'tvm_op', name: 'f', attrs: {
-            func_name: 'tvmgen_default_fused_add</title><svg onload=x>',
-            flatten_data: '0',
-            num_inputs: '1',
-            num_outputs: '1',
-          }, inputs: [[0, 0, 0]] },
+          {
+            op: 'tvm_op',
+            name: 'f',
+            attrs: {
+              func_name: 'tvmgen_default_fused_add</title><svg onload=x>',
+              flatten_data: '0',
+              num_inputs: '1',
+              num_outputs: '1',
+            },
+            inputs: [[0, 0, 0]],
+          },
         ],
         arg_nodes: [0],
         heads: [[1, 0, 0]],
         node_row_ptr: [0, 1, 2],
-        attrs: { dltype: ['list_str', ['float32', 'float32']], shape: ['list_shape', [[1], [1]]], storage_id: ['list_int', [0, 1]] },
+        attrs: {
+          dltype: ['list_str', ['float32', 'float32']],
+          shape: ['list_shape', [[1], [1]]],
+          storage_id: ['list_int', [0, 1]],
+        },
       }),
     );
     const svg = drawGraphSvg(graphTable(graph, new Set()));
@@ -226,8 +237,17 @@ describe('mlf graph --format svg', async () => {
 
   it('draws a smooth path through the route points', () => {
     expect(splinePath([])).toBe('');
-    expect(splinePath([{ x: 0, y: 0 }, { x: 0, y: 10 }])).toBe('M0,0L0,10');
-    const d = splinePath([{ x: 0, y: 0 }, { x: 6, y: 6 }, { x: 0, y: 12 }]);
+    expect(
+      splinePath([
+        { x: 0, y: 0 },
+        { x: 0, y: 10 },
+      ]),
+    ).toBe('M0,0L0,10');
+    const d = splinePath([
+      { x: 0, y: 0 },
+      { x: 6, y: 6 },
+      { x: 0, y: 12 },
+    ]);
     expect(d.startsWith('M0,0L1,1C')).toBe(true);
     expect(d.endsWith('L0,12')).toBe(true);
   });

@@ -34,7 +34,9 @@ describe('memory timeline', () => {
         const want = bruteForce(graph, params);
         expect(Array.from(liveBytes(timeline)), `${path}/${m.name}`).toEqual(want);
         expect(peakLive(timeline).bytes, `${path}/${m.name}`).toBe(Math.max(...want));
-        expect(timeline.steps.map((s) => s.node)).toEqual(graph.nodes.flatMap((n, id) => (n.op === 'tvm_op' ? [id] : [])));
+        expect(timeline.steps.map((s) => s.node)).toEqual(
+          graph.nodes.flatMap((n, id) => (n.op === 'tvm_op' ? [id] : [])),
+        );
         // Intervals of one storage id never overlap (an id is counted once per step).
         const byId = new Map<number, typeof timeline.buffers>();
         for (const b of timeline.buffers) byId.set(b.id, [...(byId.get(b.id) ?? []), b]);
@@ -103,7 +105,12 @@ function op(name: string, inputs: number[][]) {
   return {
     op: 'tvm_op',
     name,
-    attrs: { func_name: `tvmgen_default_fused_${name}`, flatten_data: '0', num_inputs: String(inputs.length), num_outputs: '1' },
+    attrs: {
+      func_name: `tvmgen_default_fused_${name}`,
+      flatten_data: '0',
+      num_inputs: String(inputs.length),
+      num_outputs: '1',
+    },
     inputs,
   };
 }
