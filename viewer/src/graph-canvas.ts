@@ -141,26 +141,38 @@ export function createGraphCanvas(
   const bounds = { x: minX - pad, y: -pad, w: maxX - minX + 2 * pad, h: maxY + 2 * pad };
   const dotX = bounds.w / 60;
   const dotY = bounds.h / 150;
-  const minimap = createMinimap(
-    container,
-    {
-      bounds,
-      boxes: table.nodes.map((n) => ({
-        x: (layout.x[n.id] as number) - dotX / 2,
-        y: (layout.y[n.id] as number) - dotY / 2,
-        w: dotX,
-        h: dotY,
-        color: heads.has(n.id) ? COLORS.head : COLORS[n.kind],
-      })),
-    },
-    (x, y) => {
-      const p = renderer.getCamera().getState();
-      const d = renderer.graphToViewport({ x, y: -y });
-      const c = renderer.viewportToFramedGraph(d);
-      renderer.getCamera().setState({ ...p, x: c.x, y: c.y });
-    },
-  );
+  const buildMinimap = () =>
+    createMinimap(
+      container,
+      {
+        bounds,
+        boxes: table.nodes.map((n) => ({
+          x: (layout.x[n.id] as number) - dotX / 2,
+          y: (layout.y[n.id] as number) - dotY / 2,
+          w: dotX,
+          h: dotY,
+          color: heads.has(n.id) ? COLORS.head : COLORS[n.kind],
+        })),
+      },
+      (x, y) => {
+        const p = renderer.getCamera().getState();
+        const d = renderer.graphToViewport({ x, y: -y });
+        const c = renderer.viewportToFramedGraph(d);
+        renderer.getCamera().setState({ ...p, x: c.x, y: c.y });
+      },
+    );
+  // Built when the page is idle: it is not needed for the first frame (50k boxes take ~0.1-0.2 s).
+  let minimap: ReturnType<typeof createMinimap> | null = null;
+  let killed = false;
+  const idle = (f: () => void) =>
+    'requestIdleCallback' in window ? requestIdleCallback(f, { timeout: 2000 }) : setTimeout(f, 200);
+  idle(() => {
+    if (killed) return;
+    minimap = buildMinimap();
+    updateMinimap();
+  });
   const updateMinimap = () => {
+    if (minimap === null) return;
     const a = renderer.viewportToGraph({ x: 0, y: 0 });
     const b = renderer.viewportToGraph({ x: container.clientWidth, y: container.clientHeight });
     minimap.setViewport({
@@ -171,7 +183,6 @@ export function createGraphCanvas(
     });
   };
   renderer.getCamera().on('updated', updateMinimap);
-  updateMinimap();
 
   return {
     select(id) {
@@ -203,7 +214,8 @@ export function createGraphCanvas(
     },
     destroy() {
       observer.disconnect();
-      minimap.destroy();
+      killed = true;
+      minimap?.destroy();
       renderer.kill();
     },
   };

@@ -42,6 +42,9 @@ export function GraphView(props: {
   const [query, setQuery] = useState('');
   const [params, setParams] = useState<ParamMode>('folded');
   const [drawError, setDrawError] = useState<string | null>(null);
+  // Known before the layout finishes, so the legend is in place before the drawing is made
+  // (a legend appearing later would resize the drawing: a full re-index in WebGL at 50k nodes).
+  const [drawn, setDrawn] = useState<'boxes' | 'points' | null>(null);
   const host = useRef<HTMLDivElement>(null);
   const canvas = useRef<DrawingCanvas | null>(null);
   const list = useRef<HTMLDivElement | null>(null);
@@ -61,6 +64,7 @@ export function GraphView(props: {
       const paramNames = new Set(Object.keys(props.session.report.modules[props.module]?.params ?? {}));
       const table = graphTable(graph, paramNames);
       const boxes = drawnCount(table, params) <= SVG_MAX_NODES;
+      if (!cancelled) setDrawn(boxes ? 'boxes' : 'points');
       const pick = (id: number) => {
         picked.current = id;
         props.onSelect(id);
@@ -158,7 +162,7 @@ export function GraphView(props: {
     );
   }
   const ready = phase.state === 'ready';
-  const boxes = ready && phase.drawn === 'boxes';
+  const boxes = drawn === 'boxes';
   return (
     <div
       class="graph-view"
@@ -229,7 +233,7 @@ export function GraphView(props: {
             {phase.state === 'error' && `Graph failed: ${phase.message}`}
           </span>
         </div>
-        {ready && <Legend boxes={boxes} />}
+        {drawn !== null && <Legend boxes={drawn === 'boxes'} />}
         {drawError !== null && <p class="error">{drawError}</p>}
         <div
           class="graph-canvas"
