@@ -24,8 +24,8 @@ export interface Minimap {
   destroy(): void;
 }
 
-const MAX_W = 150;
-const MAX_H = 190;
+const MAX_W = 120;
+const MAX_H = 160;
 
 /** Adds a minimap to `host`; `onJump` gets the drawing point to centre on. */
 export function createMinimap(
