@@ -143,7 +143,11 @@ export function buildGraphDrawing(table: GraphTable, options: { params?: ParamMo
     params = params.slice(0, DRAW_METRICS.maxParamLines);
     const kind: DrawNodeKind = n.kind;
     const title =
-      n.kind === 'op' ? clipText(shortOpName(n.funcName ?? n.name)) : n.kind === 'param' ? paramText(n) : clipText(n.name);
+      n.kind === 'op'
+        ? clipText(shortOpName(n.funcName ?? n.name))
+        : n.kind === 'param'
+          ? paramText(n)
+          : clipText(n.name);
     nodes.push(
       sizeNode({
         key: `n${n.id}`,

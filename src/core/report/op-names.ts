@@ -215,7 +215,7 @@ export function fusedOps(funcName: string): FusedOps {
   s = cut === null ? s.replace(/(?:_\d+)+$/, '') : s.slice(0, cut.index);
   const words = s.split('_').filter((w) => w !== '');
   const ops: string[] = [];
-  for (let i = 0; i < words.length; ) {
+  for (let i = 0; i < words.length;) {
     // Longest known op starting here, else an unknown one.
     let len = 0;
     for (let k = Math.min(MAX_WORDS, words.length - i); k > 0 && len === 0; k--)
