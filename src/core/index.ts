@@ -214,3 +214,40 @@ export {
   type MlfLocation,
   type Severity,
 } from './errors/errors.js';
+
+// Drawing a graph: node table, drawing model, layout, SVG, memory over time
+export {
+  graphTable,
+  type GraphTable,
+  type GraphTableNode,
+  type NodeKind,
+  type NodeOutput,
+} from './report/view-data.js';
+export { fusedOps, type FusedOps, type OpCategory, opCategory, shortOpName } from './report/op-names.js';
+export {
+  buildGraphDrawing,
+  type DrawEdge,
+  type DrawNode,
+  type DrawNodeKind,
+  type DrawParam,
+  type GraphDrawing,
+  type ParamMode,
+} from './report/graph-drawing.js';
+export {
+  type GraphLayout,
+  type LaidEdge,
+  type LaidNode,
+  type LayoutEngine,
+  layoutGraphDrawing,
+  type Point,
+} from './report/graph-layout.js';
+export { drawGraphSvg, renderGraphSvg, type SvgOptions } from './report/graph-svg.js';
+export {
+  graphMemoryTimeline,
+  liveBytes,
+  type MemoryBuffer,
+  type MemoryBufferKind,
+  type MemoryStep,
+  type MemoryTimeline,
+  peakLive,
+} from './report/memory-timeline.js';

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { findModule, loadGraph, loadParams } from '../../core/archive/archive.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { inspectArchive } from '../../core/archive/inspect.js';
+import { drawGraphSvg } from '../../core/report/graph-svg.js';
 import { buildSnapshot, graphTable } from '../../core/report/view-data.js';
 import { withMlfPath } from '../../node/read/open.js';
 import { serveViewer } from '../../node/viewer/serve.js';
@@ -65,10 +66,10 @@ export async function runView(path: string, opts: { port?: string; open?: boolea
   return 0;
 }
 
-/** `mlf graph`: the graph of one module as DOT, JSON or a Netron attachment. */
+/** `mlf graph`: the graph of one module as an SVG drawing, DOT, JSON or a Netron attachment. */
 export async function runGraph(
   path: string,
-  opts: { module?: string; format: string; output?: string; force?: boolean },
+  opts: { module?: string; format: string; params?: 'folded' | 'nodes'; output?: string; force?: boolean },
   io: CliIo,
 ): Promise<number> {
   const text = await withMlfPath(path, async (archive) => {
@@ -95,6 +96,8 @@ export async function runGraph(
     }
     const params = await loadParams(archive, mod);
     const table = graphTable(graph, new Set(params?.tensors.map((t) => t.name) ?? []));
+    if (opts.format === 'svg')
+      return `${drawGraphSvg(table, { params: opts.params ?? 'folded', legend: true, title: `Graph of module ${mod.name}` })}\n`;
     if (opts.format === 'dot') return renderDot(mod.name, table);
     if (opts.format === 'json') return `${toJson(renderGraphJson(mod.name, table))}\n`;
     const report = await inspectArchive(archive, { module: mod.name, hashParams: false });

@@ -30,13 +30,20 @@ export function registerViewCommands(program: Command, io: CliIo, setCode: (n: n
 
   program
     .command('graph')
-    .description('export the graph of a module as Graphviz DOT, JSON, or a Netron attachment with memory figures')
+    .description(
+      'export the graph of a module as an SVG drawing, Graphviz DOT, JSON, or a Netron attachment with memory figures',
+    )
     .argument('<archive>', '.tar, .tar.gz/.tgz, .tar.zst or extracted folder')
     .option('-m, --module <name>', 'module (needed when several have a graph)')
     .addOption(
       new Option('--format <format>', 'output format')
-        .choices(['dot', 'json', 'netron'] as const)
+        .choices(['svg', 'dot', 'json', 'netron'] as const)
         .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--params <mode>', 'svg: params listed in their consumers (folded) or drawn as nodes')
+        .choices(['folded', 'nodes'] as const)
+        .default('folded' as const),
     )
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
     .option('-f, --force', 'replace an existing file')
