@@ -48,7 +48,7 @@ export interface DrawNode {
   /** Full name, shown on hover and selection. */
   full: string;
   category: OpCategory | null;
-  /** Params folded into this box, at most {@link DRAW_METRICS}.maxParamLines. */
+  /** Params folded into this box, at most a few lines (the rest counted in a "+N more" line). */
   params: DrawParam[];
   /** Folded params not listed. */
   moreParams: number;

@@ -44,7 +44,7 @@ export const DAGRE_MAX_NODES = 1000;
 export const LAYOUT_SPACING = { margin: 20, nodeSep: 28, rankSep: 36, edgeSep: 14, labelOffset: 6 } as const;
 
 /**
- * Lays out a drawing: `engine: 'auto'` (default) uses dagre up to {@link DAGRE_MAX_NODES} nodes
+ * Lays out a drawing: `engine: 'auto'` (default) uses dagre up to 1000 nodes
  * and falls back to the layered layout beyond, or when dagre fails (its recursion can overflow).
  */
 export function layoutGraphDrawing(
