@@ -22,6 +22,7 @@ import type { Diagnostic } from '../../core/errors/errors.js';
 import { openArchivePath, readMlfPath, withMlfPath } from '../read/open.js';
 import type { Compression } from './compress.js';
 import { chooseCompression } from './write-archive.js';
+import { sourceDateEpochFromEnv } from './epoch.js';
 import { type MemberSource, writeTarPlanAtomic } from './write-stream.js';
 
 /** Options of every archive writer. */
@@ -34,18 +35,7 @@ export interface PackOptions {
   sourceDateEpoch?: number;
 }
 
-/** SOURCE_DATE_EPOCH from the environment (reproducible-builds.org), validated. */
-export function sourceDateEpochFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const v = env.SOURCE_DATE_EPOCH;
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v) || Number(v) > 253402300799) {
-    throw new MlfError(
-      'MLF-E901',
-      `SOURCE_DATE_EPOCH must be a whole number of seconds between 0 and 253402300799, got ${JSON.stringify(v)}`,
-    );
-  }
-  return Number(v);
-}
+export { sourceDateEpochFromEnv };
 
 function epoch(options: PackOptions): number | undefined {
   return options.sourceDateEpoch ?? sourceDateEpochFromEnv();
