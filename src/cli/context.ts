@@ -36,6 +36,25 @@ export class CliContext {
     this.io = io;
   }
 
+  /** JSON mode as far as the raw arguments tell (for usage errors, raised before any command runs). */
+  jsonFromArgv(argv: string[]): void {
+    const i = argv.indexOf('--format');
+    this.json = argv.includes('--json') || argv.includes('--format=json') || (i >= 0 && argv[i + 1] === 'json');
+  }
+
+  /** Commander's usage text (errors, help after an error): stderr. */
+  usageText(s: string): void {
+    this.io.err(s);
+  }
+
+  /** After a usage error: under --json, the error as JSON on stdout too. */
+  flushUsage(message: string): void {
+    if (this.json)
+      this.printJson({
+        error: { code: 'MLF-E901', message: message.replace(/^error: /, ''), hint: 'See mlf --help.', location: null },
+      });
+  }
+
   /** Applies the common flags of the command about to run. */
   configure(flags: CommonFlags): void {
     this.json = flags.json === true || flags.format === 'json';

@@ -10,10 +10,10 @@ import { formatSize } from '../core/common/sizes.js';
  * nor reorder what is shown. JSON output is escaped by JSON itself (see `toJson`).
  */
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we escape
+// Control characters are what these patterns find.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we escape
-const CONTROL_KEEP_LINES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// Control characters are what these patterns find.
+const CONTROL_KEEP_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 function escapeChar(ch: string): string {
   const n = ch.charCodeAt(0);
@@ -25,7 +25,7 @@ export function safeText(s: string): string {
   return s.replace(CONTROL, escapeChar);
 }
 
-/** A block of text (several lines) safe to print: control characters escaped, newlines kept. */
+/** A block of text (several lines) safe to print: control characters escaped, newlines and tabs kept. */
 export function safeLines(s: string): string {
   return s.replace(CONTROL_KEEP_LINES, escapeChar);
 }
@@ -35,7 +35,7 @@ export function safeLines(s: string): string {
  * the SGR colour sequences the CLI itself writes (renderers escape archive text before colouring
  * it, so no raw ESC of an archive reaches here).
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we escape
+// Control characters are what these patterns find.
 const GUARD = /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 export function guardTerminal(s: string): string {
   return s.replace(GUARD, (m) => (m.length > 1 ? m : escapeChar(m)));

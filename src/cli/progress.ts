@@ -40,7 +40,7 @@ export function startProgress(write: ((t: string) => void) | undefined, label: s
       last = now;
       drawn = true;
       if (total === undefined || total <= 0) {
-        write(`\r\u001b[2K${label} ${human(done)}`);
+        write(`\r\u001b[2K${label}…${done > 0 ? ` ${human(done)}` : ''}`);
         return;
       }
       const f = Math.max(0, Math.min(1, done / total));

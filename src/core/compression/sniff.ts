@@ -5,7 +5,10 @@
 const SIGNATURES: readonly (readonly [string, readonly number[]])[] = [
   ['a zip file (MLF archives are tar files; unzip it, or re-export as .tar)', [0x50, 0x4b, 0x03, 0x04]],
   ['an empty zip file', [0x50, 0x4b, 0x05, 0x06]],
-  ['an xz-compressed file (unxz it first, or re-compress as .tar.gz or .tar.zst)', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  [
+    'an xz-compressed file (unxz it first, or re-compress as .tar.gz or .tar.zst)',
+    [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+  ],
   ['a bzip2-compressed file (bunzip2 it first, or re-compress as .tar.gz or .tar.zst)', [0x42, 0x5a, 0x68]],
   ['a 7z archive (extract it, then give the folder or a .tar)', [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]],
   ['a RAR archive (extract it, then give the folder or a .tar)', [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07]],

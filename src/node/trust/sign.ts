@@ -28,6 +28,7 @@ import { hashMember } from '../read/member-chunks.js';
 import { openArchivePath } from '../read/open.js';
 import { writeSigned } from './sign-write.js';
 import { checkFileDestination, writeFileAtomic } from '../write/atomic.js';
+import { fsError } from '../fs-error.js';
 
 const isPem = (head: Uint8Array) => new TextDecoder().decode(head.subarray(0, 10)) === '-----BEGIN';
 const isJson = (head: Uint8Array) => /^\s*\{/.test(new TextDecoder().decode(head.subarray(0, 64)));
@@ -289,7 +290,7 @@ async function readSmallFile(path: string, what: string): Promise<Uint8Array> {
       throw new MlfError('MLF-E009', `${what} ${path} has ${st.size} bytes, more than maxMetadataBytes`);
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw e instanceof MlfError ? e : new MlfError('MLF-E902', `cannot read ${what} ${path}: ${errText(e)}`);
+    throw fsError(e, path, 'read', what);
   }
 }
 

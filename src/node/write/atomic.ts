@@ -61,7 +61,8 @@ async function canonical(path: string): Promise<string> {
   }
 }
 
-const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
+const within = (inner: string, outer: string) =>
+  inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
 
 /** Refuses destinations no write may replace, whatever the flags. */
 async function refuseProtected(dest: string, inputs: readonly string[]): Promise<void> {
@@ -79,7 +80,10 @@ async function refuseProtected(dest: string, inputs: readonly string[]): Promise
           ? 'your home folder or one above it'
           : undefined;
   if (why !== undefined)
-    throw refuse(`refusing to write over ${dest}: it is ${why}`, 'Give a new path for the output, e.g. a fresh folder.');
+    throw refuse(
+      `refusing to write over ${dest}: it is ${why}`,
+      'Give a new path for the output, e.g. a fresh folder.',
+    );
   for (const input of inputs) {
     if (input === '-') continue;
     const source = await canonical(input);
@@ -216,7 +220,7 @@ export async function writeFileAtomic(
   await checkFileDestination(dest, options);
   const tmp = await openTempFile(dest, options.mode ?? 0o644);
   try {
-    for (let done = 0; done < bytes.byteLength; )
+    for (let done = 0; done < bytes.byteLength;)
       done += (await tmp.handle.write(bytes, done, bytes.byteLength - done)).bytesWritten;
   } catch (e) {
     await discardTempFile(tmp);
@@ -342,7 +346,8 @@ export async function commitTempFolder(
 async function writeNewFile(path: string, data: Uint8Array, mode: number): Promise<void> {
   const h = await open(path, 'wx', mode);
   try {
-    for (let done = 0; done < data.byteLength; ) done += (await h.write(data, done, data.byteLength - done)).bytesWritten;
+    for (let done = 0; done < data.byteLength;)
+      done += (await h.write(data, done, data.byteLength - done)).bytesWritten;
     await h.sync();
   } finally {
     await h.close();

@@ -1,11 +1,5 @@
 import { selectModule } from '../../../core/archive/select.js';
-import {
-  type MlfArchive,
-  type MlfModule,
-  loadGraph,
-  loadParams,
-  readText,
-} from '../../../core/archive/archive.js';
+import { type MlfArchive, type MlfModule, loadGraph, loadParams, readText } from '../../../core/archive/archive.js';
 import { parseDType } from '../../../core/params/dtype.js';
 import { MlfError } from '../../../core/errors/errors.js';
 import { graphInputs, graphOutputs } from '../../../core/graph/facts.js';
