@@ -178,7 +178,7 @@ export async function runParamsExport(
     const files = new Map(arrays.map(([name, arr]) => [npyFileName(name), encodeNpy(arr)]));
     if (files.size !== arrays.length)
       throw new MlfError('MLF-E904', 'two tensor names map to the same file name; export to .npz instead');
-    written = await writeFolderAtomic(dest, files, { ...rules, marker: true });
+    written = await writeFolderAtomic(dest, files, rules);
   }
   reportWritten(ctx, 'params export', [written], [], { tensors: arrays.length, source: ctx.relabel(source) });
   return 0;
