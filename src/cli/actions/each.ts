@@ -8,7 +8,8 @@ import { guardTerminal, plural } from '../format.js';
  * already), so every error says which input it concerns.
  */
 export function naming(e: unknown, label: string): unknown {
-  if (!isMlfError(e) || e.message.includes(label) || e.code === 'MLF-E901') return e;
+  // E904 is about the destination, which its message names already.
+  if (!isMlfError(e) || e.message.includes(label) || e.code === 'MLF-E901' || e.code === 'MLF-E904') return e;
   const named = new MlfError(
     e.code,
     `${label}: ${e.message}`,

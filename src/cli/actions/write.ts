@@ -18,7 +18,7 @@ import { unpackArchive } from '../../node/write/unpack.js';
 import { checkFileDestination, type Written } from '../../node/write/atomic.js';
 import { fsCall, fsError } from '../../node/fs-error.js';
 import type { CliContext } from '../context.js';
-import { safeText } from '../format.js';
+import { formatBytes, plural, safeText } from '../format.js';
 import { about } from './each.js';
 import { reportWritten, stdoutTarget } from './output.js';
 
@@ -314,6 +314,7 @@ export async function runUnpack(ctx: CliContext, input: string, opts: OutOpts): 
   } finally {
     bar.stop();
   }
-  reportWritten(ctx, 'unpack', [{ path: opts.output, bytes: r.bytes, files: r.files }]);
+  if (ctx.json) reportWritten(ctx, 'unpack', [{ path: opts.output, bytes: r.bytes, files: r.files }]);
+  else ctx.note(`unpacked ${plural(r.files, 'file')} (${formatBytes(r.bytes)}) into ${safeText(opts.output)}`);
   return 0;
 }

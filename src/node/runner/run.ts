@@ -125,7 +125,6 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
       await writeFolderAtomic(outputDir, files, {
         force: options.force ?? false,
         inputs: [archivePath],
-        marker: true,
       });
     return {
       module: manifest.module,

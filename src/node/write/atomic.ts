@@ -115,12 +115,12 @@ async function head(path: string): Promise<Uint8Array> {
 export async function checkFileDestination(dest: string, options: WriteOptions = {}): Promise<boolean> {
   const st = await existing(dest);
   if (st === null) return false;
-  await refuseProtected(dest, options.inputs ?? []);
   if (st.isSymbolicLink())
     throw refuse(
       `${dest} is a symbolic link; mlf never writes through or replaces one`,
       'Give the real path, or remove the link first.',
     );
+  await refuseProtected(dest, options.inputs ?? []);
   if (!options.force) throw refuse(`${dest} already exists`, `Use --force to replace it, or choose another path.`);
   if (!st.isFile())
     throw refuse(
@@ -283,12 +283,12 @@ export async function checkFolderDestination(
 ): Promise<boolean> {
   const st = await existing(dest);
   if (st === null) return false;
-  await refuseProtected(dest, options.inputs ?? []);
   if (st.isSymbolicLink())
     throw refuse(
       `${dest} is a symbolic link; mlf never writes through or replaces one`,
       'Give the real path, or remove the link first.',
     );
+  await refuseProtected(dest, options.inputs ?? []);
   if (!options.force) throw refuse(`${dest} already exists`, 'Use --force to replace it, or choose another path.');
   if (!st.isDirectory())
     throw refuse(
