@@ -2,7 +2,16 @@
  * Issue 14, observed cases: writers never destroy what the user did not point at, and plain
  * mistakes are typed errors (exit 1 or 2), never stack traces (exit 3).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,7 +63,9 @@ describe('--force replaces only what mlf could have written', () => {
     ]) {
       const r = mlf(args, { cwd: d });
       expect([args.join(' '), r.code]).toEqual([args.join(' '), 1]);
-      expect(r.err).toMatch(/MLF-E904 ?: refusing to write over \.\.?: it is (the current folder|a folder that holds the current folder)/);
+      expect(r.err).toMatch(
+        /MLF-E904 ?: refusing to write over \.\.?: it is (the current folder|a folder that holds the current folder)/,
+      );
       noStack(r.err);
     }
     expect(readFileSync(join(d, 'important.txt'), 'utf8')).toBe('keep me');
@@ -143,7 +154,10 @@ describe('typed errors instead of stack traces (exit 1, never 3)', () => {
       }
       expect([name, r.code]).toEqual([name, 1]);
       expect([name, r.err]).toEqual([name, expect.stringMatching(/MLF-E904/)]);
-      expect([name, r.err]).toEqual([name, expect.stringMatching(/hint: The folder .* does not exist; create it first \(mkdir -p /)]);
+      expect([name, r.err]).toEqual([
+        name,
+        expect.stringMatching(/hint: The folder .* does not exist; create it first \(mkdir -p /),
+      ]);
       expect(r.err).not.toMatch(/--force/);
       noStack(r.err);
     }
@@ -168,7 +182,17 @@ describe('merge --rename', () => {
   }, 120_000);
 
   it('refuses the same module renamed twice, a rename that matches nothing, and names that differ only in case', () => {
-    const twice = mlf(['merge', GRAPH, AOT, '--rename', 'default=x', '--rename', 'default=y', '-o', join(fresh(), 'a.tar')]);
+    const twice = mlf([
+      'merge',
+      GRAPH,
+      AOT,
+      '--rename',
+      'default=x',
+      '--rename',
+      'default=y',
+      '-o',
+      join(fresh(), 'a.tar'),
+    ]);
     expect(twice.code).toBe(2);
     expect(twice.err).toMatch(/MLF-E901.*given twice/);
     const none = mlf(['merge', GRAPH, AOT, '--rename', '2:nope=x', '-o', join(fresh(), 'a.tar')]);
