@@ -9,7 +9,7 @@ import { withMlfPath } from '../../node/read/open.js';
 import { serveViewer } from '../../node/viewer/serve.js';
 import { archiveBytesForPage, readViewerPage, renderReportPage } from '../../node/viewer/viewer-page.js';
 import type { CliContext } from '../context.js';
-import { safeText } from '../format.js';
+import { formatBytes, plural, safeText } from '../format.js';
 import { toJson } from '../io.js';
 import { chooseFormat } from '../options.js';
 import { about } from './each.js';
@@ -47,10 +47,11 @@ export async function runReport(
     kindName: 'an HTML file',
   });
   const v = snapshot.validation;
-  reportWritten(ctx, 'report', [written], [], { embeddedArchive: embedded, validation: v });
-  if (!ctx.json)
-    ctx.note(
-      `  archive ${v.valid ? 'valid' : `invalid (${v.errors} error${v.errors === 1 ? '' : 's'})`}, ${v.warnings} warning${v.warnings === 1 ? '' : 's'}${embedded ? '; archive embedded' : ''}`,
+  if (ctx.json) reportWritten(ctx, 'report', [written], [], { embeddedArchive: embedded, validation: v });
+  else if (written.path !== '-')
+    // The summary is the command's result: stdout (stderr when stdout carries the page).
+    ctx.print(
+      `${safeText(opts.output)}: ${formatBytes(written.bytes)}${embedded ? ' with the archive embedded' : ''}; archive ${v.valid ? 'valid' : `invalid (${plural(v.errors, 'error')})`}, ${plural(v.warnings, 'warning')}`,
     );
   return 0;
 }
