@@ -122,7 +122,7 @@ print(json.dumps([out, out2]))`;
     const before = createHash('sha256').update(readFileSync(npz)).digest('hex');
     const r = mlf('params', 'export', MULTI, '--module', 'mod2', '--to', npz);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/MLF-E904.*--force/);
+    expect(r.err).toMatch(/MLF-E904.*already exists\n\s+hint: Use --force/);
     expect(createHash('sha256').update(readFileSync(npz)).digest('hex')).toBe(before);
     expect(mlf('params', 'export', MULTI, '--module', 'mod2', '--to', npz, '--force').code).toBe(0);
     expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);

@@ -176,6 +176,10 @@ export const CODES = {
     title: 'tensor sizes disagree between sources',
     hint: 'The same tensor has different sizes (or a different set of inputs/outputs) in the graph, metadata.json, the C interface header or the Relay text. Generated buffers would not fit what the code writes; re-export the archive.',
   },
+  'MLF-E415': {
+    title: 'module cannot be renamed',
+    hint: 'The module has object files (.o) whose symbols mlf cannot rewrite; rebuild it under the wanted name (TVM: mod_name=...), or merge without renaming it.',
+  },
   // limits and usage
   'MLF-E901': { title: 'usage error', hint: 'See mlf --help.' },
   'MLF-E902': { title: 'cannot read input', hint: 'Check that the path exists and is readable.' },
@@ -218,6 +222,10 @@ export const CODES = {
   'MLF-W109': {
     title: 'generated C symbols clash',
     hint: 'Several modules define the same external C function; link them into separate images or rebuild with distinct module names.',
+  },
+  'MLF-W110': {
+    title: 'workspace figure is an estimate',
+    hint: 'Without operator workspaces the recorded workspace may be smaller than what TVM computed; give each operator workspace (--workspace FUNC=BYTES, or memory.operatorFunctions in build.json) or memory.main.',
   },
   // host runner (mlf project, run, footprint)
   'MLF-E501': {

@@ -16,6 +16,7 @@ import { memberBudget, resolveLimits } from '../../core/common/limits.js';
 import { inflateToSource } from './inflate.js';
 import { readHandleInto, readHandleRange } from './read-buffer.js';
 import { type ClosableSource, fileSource } from './source.js';
+import { fsError } from '../fs-error.js';
 
 /** Options of `openArchivePath`. */
 export interface OpenPathOptions extends ReadOptions {
@@ -36,7 +37,7 @@ export async function openArchivePath(path: string, options: OpenPathOptions = {
   try {
     st = await lstat(path);
   } catch (e) {
-    throw new MlfError('MLF-E902', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw fsError(e, path, 'read');
   }
   if (st.isDirectory()) return openFolder(path, options);
   if (!st.isFile()) throw new MlfError('MLF-E902', `${path} is neither a file nor a folder`);

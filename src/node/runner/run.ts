@@ -1,6 +1,6 @@
-import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MlfError } from '../../core/errors/errors.js';
 import { archiveDigest, cacheRoot, cachedEntry, contentDigest, filesDigest, openCacheRoot } from './cache.js';
 import { LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits, runLimits } from './limits.js';
@@ -10,7 +10,7 @@ import { generateProject, type ProjectManifest } from './project/generate.js';
 import { writeFilesInto } from './project/write.js';
 import { npyDescr, outputNpy, randomTensor, readInputFiles } from './run-io.js';
 import { limitError, spawnCollect, tail } from './spawn.js';
-import { writeFolderAtomic } from '../write/atomic.js';
+import { checkFolderDestination, writeFolderAtomic } from '../write/atomic.js';
 
 /** Options of {@link runModel}. */
 export interface RunOptions {
@@ -20,8 +20,8 @@ export interface RunOptions {
   inputs?: Readonly<Record<string, string>>;
   /** Seed for inputs not given in `inputs`; without it every input must be given. */
   randomSeed?: number;
-  /** Folder to write `output<i>.npy` into (written all or nothing). */
-  outputDir: string;
+  /** Folder to write `output<i>.npy` into (written all or nothing); without it the run only measures. */
+  outputDir?: string;
   /** Timed runs (after one untimed warm-up run). @default 1 */
   repeat?: number;
   /** C compiler. @default 'cc' */
@@ -48,7 +48,7 @@ export interface RunTimings {
 export interface RunResult {
   module: string;
   kind: ProjectManifest['kind'];
-  outputs: { index: number; name: string; dtype: string; shape: number[]; file: string }[];
+  outputs: { index: number; name: string; dtype: string; shape: number[]; file: string | null }[];
   timings: RunTimings;
   workspace: { bytes: number; peak: number };
   build: { dir: string; cached: boolean };
@@ -112,17 +112,16 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
   const cc = options.cc ?? 'cc';
   const limits = resolveRunnerLimits(options.limits);
   const root = await openCacheRoot(options.cacheDir ?? cacheRoot());
-  const taken = await lstat(options.outputDir).then(
-    () => true,
-    () => false, // ENOENT: free
-  );
-  if (taken && options.force !== true)
-    throw new MlfError('MLF-E904', `${options.outputDir} already exists; use --force to replace it`);
+  const outputDir = options.outputDir;
   const { project, digest } = await withMlfPath(archivePath, async (archive) => ({
     project: await generateProject(archive, { module: options.module }),
     digest: await archiveDigest(archivePath, archive),
   }));
   const manifest = project.manifest;
+  const outputNames = manifest.outputs.map((_, i) => `output${i}.npy`);
+  // Checked before building, and again when the outputs are written.
+  if (outputDir !== undefined)
+    await checkFolderDestination(outputDir, outputNames, { force: options.force ?? false, inputs: [archivePath] });
   const given = await readInputFiles(manifest.inputs, options.inputs ?? {});
   const missing = manifest.inputs.filter((_, i) => given[i] === null).map((t) => t.name);
   if (missing.length > 0 && options.randomSeed === undefined) {
@@ -182,8 +181,11 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
         );
       files.set(`output${i}.npy`, outputNpy(t, new Uint8Array(raw)));
     }
-    await mkdir(dirname(resolve(options.outputDir)), { recursive: true });
-    await writeFolderAtomic(options.outputDir, files, { force: options.force ?? false });
+    if (outputDir !== undefined)
+      await writeFolderAtomic(outputDir, files, {
+        force: options.force ?? false,
+        inputs: [archivePath],
+      });
     return {
       module: manifest.module,
       kind: manifest.kind,
@@ -192,7 +194,7 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
         name: t.name,
         dtype: t.dtype,
         shape: t.shape,
-        file: join(options.outputDir, `output${i}.npy`),
+        file: outputDir === undefined ? null : join(outputDir, outputNames[i] as string),
       })),
       timings: { repeat: report.ns.length, minNs: minOf(report.ns), medianNs: median(report.ns), ns: report.ns },
       workspace: { bytes: report.workspace_bytes, peak: report.workspace_peak },

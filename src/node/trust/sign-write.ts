@@ -7,6 +7,8 @@ import type { MlfManifest } from '../../core/integrity/manifest.js';
 import type { Compression } from '../write/compress.js';
 import { chooseCompression } from '../write/write-archive.js';
 import { writeTarPlanAtomic } from '../write/write-stream.js';
+import type { WriteOptions, Written } from '../write/atomic.js';
+import { sourceDateEpochFromEnv } from '../write/epoch.js';
 
 /**
  * Streams the members named in `manifest` and the signature into a canonical archive, hashing
@@ -18,20 +20,24 @@ export async function writeSigned(
   manifest: MlfManifest,
   signature: Uint8Array,
   output: string,
-  options: { force: boolean; compression?: Compression },
-): Promise<void> {
+  options: WriteOptions & { compression?: Compression },
+): Promise<Written> {
   const hashes = new Map<string, Hash>();
-  const plan = planCanonical([
-    ...Object.entries(manifest.members).map(([path, e]) => ({ path, size: e.size })),
-    { path: SIGNATURE_MEMBER, size: signature.byteLength },
-  ]);
-  await writeTarPlanAtomic(
+  const mtime = sourceDateEpochFromEnv();
+  const plan = planCanonical(
+    [
+      ...Object.entries(manifest.members).map(([path, e]) => ({ path, size: e.size })),
+      { path: SIGNATURE_MEMBER, size: signature.byteLength },
+    ],
+    mtime === undefined ? {} : { mtime },
+  );
+  return writeTarPlanAtomic(
     output,
     plan,
     (path) =>
       path === SIGNATURE_MEMBER ? { read: async () => signature } : (contents.members.get(path) as ArchiveMember),
     {
-      force: options.force,
+      ...options,
       compression: chooseCompression(output, options.compression),
       onData: (path, bytes) => {
         if (path === SIGNATURE_MEMBER) return;

@@ -18,6 +18,7 @@ import {
 import { npyToParam } from '../../core/params/npy.js';
 import { decodeNpz } from '../../core/params/npz.js';
 import type { ParamTensorInput } from '../../core/params/codec.js';
+import { fsError } from '../fs-error.js';
 
 /**
  * `build.json` for `mlf pack --manifest`: loose build outputs of one or more modules, paths
@@ -64,7 +65,7 @@ async function readInput(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw new MlfError('MLF-E902', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw fsError(e, path, 'read');
   }
 }
 

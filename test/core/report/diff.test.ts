@@ -236,7 +236,8 @@ describe('usage', () => {
   it('--json with --markdown is a usage error (2); an unknown module exits 1 with E903; no stack traces', () => {
     const both = mlf('diff', GRAPH, GRAPH, '--json', '--markdown');
     expect(both.code).toBe(2);
-    expect(both.err).toMatch(/MLF-E901/);
+    // Under --json the error is a JSON document on stdout.
+    expect(JSON.parse(both.out).error.code).toBe('MLF-E901');
     const none = mlf('diff', MULTI, MULTI, '--module', 'mod9');
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/MLF-E903.*"mod1", "mod2"/);

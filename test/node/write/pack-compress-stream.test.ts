@@ -251,6 +251,10 @@ describe('failures leave nothing behind', () => {
       expect(await codeOf(packArchive(join(TVM, 'graph-cnn/model.tar'), dest))).toBe('MLF-E904');
       expect(readFileSync(dest, 'utf8')).toBe('OLD');
       expect(readdirSync(dirname(dest))).toEqual([`model${ext}`]);
+      // --force replaces only an archive: 'OLD' is not one, so it stays; an archive is replaced.
+      expect(await codeOf(writeTarPlanAtomic(dest, plan, member, { compression: kind, force: true }))).toBe('MLF-E904');
+      expect(readFileSync(dest, 'utf8')).toBe('OLD');
+      writeFileSync(dest, await compressTar(packCanonical(new Map([['old', new Uint8Array([1])]])), kind));
       await writeTarPlanAtomic(dest, plan, member, { compression: kind, force: true });
       expect(same(readFileSync(dest), await compressTar(packCanonical(files), kind))).toBe(true);
     });

@@ -126,13 +126,15 @@ describe('merge, split, extract-module', () => {
     expect(r.err).toMatch(/MLF-E411.*"default"/);
     const ok = mlf(['merge', a, b, '--rename', 'default=mlp', '-o', dest]);
     expect(ok.code).toBe(0);
-    expect(ok.err).toMatch(/MLF-W109/);
+    // The renamed module's C symbols and header are renamed too, so nothing clashes any more.
+    expect(ok.err).not.toMatch(/MLF-W109/);
     const report = inspect(dest);
     expect(Object.keys(report.modules)).toEqual(['default', 'mlp']);
     expect(report.modules.mlp.codegen.sources.map((s: any) => s.path)).toEqual([
       'codegen/host/src/mlp_lib0.c',
       'codegen/host/src/mlp_lib1.c',
     ]);
+    expect(report.modules.mlp.codegen.headers.map((s: any) => s.path)).toEqual(['codegen/host/include/tvmgen_mlp.h']);
   });
 
   it('two modules writing different bytes at one path fail with MLF-E412', () => {
@@ -140,17 +142,21 @@ describe('merge, split, extract-module', () => {
     // Both AOT modules named default carry codegen/host/include/tvmgen_default.h with different content.
     const split = out('');
     mlf(['split', join(TVM, 'aot-mlp/model.tar'), '-o', split]);
-    const files = tarFiles(join(split, 'default.tar'));
-    files.set('codegen/host/include/tvmgen_default.h', new TextEncoder().encode('/* other */'));
-    const dir = out('');
-    mkdirSync(dir);
-    for (const [p, d] of files) {
-      mkdirSync(join(dir, p, '..'), { recursive: true });
-      writeFileSync(join(dir, p), d);
-    }
-    const r = mlf(['merge', join(TVM, 'aot-mlp/model.tar'), dir, '--rename', 'default=b', '-o', dest]);
+    // A header that is not named after the module keeps its path when the module is renamed.
+    const folder = (text: string) => {
+      const files = tarFiles(join(split, 'default.tar'));
+      files.set('codegen/host/include/common.h', new TextEncoder().encode(text));
+      const dir = out('');
+      mkdirSync(dir);
+      for (const [p, d] of files) {
+        mkdirSync(join(dir, p, '..'), { recursive: true });
+        writeFileSync(join(dir, p), d);
+      }
+      return dir;
+    };
+    const r = mlf(['merge', folder('/* one */'), folder('/* other */'), '--rename', 'default=b', '-o', dest]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/MLF-E412.*tvmgen_default\.h/);
+    expect(r.err).toMatch(/MLF-E412.*common\.h/);
   });
 });
 

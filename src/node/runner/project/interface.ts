@@ -1,11 +1,5 @@
-import {
-  type MlfArchive,
-  type MlfModule,
-  findModule,
-  loadGraph,
-  loadParams,
-  readText,
-} from '../../../core/archive/archive.js';
+import { selectModule } from '../../../core/archive/select.js';
+import { type MlfArchive, type MlfModule, loadGraph, loadParams, readText } from '../../../core/archive/archive.js';
 import { parseDType } from '../../../core/params/dtype.js';
 import { MlfError } from '../../../core/errors/errors.js';
 import { graphInputs, graphOutputs } from '../../../core/graph/facts.js';
@@ -60,14 +54,8 @@ export function pickModule(archive: MlfArchive, name: string | undefined): MlfMo
       member: 'metadata.json',
     });
   }
-  if (name !== undefined) return findModule(archive, name);
-  const only = archive.modules[0];
-  if (archive.modules.length !== 1 || only === undefined) {
-    throw new MlfError(
-      'MLF-E901',
-      `the archive has ${archive.modules.length} modules (${archive.modules.map((m) => m.name).join(', ')}); choose one with --module`,
-    );
-  }
+  const only = selectModule(archive, { name });
+  if (only === null) throw new MlfError('MLF-E901', 'the archive has no modules');
   return only;
 }
 

@@ -1,4 +1,7 @@
 /** C text helpers shared by the generated model plans. */
+import type { ChunkedFile, FileBody } from '../../write/atomic.js';
+
+export type { ChunkedFile } from '../../write/atomic.js';
 import type { MlfModule } from '../../../core/archive/archive.js';
 import { cIdentifierProblem, lexC } from '../../../core/archive/c-scan.js';
 import { MlfError } from '../../../core/errors/errors.js';
@@ -66,13 +69,7 @@ export function tensorTable(
 }
 
 /** Content of a generated file: bytes, or chunks made on demand (params compiled in can be 100s of MB). */
-export type ProjectFileData = Uint8Array | ChunkedFile;
-
-/** A file written chunk by chunk; `chunks()` starts over each time. */
-export interface ChunkedFile {
-  /** The file's bytes in order, from the start each time it is called. */
-  chunks(): Iterable<Uint8Array>;
-}
+export type ProjectFileData = FileBody;
 
 /** A piece of a generated C file: text, or a byte array definition rendered in chunks. */
 export type CPiece = string | { array: string; bytes: Uint8Array };
