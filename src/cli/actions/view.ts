@@ -136,6 +136,8 @@ export async function runGraph(
       }
       const params = await loadParams(archive, mod);
       const table = graphTable(graph, new Set(params?.tensors.map((t) => t.name) ?? []));
+      if (format === 'svg')
+        return `${drawGraphSvg(table, { params: opts.params ?? 'folded', legend: true, title: `Graph of module ${mod.name}` })}\n`;
       if (format === 'dot') return renderDot(mod.name, table);
       if (format === 'json') return `${toJson(renderGraphJson(mod.name, table))}\n`;
       const report = await inspectArchive(archive, { module: mod.name, hashParams: false });

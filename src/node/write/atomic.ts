@@ -399,7 +399,7 @@ export async function writeFolderAtomic(
   const names = [...files.keys()];
   await checkFolderDestination(dest, names, options);
   const tmp = await makeTempFolder(dest);
-  let bytes = 0;
+  let bytes: number;
   try {
     bytes = await writeFilesInto(tmp, files);
     if (options.marker) {

@@ -1,5 +1,5 @@
 /** C text helpers shared by the generated model plans. */
-import type { ChunkedFile, FileBody } from '../../write/atomic.js';
+import type { FileBody } from '../../write/atomic.js';
 
 export type { ChunkedFile } from '../../write/atomic.js';
 import type { MlfModule } from '../../../core/archive/archive.js';
@@ -97,7 +97,7 @@ function* arrayChunks(name: string, bytes: Uint8Array): Generator<Uint8Array> {
   yield enc.encode('};\n');
 }
 
-/** Joins pieces into one file: plain bytes when there is no array, else a {@link ChunkedFile}. */
+/** Joins pieces into one file: plain bytes when there is no array, else a chunked file. */
 export function joinPieces(pieces: readonly CPiece[]): ProjectFileData {
   if (pieces.every((p) => typeof p === 'string')) return enc.encode(pieces.join(''));
   return {
