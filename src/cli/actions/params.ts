@@ -7,10 +7,10 @@ import { withParamsMember } from '../../core/params/tensor-index.js';
 import { withMlfPath } from '../../node/read/open.js';
 import { type HashedParams, hashParams, hashParamsFile } from '../../node/read/params-hash.js';
 import { fileSource } from '../../node/read/source.js';
+import { sourceMember } from '../../node/read/range-chunks.js';
 import {
   openParamsInput,
   type ParamsInput,
-  sourceMember,
   writeParamsFromNumpy,
   writeParamsNpyFolder,
   writeParamsNpz,

@@ -56,7 +56,11 @@ export async function runProject(
   // Written while the archive is open: the params file is copied from it.
   const { project, bytes } = await about(input, () =>
     withMlfPath(archive, async (a) => {
-      const project = await generateProject(a, { module: opts.module, template, embedParams: opts.embedParams ?? false });
+      const project = await generateProject(a, {
+        module: opts.module,
+        template,
+        embedParams: opts.embedParams ?? false,
+      });
       const { bytes } = await writeTree(opts.output, project.files, { force: opts.force ?? false, inputs: [archive] });
       return { project, bytes };
     }),

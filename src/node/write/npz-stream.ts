@@ -8,7 +8,7 @@ import type { NpyHeader } from '../../core/params/npy.js';
 import { listNpzArrays, npyMemberChunks, npzChunks, readNpyHeaderFrom } from '../../core/params/npz-stream.js';
 import { crc32 as crc32Js } from '../../core/params/zip.js';
 import type { RangeChunks, ZipEntryChunksOptions } from '../../core/params/zip-stream.js';
-import { allocReadBuffer } from '../read/read-buffer.js';
+import { memberRangeChunks, sourceMember } from '../read/range-chunks.js';
 import { type ClosableSource, fileSource } from '../read/source.js';
 import { fsCall, fsError } from '../fs-error.js';
 import { type ChunkedFile, type FolderWriteOptions, writeFolderAtomic, type Written } from './atomic.js';
@@ -37,35 +37,6 @@ async function* copies(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Ar
 /** What node's readers give core's zip reader. */
 export const NODE_ZIP: ZipEntryChunksOptions = { crc32: crc32Fast, inflate: inflateRaw };
 
-/** Bytes per read of `memberRangeChunks`. */
-const READ_CHUNK = 8 * 1024 * 1024;
-/** Chunks smaller than this are copied: the writers gather small chunks before writing them. */
-const SMALL = 1024 * 1024;
-
-/**
- * RangeChunks over an archive member or a file: read into one reused buffer when the source can
- * (`readInto`), else by `readRange`. Chunks of 1 MiB and more are views of the buffer, valid until
- * the next is pulled; smaller ones are copies.
- */
-export function memberRangeChunks(member: Pick<ArchiveMember, 'readRange' | 'readInto'>): RangeChunks {
-  return async function* (offset, length) {
-    let buf: Uint8Array | undefined;
-    for (let done = 0; done < length;) {
-      const want = Math.min(READ_CHUNK, length - done);
-      let bytes: Uint8Array;
-      if (member.readInto !== undefined) {
-        buf ??= allocReadBuffer(Math.min(READ_CHUNK, length));
-        bytes = buf.subarray(0, await member.readInto(buf.subarray(0, want), offset + done));
-      } else if (member.readRange !== undefined) bytes = await member.readRange(offset + done, want);
-      else throw new Error('a member without ranged reads'); // every reader in src/node has them
-      if (bytes.byteLength === 0)
-        throw new MlfError('MLF-E011', `the input ended at offset ${offset + done}; it changed while being read`);
-      done += bytes.byteLength;
-      yield bytes.byteLength < SMALL ? bytes.slice() : bytes;
-    }
-  };
-}
-
 /** A params file or member: indexed header-only, and its payloads readable in chunks. */
 export interface ParamsInput {
   index: ParamIndex;
@@ -79,15 +50,6 @@ export async function openParamsInput(
   const read = member.readRange;
   if (read === undefined) throw new Error('a member without ranged reads');
   return { index: await indexParams(read.bind(member), member.size), chunks: memberRangeChunks(member) };
-}
-
-/** A file source as an archive-member-like reader. */
-export function sourceMember(source: ClosableSource): Pick<ArchiveMember, 'readRange' | 'readInto' | 'size'> {
-  return {
-    size: source.byteLength,
-    readRange: (o, n) => source.read(o, n),
-    ...(source.readInto === undefined ? {} : { readInto: source.readInto.bind(source) }),
-  };
 }
 
 /** Writes every tensor of `params` as one stored `.npz` (the bytes `encodeNpz` gives), atomically or to a stream. */
