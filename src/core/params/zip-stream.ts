@@ -64,7 +64,7 @@ export async function readZipIndexFrom(source: ByteSource, options: ReadZipOptio
   const size = source.byteLength;
   const tailAt = Math.max(0, size - TAIL);
   const fixed = [{ at: tailAt, bytes: await readExactly(source, tailAt, size - tailAt) }];
-  const state = beginZipIndex(segmentView(size, fixed), options);
+  const state = beginZipIndex(segmentView(size, fixed), options, false);
   const { dir } = state;
   if (dir.offset < tailAt) fixed.push({ at: dir.offset, bytes: await readExactly(source, dir.offset, dir.size) });
   const central = segmentView(size, fixed);

@@ -251,15 +251,20 @@ export interface IndexState {
   total: number;
   /** Offset of the next central directory entry. */
   next: number;
+  inMemory: boolean;
 }
 
-/** Starts an index: finds the central directory (its bytes must be in `r`) and checks the entry count. */
-export function beginZipIndex(r: ZipView, options: ReadZipOptions = {}): IndexState {
+/**
+ * Starts an index: finds the central directory (its bytes must be in `r`) and checks the entry
+ * count. `inMemory`: members will be inflated into one array each, so none may pass the largest
+ * array (a streamed reader has no such cap).
+ */
+export function beginZipIndex(r: ZipView, options: ReadZipOptions = {}, inMemory = true): IndexState {
   const limits = resolveLimits(options.limits);
   const dir = readDirectoryLocation(r);
   if (dir.count > limits.maxEntries)
     throw over(`${dir.count} members exceed limits.maxEntries (${limits.maxEntries})`, dir.end);
-  return { limits, dir, entries: [], spans: [], names: new Set(), total: 0, next: dir.offset };
+  return { limits, dir, entries: [], spans: [], names: new Set(), total: 0, next: dir.offset, inMemory };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -322,7 +327,7 @@ export function readCentralEntry(r: ZipView, state: IndexState, i: number): Cent
   if (method === 8 && compressedSize === 0) throw bad(`${where} is deflated but has no data`, p);
   if (size > limits.maxMemberBytes)
     throw over(`${where} declares ${size} bytes, over limits.maxMemberBytes (${limits.maxMemberBytes})`, p);
-  if (size > MAX_ARRAY_BYTES)
+  if (state.inMemory && size > MAX_ARRAY_BYTES)
     throw over(`${where} declares ${size} bytes, over the ${MAX_ARRAY_BYTES} one array can hold`, p);
   state.total += size;
   if (state.total > limits.maxTotalBytes)

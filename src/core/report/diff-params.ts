@@ -10,7 +10,7 @@ import type { ParamDict, ParamTensor, ParamTensorHeader } from '../params/codec.
 import type { RangeRead } from '../params/tensor-index.js';
 import type { ParamsReader } from '../params/params-reader.js';
 import { MlfError } from '../errors/errors.js';
-import { tensorView } from '../params/tensor.js';
+import { tensorPlainValues, tensorView } from '../params/tensor.js';
 
 /** A tensor's type as the diff shows it. */
 export interface ParamSide {
@@ -81,12 +81,43 @@ interface ValueSums {
 
 const newSums = (): ValueSums => ({ maxAbs: 0, diff2: 0, norm2: 0, changed: 0, nonFinite: 0 });
 
-/** Adds elements `[0, count)` read by `ra` and `rb` to `s`. */
-function addValues(s: ValueSums, ra: (i: number) => number, rb: (i: number) => number, count: number): void {
+/** Elements of one side: a typed array read as it is, or a decoding reader (float16, int64...). */
+type Values = ArrayLike<number> | ((i: number) => number);
+
+/** The elements of a tensor as diff reads them; undefined for dtypes without numbers. */
+function valuesOf(t: Pick<ParamTensor, 'dtype' | 'data'>): Values | undefined {
+  return tensorPlainValues(t) ?? tensorElementReader(t);
+}
+
+/** Adds elements `[0, count)` of `a` and `b` to `s`. */
+function addValues(s: ValueSums, a: Values, b: Values, count: number): void {
+  if (typeof a !== 'function' && typeof b !== 'function') return addArrays(s, a, b, count);
+  const ra = typeof a === 'function' ? a : (i: number) => a[i] as number;
+  const rb = typeof b === 'function' ? b : (i: number) => b[i] as number;
   let { maxAbs, diff2, norm2, changed, nonFinite } = s;
   for (let i = 0; i < count; i++) {
     const x = ra(i);
     const y = rb(i);
+    if (Number.isFinite(x)) norm2 += x * x;
+    if (x === y || (Number.isNaN(x) && Number.isNaN(y))) continue;
+    changed++;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      nonFinite++;
+      continue;
+    }
+    const d = Math.abs(y - x);
+    if (d > maxAbs) maxAbs = d;
+    diff2 += d * d;
+  }
+  Object.assign(s, { maxAbs, diff2, norm2, changed, nonFinite });
+}
+
+/** `addValues` of two typed arrays: the same loop, indexed directly (several times faster than through closures). */
+function addArrays(s: ValueSums, a: ArrayLike<number>, b: ArrayLike<number>, count: number): void {
+  let { maxAbs, diff2, norm2, changed, nonFinite } = s;
+  for (let i = 0; i < count; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
     if (Number.isFinite(x)) norm2 += x * x;
     if (x === y || (Number.isNaN(x) && Number.isNaN(y))) continue;
     changed++;
@@ -120,8 +151,8 @@ export function compareTensorValues(
   a: ParamTensor,
   b: ParamTensor,
 ): Pick<ParamChange, 'maxAbsDiff' | 'relL2' | 'changedElements' | 'nonFiniteChanges'> {
-  const ra = tensorElementReader(a);
-  const rb = tensorElementReader(b);
+  const ra = valuesOf(a);
+  const rb = valuesOf(b);
   if (ra === undefined || rb === undefined) return none;
   const sums = newSums();
   addValues(
@@ -248,9 +279,12 @@ async function compareStreamed(
       readExactly(readA, ta.dataOffset + at, n),
       readExactly(readB, tb.dataOffset + at, n),
     ]);
-    const ra = tensorElementReader({ dtype: ta.dtype, data: x });
-    const rb = tensorElementReader({ dtype: tb.dtype, data: y });
-    addValues(sums, ra as (i: number) => number, rb as (i: number) => number, n / width);
+    addValues(
+      sums,
+      valuesOf({ dtype: ta.dtype, data: x }) as Values,
+      valuesOf({ dtype: tb.dtype, data: y }) as Values,
+      n / width,
+    );
   }
   return valueFigures(sums);
 }

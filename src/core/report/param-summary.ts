@@ -6,7 +6,7 @@ import type { ParamTensorHeader } from '../params/codec.js';
 import { dtypeFileElementBytes } from '../params/dtype.js';
 import { openParamsReader } from '../params/params-reader.js';
 import type { RangeRead } from '../params/tensor-index.js';
-import { type TensorStats, tensorNumberReader, tensorView } from '../params/tensor.js';
+import { type TensorStats, tensorNumberReader, tensorPlainValues } from '../params/tensor.js';
 import type { DLDataType } from '../params/dtype.js';
 import { MlfError } from '../errors/errors.js';
 
@@ -32,16 +32,9 @@ const CHUNK = 4 * 1024 * 1024;
 /** Elements of a chunk: a typed array read as it is, or a decoding reader (float16, int64...). */
 type Elements = { array: ArrayLike<number> } | { read: (i: number) => number };
 
-/** dtypes whose elements are the typed view's values as they are. */
-function plainView(dtype: DLDataType): boolean {
-  const { code, bits, lanes } = dtype;
-  if (lanes !== 1) return false;
-  if (code === 2) return bits === 32 || bits === 64;
-  return (code === 0 || code === 1) && (bits === 8 || bits === 16 || bits === 32 || (code === 1 && bits === 1));
-}
-
 function elementsOf(dtype: DLDataType, data: Uint8Array): Elements | undefined {
-  if (plainView(dtype)) return { array: tensorView({ dtype, data }) as ArrayLike<number> };
+  const array = tensorPlainValues({ dtype, data });
+  if (array !== undefined) return { array };
   const read = tensorNumberReader({ dtype, data });
   return read === undefined ? undefined : { read };
 }
