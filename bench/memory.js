@@ -13,7 +13,6 @@ import { pathToFileURL } from 'node:url';
 import { writeBigArchiveFolder } from './lib/big-archive.js';
 
 const root = join(import.meta.dirname, '..');
-const MLF = join(root, 'bin', 'mlf.js');
 const SELF_RSS = join(root, 'test', 'helpers', 'maxrss.mjs'); // prints mlf's own peak RSS at exit
 const REF = join(import.meta.dirname, 'ref_memory.py');
 const MiB = 1024 * 1024;

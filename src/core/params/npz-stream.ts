@@ -3,7 +3,8 @@ import type { ByteSource } from '../common/source.js';
 import { resolveLimits } from '../common/limits.js';
 import { MlfError } from '../errors/errors.js';
 import { type DecodeNpyOptions, type NpyHeader, readNpyHeader, readNpyPrefix, swapBytes } from './npy.js';
-import { bad, crc32 as crc32Js, type ZipEntry } from './zip.js';
+import { crc32 as crc32Js } from '../common/crc32.js';
+import { bad, type ZipEntry } from './zip.js';
 import { type RangeChunks, readZipIndexFrom, type ZipEntryChunksOptions, zipEntryChunks } from './zip-stream.js';
 import { encodeZipDirectory, encodeZipLocalHeader, type ZipWriteEntry } from './zip-write.js';
 

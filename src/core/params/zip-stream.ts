@@ -1,20 +1,20 @@
 import { Inflate } from 'fflate';
 import type { ByteSource } from '../common/source.js';
+import { crc32 as crc32Js } from '../common/crc32.js';
 import { MlfError } from '../errors/errors.js';
 import {
   addZipEntry,
   bad,
   beginZipIndex,
-  crc32 as crc32Js,
   finishZipIndex,
   hasDescriptor,
   LOCAL_HEADER_SIZE,
   MAX_DESCRIPTOR_SIZE,
   readCentralEntry,
   type ReadZipOptions,
-  segmentView,
   type ZipEntry,
 } from './zip.js';
+import { segmentView } from './zip-view.js';
 
 /**
  * The strict zip reader of zip.ts over a random-access source (a file on disk, a Blob) instead of

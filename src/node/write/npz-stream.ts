@@ -6,7 +6,7 @@ import { indexParams, type ParamIndex } from '../../core/params/tensor-index.js'
 import { type ImportArray, npyItemsOfParams, paramsChunks } from '../../core/params/params-stream.js';
 import type { NpyHeader } from '../../core/params/npy.js';
 import { listNpzArrays, npyMemberChunks, npzChunks, readNpyHeaderFrom } from '../../core/params/npz-stream.js';
-import { crc32 as crc32Js } from '../../core/params/zip.js';
+import { crc32 as crc32Js } from '../../core/common/crc32.js';
 import type { RangeChunks, ZipEntryChunksOptions } from '../../core/params/zip-stream.js';
 import { memberRangeChunks, sourceMember } from '../read/range-chunks.js';
 import { type ClosableSource, fileSource } from '../read/source.js';
