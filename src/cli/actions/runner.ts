@@ -3,9 +3,10 @@ import { MlfError } from '../../core/errors/errors.js';
 import { measureFootprint, type FootprintReport } from '../../node/runner/footprint.js';
 import { withMlfPath } from '../../node/read/open.js';
 import { generateProject } from '../../node/runner/project/generate.js';
-import { PROJECT_TEMPLATES, type ProjectTemplate } from '../../node/runner/project/templates.js';
 import { writeTree } from '../../node/runner/project/write.js';
-import { runModel } from '../../node/runner/run.js';
+import { runModel, runModules } from '../../node/runner/run.js';
+import { type FirmwareFootprint, measureFirmwareFootprint } from '../../node/runner/board/firmware.js';
+import { runOnTarget, type TargetRunResult } from '../../node/runner/board/run-board.js';
 import { formatBytes, formatTable, formatTensor } from '../format.js';
 import { type CliIo, toJson } from '../io.js';
 
@@ -37,27 +38,31 @@ function parseInputs(pairs: string[]): Record<string, string> {
   return out;
 }
 
-/** `mlf project`: writes the C project of one module (all or nothing). */
+/** `mlf project`: writes the C project of a module, or of every module (all or nothing). */
 export async function runProject(
   archive: string,
   opts: { output: string; module?: string; template?: string; embedParams?: boolean; force?: boolean },
   io: CliIo,
 ): Promise<number> {
-  const template = (opts.template ?? 'host') as ProjectTemplate;
-  if (!PROJECT_TEMPLATES.includes(template))
-    throw new MlfError('MLF-E901', `--template must be ${PROJECT_TEMPLATES.join(' or ')}`);
+  const template = opts.template ?? 'host';
   const project = await withMlfPath(archive, (a) =>
-    generateProject(a, { module: opts.module, template, embedParams: opts.embedParams ?? false }),
+    generateProject(a, { module: opts.module, template, embedParams: opts.embedParams }),
   );
   await writeTree(opts.output, project.files, { force: opts.force ?? false });
   const m = project.manifest;
-  io.err(`wrote ${project.files.size} files for module ${m.module} (${m.kind}) to ${opts.output}`);
-  for (const note of m.notes) io.err(`  note: ${note}`);
+  const which = m.modules.map((x) => `${x.module} (${x.kind})`).join(', ');
   io.err(
-    template === 'host'
-      ? `  build: make -C ${opts.output}   (or cmake -S ${opts.output} -B ${opts.output}/build-cmake)`
-      : `  use: add_subdirectory(${opts.output}) in your CMake project`,
+    `wrote ${project.files.size} files for module${m.modules.length === 1 ? '' : 's'} ${which}${m.board === null ? '' : ` for board ${m.board.name}`} to ${opts.output}`,
   );
+  for (const x of m.modules) for (const note of x.notes) io.err(`  note: ${x.module}: ${note}`);
+  if (m.board !== null)
+    io.err(`  build: make -C ${opts.output}   run: make -C ${opts.output} run   (or CMake with toolchain.cmake)`);
+  else
+    io.err(
+      template === 'host'
+        ? `  build: make -C ${opts.output}   (or cmake -S ${opts.output} -B ${opts.output}/build-cmake)`
+        : `  use: add_subdirectory(${opts.output}) in your CMake project`,
+    );
   return 0;
 }
 
@@ -66,41 +71,78 @@ interface RunFlags {
   module?: string;
   input?: string[];
   randomInputs?: string;
+  target?: string;
   repeat?: string;
   cc?: string;
   cflags?: string;
+  timeout?: string;
   json?: boolean;
   force?: boolean;
 }
 
-/** `mlf run`: builds (cached) and runs a module, writes `output<i>.npy`, prints latency. */
+/** `mlf run`: builds (cached) and runs the archive on the host or a board, writes `output<i>.npy`. */
 export async function runRun(archive: string, opts: RunFlags, io: CliIo): Promise<number> {
-  const result = await runModel(archive, {
+  const common = {
     outputDir: opts.outputDir,
     module: opts.module,
     inputs: parseInputs(opts.input ?? []),
     randomSeed: opts.randomInputs === undefined ? undefined : wholeNumber('--random-inputs', opts.randomInputs, 0),
-    repeat: opts.repeat === undefined ? 1 : wholeNumber('--repeat', opts.repeat, 1),
-    cc: opts.cc,
     cflags: opts.cflags,
     force: opts.force ?? false,
-  });
-  if (opts.json) {
-    io.out(toJson(result));
+  };
+  if (opts.target !== undefined) {
+    if ((opts.repeat ?? '1') !== '1' || (opts.cc ?? 'cc') !== 'cc')
+      throw new MlfError('MLF-E901', '--repeat and --cc are for host runs; a board uses its own toolchain');
+    const seconds = wholeNumber('--timeout', opts.timeout ?? '600', 1);
+    const result = await runOnTarget(archive, { ...common, target: opts.target, timeoutMs: seconds * 1000 });
+    if (opts.json) io.out(toJson(result));
+    else printTargetRun(result, io);
     return 0;
   }
-  const t = result.timings;
-  io.out(
-    `${result.module} (${result.kind}): ${t.repeat} run${t.repeat === 1 ? '' : 's'}, min ${formatNs(t.minNs)}, median ${formatNs(t.medianNs)}${result.build.cached ? ' (cached build)' : ''}`,
-  );
-  io.out(
-    formatTable(
-      result.outputs.map((o) => [`output${o.index}`, o.name, formatTensor(o.dtype, o.shape), o.file]),
-      '  ',
-    ),
-  );
-  for (const note of result.notes) io.err(`note: ${note}`);
+  const host = {
+    ...common,
+    repeat: opts.repeat === undefined ? 1 : wholeNumber('--repeat', opts.repeat, 1),
+    cc: opts.cc,
+  };
+  const { modules } =
+    opts.module !== undefined ? { modules: [await runModel(archive, host)] } : await runModules(archive, host);
+  if (opts.json) {
+    io.out(toJson(modules.length === 1 ? modules[0] : { modules }));
+    return 0;
+  }
+  for (const result of modules) {
+    const t = result.timings;
+    io.out(
+      `${result.module} (${result.kind}): ${t.repeat} run${t.repeat === 1 ? '' : 's'}, min ${formatNs(t.minNs)}, median ${formatNs(t.medianNs)}${result.build.cached ? ' (cached build)' : ''}`,
+    );
+    io.out(
+      formatTable(
+        result.outputs.map((o) => [`output${o.index}`, o.name, formatTensor(o.dtype, o.shape), o.file]),
+        '  ',
+      ),
+    );
+    for (const note of result.notes) io.err(`note: ${result.module}: ${note}`);
+  }
   return 0;
+}
+
+function printTargetRun(r: TargetRunResult, io: CliIo): void {
+  for (const m of r.modules) {
+    io.out(
+      `${m.module} on ${r.target} (${m.kind}): ${m.instructions} instructions, stack ${formatBytes(m.stackPeak)}, arena ${formatBytes(m.arena.peak)} of ${formatBytes(m.arena.bytes)}`,
+    );
+    io.out(
+      formatTable(
+        m.outputs.map((o) => [`output${o.index}`, o.name, formatTensor(o.dtype, o.shape), o.file]),
+        '  ',
+      ),
+    );
+    for (const note of m.notes) io.err(`note: ${m.module}: ${note}`);
+  }
+  const f = r.firmware;
+  io.out(
+    `firmware: flash ${formatBytes(f.flash)} of ${formatBytes(f.capacity.flash)}, RAM ${formatBytes(f.ramStatic)} static + ${formatBytes(f.stackBytes)} stack (peak ${formatBytes(f.stackPeak)}) of ${formatBytes(f.capacity.ram)}${r.build.cached ? ' (cached build)' : ''}`,
+  );
 }
 
 function printFootprint(report: FootprintReport, io: CliIo): void {
@@ -126,13 +168,54 @@ function printFootprint(report: FootprintReport, io: CliIo): void {
   }
 }
 
-/** `mlf footprint`: flash and RAM per module and file, from a real compile. */
+function printFirmwareFootprint(f: FirmwareFootprint, io: CliIo): void {
+  io.out(`firmware for ${f.target}: ${f.elf}`);
+  const row = (name: string, s: { text: number; rodata: number; data: number; bss: number }) => [
+    name,
+    String(s.text),
+    String(s.rodata),
+    String(s.data),
+    String(s.bss),
+  ];
+  io.out(
+    formatTable(
+      [['part', 'text', 'rodata', 'data', 'bss'], ...f.parts.map((p) => row(p.part, p.sizes)), row('total', f.total)],
+      '  ',
+    ),
+  );
+  io.out(`  flash ${formatBytes(f.flash)} of ${formatBytes(f.capacity.flash)} = text + rodata + data`);
+  io.out(
+    `  ram   ${formatBytes(f.ramStatic)} static (data + bss) + ${formatBytes(f.stackBytes)} stack of ${formatBytes(f.capacity.ram)}`,
+  );
+  if (f.sizeTool !== null)
+    io.out(
+      `  ${f.sizeTool.tool}: text ${f.sizeTool.text}, data ${f.sizeTool.data}, bss ${f.sizeTool.bss} (${f.sizeTool.agrees ? 'agrees' : 'DIFFERS'})`,
+    );
+}
+
+/** `mlf footprint`: flash and RAM per module and file from a compile, or of a linked firmware. */
 export async function runFootprint(
   archive: string,
-  opts: { module?: string; cc: string; cflags: string; json?: boolean },
+  opts: { module?: string; target?: string; cc?: string; cflags?: string; json?: boolean },
   io: CliIo,
 ): Promise<number> {
-  const report = await measureFootprint(archive, { module: opts.module, cc: opts.cc, cflags: opts.cflags });
+  if (opts.target !== undefined) {
+    if ((opts.cc ?? 'cc') !== 'cc')
+      throw new MlfError('MLF-E901', '--cc is for object footprints; a board uses its own toolchain');
+    const f = await measureFirmwareFootprint(archive, {
+      target: opts.target,
+      module: opts.module,
+      cflags: opts.cflags,
+    });
+    if (opts.json) io.out(toJson(f));
+    else printFirmwareFootprint(f, io);
+    return 0;
+  }
+  const report = await measureFootprint(archive, {
+    module: opts.module,
+    cc: opts.cc ?? 'cc',
+    cflags: opts.cflags ?? '-Os',
+  });
   if (opts.json) io.out(toJson(report));
   else printFootprint(report, io);
   return 0;

@@ -228,6 +228,22 @@ export const CODES = {
     title: 'model not supported by the host runner',
     hint: 'The host runner calls CPU code through the graph executor, AOT (C interface, packed or raw) and operator entry points; see docs/runner.md for what is supported.',
   },
+  'MLF-E508': {
+    title: 'C symbols clash in one program',
+    hint: 'Several modules (or a module and the runtime) define the same external symbol, so they cannot be linked into one program: build them separately with --module, or rebuild with distinct module names.',
+  },
+  'MLF-E509': {
+    title: 'model does not fit the board',
+    hint: 'Flash or RAM needed exceeds the board profile; the numbers are shown. Pick a larger board, or copy its profile (templates/boards/) with more memory.',
+  },
+  'MLF-E510': {
+    title: 'unknown or invalid board profile',
+    hint: 'Name a shipped board (templates/boards/*.json) or give a board file by path; docs/runner.md describes the profile format.',
+  },
+  'MLF-E511': {
+    title: 'emulator not found',
+    hint: 'Install QEMU for the board (Debian: apt-get install qemu-system-arm qemu-system-misc), or set qemu.binary in the board profile.',
+  },
   // integrity and signatures (mlf manifest, keygen, sign, verify)
   'MLF-E601': {
     title: 'signature missing',

@@ -8,6 +8,9 @@ export interface ElfSection {
   /** `sh_flags` (1 WRITE, 2 ALLOC, 4 EXECINSTR, 0x400 TLS). */
   flags: number;
   size: number;
+  /** Where its bytes lie in the file, and `sh_link` (a symbol table's string table). */
+  offset: number;
+  link: number;
 }
 
 /** Section sizes by what they cost on a device. */
@@ -72,7 +75,7 @@ export function readElfSections(bytes: Uint8Array): ElfSection[] {
   const out: ElfSection[] = [];
   for (let i = 0; i < shnum; i++) {
     const h = header(i);
-    out.push({ name: name(h.name), type: h.type, flags: h.flags, size: h.size });
+    out.push({ name: name(h.name), type: h.type, flags: h.flags, size: h.size, offset: h.offset, link: h.link });
   }
   return out;
 }
@@ -91,4 +94,49 @@ export function elfSizes(sections: readonly ElfSection[]): ElfSizes {
     else sizes.bss += s.size;
   }
   return sizes;
+}
+
+/** One entry of an ELF symbol table. */
+export interface ElfSymbol {
+  name: string;
+  /** `STB_*`: 0 local, 1 global, 2 weak. */
+  bind: number;
+  /** `STT_*`: 0 none, 1 object, 2 function, 6 TLS. */
+  type: number;
+  /** Section index; 0 = undefined (a reference, not a definition). */
+  section: number;
+  size: number;
+}
+
+/**
+ * The symbols of an ELF file's `.symtab` (empty when it has none).
+ * @throws MlfError E504 when the table lies outside the file.
+ */
+export function readElfSymbols(bytes: Uint8Array): ElfSymbol[] {
+  const sections = readElfSections(bytes);
+  const is64 = bytes[4] === 2;
+  const le = bytes[5] === 1;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const table = sections.find((s) => s.type === 2); // SHT_SYMTAB
+  if (table === undefined) return [];
+  const strings = sections[table.link];
+  if (strings === undefined || table.offset + table.size > bytes.length || strings.offset + strings.size > bytes.length)
+    throw bad('symbol table lies past the end of the file');
+  const entry = is64 ? 24 : 16;
+  const decoder = new TextDecoder();
+  const out: ElfSymbol[] = [];
+  for (let o = table.offset + entry; o + entry <= table.offset + table.size; o += entry) {
+    const nameAt = strings.offset + view.getUint32(o, le);
+    let end = nameAt;
+    while (end < strings.offset + strings.size && bytes[end] !== 0) end++;
+    const info = bytes[is64 ? o + 4 : o + 12] as number;
+    out.push({
+      name: decoder.decode(bytes.subarray(nameAt, end)),
+      bind: info >> 4,
+      type: info & 0xf,
+      section: view.getUint16(is64 ? o + 6 : o + 14, le),
+      size: is64 ? Number(view.getBigUint64(o + 16, le)) : view.getUint32(o + 8, le),
+    });
+  }
+  return out;
 }

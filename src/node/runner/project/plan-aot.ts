@@ -6,9 +6,12 @@ import type { MlfModule } from '../../../core/archive/archive.js';
 import type { ModelInterface, RunnerTensor } from './interface.js';
 import {
   bufferDecl,
+  cIdentifier,
   cString,
   dtypeInit,
   failureHelper,
+  planExports,
+  type PlanSymbols,
   planPrologue,
   shapeDecl,
   tensorTable,
@@ -21,6 +24,8 @@ export interface EntryPlanOptions {
   module: MlfModule;
   /** Basename of the C interface header (AOT C interface only). */
   header: string | null;
+  /** What the plan exports (several plans in one program need distinct names). */
+  symbols: PlanSymbols;
 }
 
 const KIND_TEXT = {
@@ -32,8 +37,10 @@ const KIND_TEXT = {
 } as const;
 
 /** model_plan.c of an AOT or operator-style module. */
-export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
-  const out = [planPrologue(iface, KIND_TEXT[iface.kind], workspaceArena(iface, module))];
+export function entryPlan({ iface, module, header, symbols }: EntryPlanOptions): string {
+  const x = planExports(symbols.prefix);
+  cIdentifier(iface.entry, 'entry point', iface.module);
+  const out = [planPrologue(iface, KIND_TEXT[iface.kind], workspaceArena(iface, module), symbols)];
   if (iface.kind === 'aot-c' && header !== null) out.push(`#include <${header}>`, '');
   const io = [
     ...iface.inputs.map((t, i) => ({ t, v: `input_${i}` })),
@@ -52,43 +59,43 @@ export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
   out.push(
     '',
     tensorTable(
-      'mlf_inputs',
+      x.inputs,
+      x.numInputs,
       iface.inputs.map((t, i) => row(t, `input_${i}`)),
     ),
   );
   out.push(
     tensorTable(
-      'mlf_outputs',
+      x.outputs,
+      x.numOutputs,
       iface.outputs.map((t, i) => row(t, `output_${i}`)),
     ),
     '',
   );
-  out.push('const int mlf_params_required = 0;', '');
-  out.push(
-    'int mlf_model_init(const uint8_t* params, size_t params_bytes) {',
-    '  (void)params;',
-    '  (void)params_bytes;',
-  );
-  out.push('  mlf_workspace_init(workspace_arena, sizeof workspace_arena);', '  return 0;', '}', '');
+  out.push(`const int ${x.paramsRequired} = 0;`, '');
+  out.push(`int ${x.init}(const uint8_t* params, size_t params_bytes) {`, '  (void)params;', '  (void)params_bytes;');
+  out.push('  mlf_workspace_init(workspace_arena, MLF_WORKSPACE_BYTES);', '  return 0;', '}', '');
   out.push(failureHelper());
-  if (iface.kind === 'aot-c') out.push(...cInterfaceRun(iface));
+  if (iface.kind === 'aot-c') out.push(...cInterfaceRun(iface, x.run));
   else if (iface.kind === 'aot-raw')
     out.push(
       ...rawRun(
         iface,
-        io.map((x) => `${x.v}_data`),
+        io.map((b) => `${b.v}_data`),
+        x.run,
       ),
     );
-  else out.push(...packedRun(iface, io));
+  else out.push(...packedRun(iface, io, x.run));
   return `${out.join('\n')}\n`;
 }
 
-function cInterfaceRun(iface: ModelInterface): string[] {
-  const m = iface.module.toLowerCase(); // the header's struct names are lower-cased (mlf-spec §2.8)
+function cInterfaceRun(iface: ModelInterface, run: string): string[] {
+  // The header's struct names are lower-cased (mlf-spec §2.8).
+  const m = cIdentifier(iface.module.toLowerCase(), 'module name', iface.module);
   const fields = (list: RunnerTensor[], prefix: string) =>
-    list.map((t, i) => `.${t.name} = ${prefix}_${i}_data`).join(', ');
+    list.map((t, i) => `.${cIdentifier(t.name, 'tensor name', iface.module)} = ${prefix}_${i}_data`).join(', ');
   return [
-    'int mlf_model_run(void) {',
+    `int ${run}(void) {`,
     `  struct tvmgen_${m}_inputs inputs = {${fields(iface.inputs, 'input')}};`,
     `  struct tvmgen_${m}_outputs outputs = {${fields(iface.outputs, 'output')}};`,
     '  TVMAPISetLastError("");',
@@ -98,11 +105,11 @@ function cInterfaceRun(iface: ModelInterface): string[] {
   ];
 }
 
-function rawRun(iface: ModelInterface, buffers: string[]): string[] {
+function rawRun(iface: ModelInterface, buffers: string[], run: string): string[] {
   return [
     `int32_t ${iface.entry}(${buffers.map(() => 'void*').join(', ') || 'void'});`,
     '',
-    'int mlf_model_run(void) {',
+    `int ${run}(void) {`,
     '  TVMAPISetLastError("");',
     `  if (${iface.entry}(${buffers.join(', ')}) != 0) return failed(${cString(iface.entry)});`,
     '  return 0;',
@@ -111,7 +118,7 @@ function rawRun(iface: ModelInterface, buffers: string[]): string[] {
 }
 
 /** Packed calls: one DLTensor per argument, inputs then outputs, type code 7 each. */
-function packedRun(iface: ModelInterface, io: { t: RunnerTensor; v: string }[]): string[] {
+function packedRun(iface: ModelInterface, io: { t: RunnerTensor; v: string }[], run: string): string[] {
   const rows = io.map(
     ({ t, v }) =>
       `  {${v}_data, {kDLCPU, 0}, ${t.shape.length}, ${dtypeInit(t.dtype)}, ${t.shape.length === 0 ? 'NULL' : `${v}_shape`}, NULL, 0},`,
@@ -125,7 +132,7 @@ function packedRun(iface: ModelInterface, io: { t: RunnerTensor; v: string }[]):
     `static int type_codes[${Math.max(1, n)}] = {${io.map(() => '7').join(', ') || '0'}};`,
     `int32_t ${iface.entry}(TVMValue* args, int* type_codes, int num_args, TVMValue* ret, int* ret_code, void* resource_handle);`,
     '',
-    'int mlf_model_run(void) {',
+    `int ${run}(void) {`,
     '  TVMValue ret;',
     '  int ret_code;',
     '  TVMAPISetLastError("");',

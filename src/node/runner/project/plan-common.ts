@@ -1,5 +1,6 @@
 /** C text helpers shared by the generated model plans. */
 import type { MlfModule } from '../../../core/archive/archive.js';
+import { MlfError } from '../../../core/errors/errors.js';
 import { parseDType } from '../../../core/params/dtype.js';
 import type { ModelInterface, RunnerTensor } from './interface.js';
 
@@ -21,6 +22,27 @@ export function cString(s: string): string {
   return `${out}"`;
 }
 
+const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+
+/**
+ * A name from the archive that the plan writes into C as an identifier (a function, struct or
+ * field name): returned when it is one, else E507, so archive text never becomes C code.
+ */
+export function cIdentifier(name: string, what: string, module: string): string {
+  if (!C_IDENTIFIER.test(name)) {
+    throw new MlfError(
+      'MLF-E507',
+      `module ${JSON.stringify(module)}: ${what} ${JSON.stringify(name)} is not a C identifier, so it cannot be called from C`,
+    );
+  }
+  return name;
+}
+
+/** Text for inside a C comment: a C string literal of it, with any comment end broken up. */
+export function cComment(s: string): string {
+  return cString(s).replace(/\*\//g, '* /');
+}
+
 /** `{code, bits, lanes}` initialiser of a DLDataType. */
 export function dtypeInit(dtype: string): string {
   const t = parseDType(dtype);
@@ -37,9 +59,10 @@ export function bufferDecl(name: string, bytes: number, comment: string): string
   return `static uint8_t ${name}[${Math.max(4, roundUp(bytes, 4))}] MLF_ALIGNED(${ALIGN}); /* ${comment.replace(/\*\//g, '* /')} */`;
 }
 
-/** `const mlf_tensor <name>[] = {...}` plus its count. */
+/** `const mlf_tensor <name>[] = {...}` plus its count `const int <countName>`. */
 export function tensorTable(
   name: string,
+  countName: string,
   tensors: readonly (RunnerTensor & { data: string; shapeVar: string | null })[],
 ): string {
   const rows = tensors.map(
@@ -48,12 +71,7 @@ export function tensorTable(
   );
   // C has no empty initialiser lists; a model without inputs gets one unused zero row.
   if (rows.length === 0) rows.push('  {NULL, NULL, 0, NULL, 0, NULL},');
-  return [
-    `const mlf_tensor ${name}[] = {`,
-    ...rows,
-    '};',
-    `const int mlf_num_${name.replace(/^mlf_/, '')} = ${tensors.length};`,
-  ].join('\n');
+  return [`const mlf_tensor ${name}[] = {`, ...rows, '};', `const int ${countName} = ${tensors.length};`].join('\n');
 }
 
 /** A byte array initialiser, 16 bytes per line. */
@@ -86,7 +104,9 @@ export function workspaceArena(iface: ModelInterface, module: MlfModule): { byte
   const mainWs = module.metadata.main?.[0]?.workspace_size_bytes ?? null;
   let base: number;
   let source: string;
-  if (iface.kind === 'graph' && opMax !== null) [base, source] = [opMax, 'largest operator workspace'];
+  if (sizes.length === 0 && module.files.objects.length === 0)
+    [base, source] = [0, 'the code never calls TVMBackendAllocWorkspace (AOT with USMP keeps its pools itself):'];
+  else if (iface.kind === 'graph' && opMax !== null) [base, source] = [opMax, 'largest operator workspace'];
   else if (mainWs !== null && iface.kind !== 'graph') [base, source] = [mainWs, 'workspace_size_bytes'];
   else [base, source] = [sizes.reduce((a, b) => a + roundUp(b, ALIGN), 0), 'sum of the allocations in the code'];
   const bytes = Math.max(ALIGN, roundUp(base, ALIGN) + margin, roundUp(largest, ALIGN) + margin);
@@ -96,10 +116,62 @@ export function workspaceArena(iface: ModelInterface, module: MlfModule): { byte
   };
 }
 
+/**
+ * How a plan names what it exports, so that several plans link into one program: `mlf_` gives
+ * mlf_model.h's names (mlf_inputs, mlf_model_run, ...), another prefix `<prefix>inputs`, ...
+ */
+export interface PlanSymbols {
+  prefix: string;
+  /** Use the program's one arena (`mlf_shared_arena`, defined in mlf_modules.c) instead of an own one. */
+  sharedArena: boolean;
+}
+
+/** The plan of a single-module project: mlf_model.h's names and an arena of its own. */
+export const DEFAULT_SYMBOLS: PlanSymbols = { prefix: 'mlf_', sharedArena: false };
+
+/** The names a plan exports, for mlf_modules.c. */
+export function planExports(prefix: string) {
+  return {
+    name: `${prefix}model_name`,
+    inputs: `${prefix}inputs`,
+    numInputs: `${prefix}num_inputs`,
+    outputs: `${prefix}outputs`,
+    numOutputs: `${prefix}num_outputs`,
+    paramsRequired: `${prefix}params_required`,
+    init: `${prefix}model_init`,
+    run: `${prefix}model_run`,
+  };
+}
+
 /** The opening of every plan file. */
-export function planPrologue(iface: ModelInterface, what: string, arena: { bytes: number; why: string }): string {
+export function planPrologue(
+  iface: ModelInterface,
+  what: string,
+  arena: { bytes: number; why: string },
+  symbols: PlanSymbols,
+): string {
+  const x = planExports(symbols.prefix);
+  const declarations =
+    symbols.prefix === 'mlf_'
+      ? ''
+      : `
+/* This plan's part of mlf_modules.c's table (the names of mlf_model.h, prefixed). */
+extern const char ${x.name}[];
+extern const mlf_tensor ${x.inputs}[];
+extern const int ${x.numInputs};
+extern const mlf_tensor ${x.outputs}[];
+extern const int ${x.numOutputs};
+extern const int ${x.paramsRequired};
+int ${x.init}(const uint8_t* params, size_t params_bytes);
+int ${x.run}(void);
+`;
+  const storage = symbols.sharedArena
+    ? `/* The program's one arena (mlf_modules.c), as large as the largest module needs. */
+extern uint8_t mlf_shared_arena[];
+static uint8_t* const workspace_arena = mlf_shared_arena;`
+    : `static uint8_t workspace_arena[MLF_WORKSPACE_BYTES] MLF_ALIGNED(${ALIGN});`;
   return `/*
- * Model plan of TVM module ${cString(iface.module)} (${what}), generated by \`mlf project\`.
+ * Model plan of TVM module ${cComment(iface.module)} (${what}), generated by \`mlf project\`.
  * Implements mlf_model.h. Regenerate rather than edit.
  */
 #include <stddef.h>
@@ -109,14 +181,14 @@ export function planPrologue(iface: ModelInterface, what: string, arena: { bytes
 
 #include "mlf_model.h"
 #include "mlf_runtime.h"
-
+${declarations}
 /* Workspace arena: ${arena.why}. */
 #ifndef MLF_WORKSPACE_BYTES
 #define MLF_WORKSPACE_BYTES ${arena.bytes}
 #endif
-static uint8_t workspace_arena[MLF_WORKSPACE_BYTES] MLF_ALIGNED(${ALIGN});
+${storage}
 
-const char mlf_model_name[] = ${cString(iface.module)};
+const char ${x.name}[] = ${cString(iface.module)};
 `;
 }
 

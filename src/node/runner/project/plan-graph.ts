@@ -10,9 +10,13 @@ import { elementBytes, type ModelInterface } from './interface.js';
 import {
   bufferDecl,
   byteArray,
+  cComment,
+  cIdentifier,
   cString,
   dtypeInit,
   failureHelper,
+  planExports,
+  type PlanSymbols,
   planPrologue,
   shapeDecl,
   tensorTable,
@@ -30,10 +34,12 @@ export interface GraphPlanOptions {
   module: MlfModule;
   /** The .params file to compile in, or null to load it at run time. */
   embeddedParams: Uint8Array | null;
+  /** What the plan exports (several plans in one program need distinct names). */
+  symbols: PlanSymbols;
 }
 
 /** model_plan.c of a graph-executor module. */
-export function graphPlan({ iface, module, embeddedParams }: GraphPlanOptions): string {
+export function graphPlan({ iface, module, embeddedParams, symbols }: GraphPlanOptions): string {
   const graph = iface.graph as GraphJson;
   checkSupported(graph, iface.module);
   const {
@@ -42,7 +48,8 @@ export function graphPlan({ iface, module, embeddedParams }: GraphPlanOptions): 
     storage_id: sids,
   } = { shape: graph.attrs.shape[1], dltype: graph.attrs.dltype[1], storage_id: graph.attrs.storage_id[1] };
   const pools = computeStoragePools(graph);
-  const out: string[] = [planPrologue(iface, 'graph executor', workspaceArena(iface, module))];
+  const out: string[] = [planPrologue(iface, 'graph executor', workspaceArena(iface, module), symbols)];
+  const x = planExports(symbols.prefix);
 
   out.push(
     '/* Storage: one buffer per storage id, as large as its largest tensor (as the graph executor sizes it). */',
@@ -72,20 +79,22 @@ export function graphPlan({ iface, module, embeddedParams }: GraphPlanOptions): 
     .map((nid) => entryId(graph, nid));
   out.push(
     tensorTable(
-      'mlf_inputs',
+      x.inputs,
+      x.numInputs,
       iface.inputs.map((t, i) => ioRow(t, inputEntries[i] ?? 0)),
     ),
   );
   out.push(
     tensorTable(
-      'mlf_outputs',
+      x.outputs,
+      x.numOutputs,
       iface.outputs.map((t, i) => ioRow(t, entryId(graph, graph.heads[i]?.[0] ?? 0, graph.heads[i]?.[1] ?? 0))),
     ),
     '',
   );
 
-  out.push(...paramsSection(graph, iface, embeddedParams));
-  out.push(...operatorsSection(graph, dtypes, shapes));
+  out.push(...paramsSection(graph, iface, embeddedParams, x));
+  out.push(...operatorsSection(graph, dtypes, shapes, x.run, iface.module));
   return `${out.join('\n')}\n`;
 }
 
@@ -100,7 +109,12 @@ function checkSupported(graph: GraphJson, module: string): void {
   }
 }
 
-function paramsSection(graph: GraphJson, iface: ModelInterface, embedded: Uint8Array | null): string[] {
+function paramsSection(
+  graph: GraphJson,
+  iface: ModelInterface,
+  embedded: Uint8Array | null,
+  x: ReturnType<typeof planExports>,
+): string[] {
   const names = new Set(iface.params?.tensors.map((t) => t.name) ?? []);
   const slots = graphParamInputs(graph, names).map((t) => {
     const d = dtypeInit(t.dtype).slice(1, -1);
@@ -113,11 +127,11 @@ function paramsSection(graph: GraphJson, iface: ModelInterface, embedded: Uint8A
     '};',
   );
   if (embedded !== null) out.push(byteArray('embedded_params', embedded));
-  out.push(`const int mlf_params_required = ${embedded === null && slots.length > 0 ? 1 : 0};`, '');
+  out.push(`const int ${x.paramsRequired} = ${embedded === null && slots.length > 0 ? 1 : 0};`, '');
   const blob = embedded !== null ? 'embedded_params, sizeof embedded_params' : 'params, params_bytes';
-  out.push('int mlf_model_init(const uint8_t* params, size_t params_bytes) {');
+  out.push(`int ${x.init}(const uint8_t* params, size_t params_bytes) {`);
   if (embedded !== null) out.push('  (void)params;', '  (void)params_bytes;');
-  out.push('  mlf_workspace_init(workspace_arena, sizeof workspace_arena);');
+  out.push('  mlf_workspace_init(workspace_arena, MLF_WORKSPACE_BYTES);');
   if (slots.length > 0) out.push(`  return mlf_params_load(${blob}, param_slots, ${slots.length});`);
   else
     out.push(
@@ -129,7 +143,13 @@ function paramsSection(graph: GraphJson, iface: ModelInterface, embedded: Uint8A
   return out;
 }
 
-function operatorsSection(graph: GraphJson, dtypes: string[], shapes: number[][]): string[] {
+function operatorsSection(
+  graph: GraphJson,
+  dtypes: string[],
+  shapes: number[][],
+  run: string,
+  module: string,
+): string[] {
   const out = ['/* Operators, called in node order through the packed-function ABI. */'];
   const declared = new Set<string>();
   const calls: string[] = [];
@@ -143,18 +163,19 @@ function operatorsSection(graph: GraphJson, dtypes: string[], shapes: number[][]
       ...Array.from({ length: outputs }, (_, k) => entryId(graph, nid, k)),
     ];
     if (fn === '__nop') {
-      calls.push(`  /* node ${nid} ${node.name}: __nop (its output shares its input's storage) */`);
+      calls.push(`  /* node ${nid} ${cComment(node.name)}: __nop (its output shares its input's storage) */`);
       return;
     }
     if (fn === '__copy') {
       const [src, dst] = [args[0] ?? 0, args[1] ?? 0];
       const bytes = elementBytes(dtypes[src] ?? 'uint8') * count(shapes[src] ?? []);
       calls.push(
-        `  memcpy(entries[${dst}].data, entries[${src}].data, ${bytes}); /* node ${nid} ${node.name}: __copy */`,
+        `  memcpy(entries[${dst}].data, entries[${src}].data, ${bytes}); /* node ${nid} ${cComment(node.name)}: __copy */`,
       );
       return;
     }
     if (!declared.has(fn)) {
+      cIdentifier(fn, 'operator function', module);
       declared.add(fn);
       out.push(
         `int32_t ${fn}(TVMValue* args, int* type_codes, int num_args, TVMValue* ret, int* ret_code, void* resource_handle);`,
@@ -174,7 +195,7 @@ function operatorsSection(graph: GraphJson, dtypes: string[], shapes: number[][]
   );
   out.push(failureHelper());
   out.push(
-    'int mlf_model_run(void) {',
+    `int ${run}(void) {`,
     '  TVMValue ret;',
     '  int ret_code;',
     '  TVMAPISetLastError("");',
