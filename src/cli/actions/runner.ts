@@ -76,6 +76,7 @@ interface RunFlags {
   cc?: string;
   cflags?: string;
   timeout?: string;
+  embedParams?: boolean;
   json?: boolean;
   force?: boolean;
 }
@@ -90,11 +91,18 @@ export async function runRun(archive: string, opts: RunFlags, io: CliIo): Promis
     cflags: opts.cflags,
     force: opts.force ?? false,
   };
+  if (opts.target === undefined && opts.embedParams === false)
+    throw new MlfError('MLF-E901', '--no-embed-params is for boards (--target); host runs read the .params file');
   if (opts.target !== undefined) {
     if ((opts.repeat ?? '1') !== '1' || (opts.cc ?? 'cc') !== 'cc')
       throw new MlfError('MLF-E901', '--repeat and --cc are for host runs; a board uses its own toolchain');
     const seconds = wholeNumber('--timeout', opts.timeout ?? '600', 1);
-    const result = await runOnTarget(archive, { ...common, target: opts.target, timeoutMs: seconds * 1000 });
+    const result = await runOnTarget(archive, {
+      ...common,
+      target: opts.target,
+      timeoutMs: seconds * 1000,
+      embedParams: opts.embedParams !== false,
+    });
     if (opts.json) io.out(toJson(result));
     else printTargetRun(result, io);
     return 0;

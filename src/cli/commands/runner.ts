@@ -42,6 +42,7 @@ export function registerRunnerCommands(program: Command, io: CliIo, setCode: (n:
     .option('--cc <compiler>', 'host: C compiler', 'cc')
     .option('--cflags <flags>', 'compiler flags (host default -O2; boards -O2 -ffp-contract=off)')
     .option('--timeout <seconds>', 'boards: stop QEMU after this long', '600')
+    .option('--no-embed-params', 'boards: read the .params files at run time over semihosting (into the heap)')
     .option('--json', 'print outputs and measurements as JSON')
     .option('-f, --force', 'replace an existing output folder')
     .action(async (archive, opts) => {

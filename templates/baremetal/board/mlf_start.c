@@ -66,6 +66,11 @@ void mlf_fault(const uint32_t* frame) {
   put_hex(" MMFAR", *(volatile uint32_t*)0xE000ED34u);
   put_hex(" BFAR", *(volatile uint32_t*)0xE000ED38u);
   mlf_board_puts("\n");
+  /* UFSR.STKOF (Armv8-M): the stack pointer went below MSPLIM, which the reset handler set. */
+  if ((*(volatile uint32_t*)0xE000ED28u & (1u << 20)) != 0u) {
+    mlf_board_puts("mlf: the stack overflowed (below MSPLIM); give the board a larger stackBytes\n");
+    mlf_board_exit(MLF_EXIT_STACK_OVERFLOW);
+  }
   mlf_board_exit(MLF_EXIT_FAULT);
 }
 #elif defined(__riscv)
