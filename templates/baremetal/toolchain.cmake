@@ -9,4 +9,5 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 set(MLF_TARGET_FLAGS "@MLF_CPU_FLAGS@ --specs=picolibc.specs")
 set(CMAKE_C_FLAGS_INIT "${MLF_TARGET_FLAGS} -ffunction-sections -fdata-sections")
 set(CMAKE_ASM_FLAGS_INIT "${MLF_TARGET_FLAGS}")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "${MLF_TARGET_FLAGS} -nostartfiles -Wl,--gc-sections")
+# CMake links with the C flags, which already name the CPU and picolibc.
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostartfiles -Wl,--gc-sections")

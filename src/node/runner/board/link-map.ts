@@ -27,11 +27,12 @@ const FILL = /^ \*fill\*\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)/;
 export function parseLinkMap(text: string): MapContribution[] {
   const start = text.indexOf('\nLinker script and memory map');
   const lines = (start < 0 ? '' : text.slice(start + 1)).split('\n');
-  const sums = new Map<string, number>(); // `${section}\0${file}` → bytes
-  const sectionSize = new Map<string, number>();
-  const add = (section: string, file: string, size: number) => {
-    const key = `${section}\0${file}`;
-    sums.set(key, (sums.get(key) ?? 0) + size);
+  const placed = new Map<string, { at: number; size: number; file: string }[]>(); // by output section
+  const sectionSize = new Map<string, { at: number; size: number }>();
+  const add = (section: string, file: string, size: number, at: number) => {
+    const list = placed.get(section) ?? [];
+    list.push({ at, size, file });
+    placed.set(section, list);
   };
   let section: string | null = null;
   let pendingOutput: string | null = null; // an output section whose address line follows
@@ -45,7 +46,10 @@ export function parseLinkMap(text: string): MapContribution[] {
       const c = CONTINUATION.exec(line);
       if (c !== null) {
         section = pendingOutput;
-        sectionSize.set(section, Number.parseInt(c[2] as string, 16));
+        sectionSize.set(section, {
+          at: Number.parseInt(c[1] as string, 16),
+          size: Number.parseInt(c[2] as string, 16),
+        });
       }
       pendingOutput = null;
       continue;
@@ -54,7 +58,10 @@ export function parseLinkMap(text: string): MapContribution[] {
       const o = OUTPUT.exec(line);
       if (o !== null) {
         section = o[1] as string;
-        sectionSize.set(section, Number.parseInt(o[3] as string, 16));
+        sectionSize.set(section, {
+          at: Number.parseInt(o[2] as string, 16),
+          size: Number.parseInt(o[3] as string, 16),
+        });
       } else if (OUTPUT_NAME_ONLY.test(line)) pendingOutput = line.trim();
       else section = null;
       pendingInput = false;
@@ -63,12 +70,17 @@ export function parseLinkMap(text: string): MapContribution[] {
     if (section === null) continue;
     const fill = FILL.exec(line);
     if (fill !== null) {
-      add(section, '*fill*', Number.parseInt(fill[2] as string, 16));
+      add(section, '*fill*', Number.parseInt(fill[2] as string, 16), Number.parseInt(fill[1] as string, 16));
       continue;
     }
     const input = INPUT.exec(line);
     if (input !== null) {
-      add(section, (input[4] as string).trim(), Number.parseInt(input[3] as string, 16));
+      add(
+        section,
+        (input[4] as string).trim(),
+        Number.parseInt(input[3] as string, 16),
+        Number.parseInt(input[2] as string, 16),
+      );
       pendingInput = false;
       continue;
     }
@@ -78,21 +90,29 @@ export function parseLinkMap(text: string): MapContribution[] {
     }
     const c = CONTINUATION.exec(line);
     if (pendingInput && c !== null && c[3] !== undefined) {
-      add(section, c[3].trim(), Number.parseInt(c[2] as string, 16));
+      add(section, c[3].trim(), Number.parseInt(c[2] as string, 16), Number.parseInt(c[1] as string, 16));
     }
     pendingInput = false; // symbol lines (address, name) and anything else end an input section
   }
+  // Merged string sections are listed with their size before merging, overlapping what follows;
+  // each input counts at most up to the next one's address, and what no input covers is the
+  // linker's (alignment it inserted without a *fill* line).
   const out: MapContribution[] = [];
-  const accounted = new Map<string, number>();
-  for (const [key, size] of sums) {
-    const [s, file] = key.split('\0') as [string, string];
-    if (size === 0) continue;
-    out.push({ section: s, file, size });
-    accounted.set(s, (accounted.get(s) ?? 0) + size);
-  }
-  for (const [s, size] of sectionSize) {
-    const rest = size - (accounted.get(s) ?? 0);
-    if (rest > 0) out.push({ section: s, file: '*linker*', size: rest });
+  for (const [s, bounds] of sectionSize) {
+    const list = placed.get(s) ?? [];
+    const sums = new Map<string, number>();
+    list.forEach((p, i) => {
+      const next = i + 1 < list.length ? (list[i + 1] as { at: number }).at : bounds.at + bounds.size;
+      const size = Math.max(0, Math.min(p.size, next - p.at));
+      sums.set(p.file, (sums.get(p.file) ?? 0) + size);
+    });
+    let accounted = 0;
+    for (const [file, size] of sums) {
+      if (size === 0) continue;
+      out.push({ section: s, file, size });
+      accounted += size;
+    }
+    if (bounds.size > accounted) out.push({ section: s, file: '*linker*', size: bounds.size - accounted });
   }
   return out;
 }
