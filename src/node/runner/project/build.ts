@@ -37,7 +37,9 @@ export async function resolveCompiler(cc: string): Promise<string> {
 export function compilerErrors(output: string, n = 8): string {
   const lines = output
     .split('\n')
-    .filter((l) => /\berror\b|undefined reference|ld returned|overflowed by|will not fit in region|MLF-RAM-FULL/i.test(l));
+    .filter((l) =>
+      /\berror\b|undefined reference|ld returned|overflowed by|will not fit in region|MLF-RAM-FULL/i.test(l),
+    );
   return (lines.length > 0 ? lines.slice(0, n).join('\n') : tail(output, n)).trim();
 }
 
