@@ -8,6 +8,7 @@ export * from './write/write-archive.js';
 export * from './write/unpack.js';
 export * from './runner/project/index.js';
 export * from './runner/run.js';
+export * from './runner/board/index.js';
 export * from './runner/footprint.js';
 export * from './runner/cache.js';
 export * from './runner/elf.js';
