@@ -34,4 +34,5 @@ export interface CheckFlags {
   baseline?: string;
   maxIncrease?: string;
   format?: string;
+  json?: boolean;
 }

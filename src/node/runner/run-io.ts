@@ -1,10 +1,12 @@
 /** Inputs and outputs of `mlf run`: .npy files checked against the model, random inputs, raw bytes. */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { formatDType, fromNumpyDescr, parseDType, toNumpyDescr } from '../../core/params/dtype.js';
 import { ownValue } from '../../core/common/dict.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { decodeNpy, encodeNpy, npyToParam } from '../../core/params/npy.js';
 import type { RunnerTensor } from './project/interface.js';
+import { fsError } from '../fs-error.js';
 
 const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
 
@@ -45,10 +47,7 @@ export async function readInputFiles(
     try {
       bytes = new Uint8Array(await readFile(file));
     } catch (e) {
-      throw new MlfError(
-        'MLF-E902',
-        `cannot read input ${t.name} from ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      );
+      throw fsError(e, file, 'read', `input ${t.name} from`);
     }
     const npy = decodeNpy(bytes);
     const dtype = fromNumpyDescr(npy.descr);
@@ -187,15 +186,52 @@ export async function runInputs(
 
 /**
  * Where module k's outputs go inside the output folder: the folder itself for a single module,
- * `<module>/` when several run (E507 for a module name that cannot be a folder name).
+ * `<module>/` when several run (E408 for a module name that cannot be a folder name; generation
+ * refuses those already).
  */
 export function outputFolder(modules: readonly RunModule[], k: number): string {
   if (modules.length === 1) return '';
   const name = modules[k]?.module ?? '';
   if (!FOLDER_NAME.test(name) || name === '..' || name === '.')
     throw new MlfError(
-      'MLF-E507',
+      'MLF-E408',
       `module name ${JSON.stringify(name)} cannot be a folder name for its outputs; run it alone with --module`,
     );
   return `${name}/`;
+}
+
+/** One output of a run and where it was written (null when no output folder was given). */
+export interface DescribedOutput {
+  index: number;
+  name: string;
+  dtype: string;
+  shape: number[];
+  file: string | null;
+}
+
+/**
+ * The outputs of a run as `.npy` files by path in the output folder (`<module>/` prefixes when
+ * several modules ran), and their descriptions.
+ */
+export function outputFiles(
+  modules: readonly RunModule[],
+  raw: readonly (readonly Uint8Array[])[],
+  outputDir: string | undefined,
+): { files: Map<string, Uint8Array>; described: DescribedOutput[][] } {
+  const files = new Map<string, Uint8Array>();
+  const described = modules.map((m, k) => {
+    const folder = outputFolder(modules, k);
+    return m.outputs.map((t, i) => {
+      const path = `${folder}output${i}.npy`;
+      files.set(path, outputNpy(t, raw[k]?.[i] ?? new Uint8Array()));
+      return {
+        index: i,
+        name: t.name,
+        dtype: t.dtype,
+        shape: t.shape,
+        file: outputDir === undefined ? null : join(outputDir, path),
+      };
+    });
+  });
+  return { files, described };
 }

@@ -1,14 +1,17 @@
-import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MlfError } from '../../core/errors/errors.js';
-import { archiveDigest, cacheRoot, cachedEntry, digestOf } from './cache.js';
+import { archiveDigest, cacheRoot, cachedEntry, contentDigest, filesDigest, openCacheRoot } from './cache.js';
+import { LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits, runLimits } from './limits.js';
 import { withMlfPath } from '../read/open.js';
 import { buildProject, objectOwners } from './project/build.js';
 import { generateProject, type ModuleManifest, type ProjectManifest } from './project/generate.js';
-import { writeFilesInto, writeTree } from './project/write.js';
-import { outputFolder, outputNpy, runInputs } from './run-io.js';
-import { spawnCollect, tail } from './spawn.js';
+import type { ProjectFileData } from './project/plan-common.js';
+import { writeFilesInto } from './project/write.js';
+import { outputFiles, outputFolder, runInputs } from './run-io.js';
+import { limitError, spawnCollect, tail } from './spawn.js';
+import { checkFolderDestination, writeFolderAtomic } from '../write/atomic.js';
 
 /** Options of {@link runModel} and {@link runModules}. */
 export interface RunOptions {
@@ -18,8 +21,11 @@ export interface RunOptions {
   inputs?: Readonly<Record<string, string>>;
   /** Seed for inputs not given in `inputs`; without it every input must be given. */
   randomSeed?: number;
-  /** Folder to write `output<i>.npy` (or `<module>/output<i>.npy`) into, all or nothing. */
-  outputDir: string;
+  /**
+   * Folder to write `output<i>.npy` (`<module>/output<i>.npy` when several modules run) into,
+   * all or nothing; without it the run only measures.
+   */
+  outputDir?: string;
   /** Timed runs (after one untimed warm-up run). @default 1 */
   repeat?: number;
   /** C compiler. @default 'cc' */
@@ -30,6 +36,8 @@ export interface RunOptions {
   force?: boolean;
   /** Cache folder. @default cacheRoot() */
   cacheDir?: string;
+  /** Build and run time and memory limits (defaults: {@link DEFAULT_RUNNER_LIMITS}, overridden by the MLF_* environment variables). */
+  limits?: Partial<RunnerLimits>;
 }
 
 /** Per-inference timings in nanoseconds, as the driver measured them. */
@@ -40,24 +48,66 @@ export interface RunTimings {
   ns: number[];
 }
 
-/** One written output. */
+/** One output of a run, and where it was written (null when no output folder was given). */
 export interface RunOutput {
   index: number;
   name: string;
   dtype: string;
   shape: number[];
-  file: string;
+  file: string | null;
 }
 
 /** What `mlf run` did for one module. */
 export interface RunResult {
   module: string;
-  kind: ModuleManifest['kind'];
+  kind: ProjectManifest['modules'][number]['kind'];
   outputs: RunOutput[];
   timings: RunTimings;
   workspace: { bytes: number; peak: number };
   build: { dir: string; cached: boolean };
   notes: string[];
+}
+
+/** The smallest of a non-empty list (no spread: `--repeat` may exceed the call stack's arguments). */
+function minOf(values: readonly number[]): number {
+  let min = Infinity;
+  for (const v of values) if (v < min) min = v;
+  return min;
+}
+
+interface ProgramReport {
+  ns: number[];
+  workspace_bytes: number;
+  workspace_peak: number;
+}
+
+/**
+ * The driver's JSON line: the last line of stdout (the archive's code may print before it).
+ * E506 when it is not there or not what the driver writes.
+ */
+function programReport(stdout: string): ProgramReport {
+  const line = stdout.trimEnd().split('\n').pop() ?? '';
+  let j: unknown;
+  try {
+    j = JSON.parse(line);
+  } catch {
+    j = null;
+  }
+  const r = j as { ns?: unknown; workspace_bytes?: unknown; workspace_peak?: unknown } | null;
+  if (
+    r === null ||
+    typeof r !== 'object' ||
+    !Array.isArray(r.ns) ||
+    r.ns.length === 0 ||
+    !r.ns.every((n) => typeof n === 'number') ||
+    typeof r.workspace_bytes !== 'number' ||
+    typeof r.workspace_peak !== 'number'
+  )
+    throw new MlfError(
+      'MLF-E506',
+      `the model program did not print its timing report; its output ended with:\n${tail(stdout, 4)}`,
+    );
+  return r as ProgramReport;
 }
 
 /** The median of a non-empty list. */
@@ -67,50 +117,16 @@ function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Refuses an existing output folder unless forced (E904), before anything is built. */
-export async function checkOutputDir(dir: string, force: boolean | undefined): Promise<void> {
-  const taken = await lstat(dir).then(
-    () => true,
-    () => false, // ENOENT: free
-  );
-  if (taken && force !== true) throw new MlfError('MLF-E904', `${dir} already exists; use --force to replace it`);
-}
-
-/** The outputs of a run as `.npy` files by path in the output folder, and their descriptions. */
-export function outputFiles(
-  modules: readonly ModuleManifest[],
-  raw: readonly (readonly Uint8Array[])[],
-  outputDir: string,
-): { files: Map<string, Uint8Array>; described: RunOutput[][] } {
-  const files = new Map<string, Uint8Array>();
-  const described = modules.map((m, k) => {
-    const folder = outputFolder(modules, k);
-    return m.outputs.map((t, i) => {
-      files.set(`${folder}output${i}.npy`, outputNpy(t, raw[k]?.[i] ?? new Uint8Array()));
-      return {
-        index: i,
-        name: t.name,
-        dtype: t.dtype,
-        shape: t.shape,
-        file: join(outputDir, `${folder}output${i}.npy`),
-      };
-    });
-  });
-  return { files, described };
-}
-
-/** Writes the output tree all or nothing (E904 for an existing folder unless forced). */
-export async function writeOutputs(outputDir: string, files: Map<string, Uint8Array>, force: boolean): Promise<void> {
-  await mkdir(dirname(resolve(outputDir)), { recursive: true });
-  await writeTree(outputDir, files, { force });
-}
-
 /**
  * Runs one module of an archive on the host: generates its C project in the cache (keyed by the
- * archive's SHA-256, the project's bytes and the compiler), builds it once with make, runs it on
- * the inputs and writes the outputs as `.npy` files in the model's output order.
+ * archive's SHA-256, the module, the project's bytes and the compiler), builds it once with make,
+ * runs it on the inputs and writes the outputs as `.npy` files in the model's output order. The
+ * archive is validated first (see {@link generateProject}); a cached build is used only when its
+ * files match their record and what would be built now.
  * @throws MlfError E501/E502 for inputs, E503/E504 for the build, E505/E507 for the archive,
- * E506 when the model program fails, E901 when the archive has several modules and none is named.
+ * E506 when the model program fails, E520 at a time or memory limit, E521 for an unsafe cache,
+ * E901 when the archive has several modules and none is named, and the first validation error's
+ * code for an archive that fails validation.
  */
 export async function runModel(archivePath: string, options: RunOptions): Promise<RunResult> {
   const { modules } = await runHost(archivePath, options, false);
@@ -119,78 +135,53 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
 
 /**
  * Runs every module of an archive (or the one named) from one host program that links them all,
- * writing `<module>/output<i>.npy` when several run. Inputs are `MODULE:NAME` keys then.
- * @throws MlfError as {@link runModel}, and E508 when the modules' C symbols clash.
+ * writing `<module>/output<i>.npy` when several run; inputs are `MODULE:NAME` keys then.
+ * @throws MlfError as {@link runModel}, and E512 when the modules' C symbols clash.
  */
 export async function runModules(archivePath: string, options: RunOptions): Promise<{ modules: RunResult[] }> {
   return runHost(archivePath, options, true);
 }
 
 async function runHost(archivePath: string, options: RunOptions, all: boolean): Promise<{ modules: RunResult[] }> {
-  await checkOutputDir(options.outputDir, options.force);
+  const limits = resolveRunnerLimits(options.limits);
+  const root = await openCacheRoot(options.cacheDir ?? cacheRoot());
+  const outputDir = options.outputDir;
   const { project, digest } = await withMlfPath(archivePath, async (archive) => ({
     project: await generateProject(archive, { module: options.module ?? (all ? undefined : singleModule(archive)) }),
     digest: await archiveDigest(archivePath, archive),
   }));
   const modules = project.manifest.modules;
+  const names = modules.flatMap((m) => m.outputs.map((_, i) => `${outputFolder(modules, m.index)}output${i}.npy`));
+  // Checked before building, and again when the outputs are written.
+  if (outputDir !== undefined)
+    await checkFolderDestination(outputDir, names, { force: options.force ?? false, inputs: [archivePath] });
   const inputs = await runInputs(modules, options.inputs ?? {}, options.randomSeed);
-  for (const m of modules) outputFolder(modules, m.index); // names that cannot be folders fail before building
-  const { dir, cached } = await buildCached(project.files, project.manifest, digest, options);
+  const { dir, cached, replaced } = await buildCached(project.files, project.manifest, digest, root, options, limits);
+  const notes = replaced === null ? [] : [`the cached build in ${dir} was rebuilt: ${replaced}`];
 
   const work = await mkdtemp(join(tmpdir(), 'mlf-run-'));
   try {
     const raw: Uint8Array[][] = [];
-    const reports: { ns: number[]; workspace_bytes: number; workspace_peak: number }[] = [];
+    const reports: ProgramReport[] = [];
     for (const m of modules) {
-      const args = ['-k', String(m.index)];
-      if (m.params !== null) args.push('-p', join(dir, m.params));
-      for (const [i, data] of (inputs[m.index] ?? []).entries()) {
-        const file = join(work, `m${m.index}.in${i}.bin`);
-        await writeFile(file, data);
-        args.push('-i', file);
-      }
-      const out = join(work, `m${m.index}`);
-      await mkdir(out);
-      args.push('-n', String(Math.max(1, options.repeat ?? 1)), '-o', out);
-      const r = await spawnCollect(join(dir, 'build', 'mlf_model'), args, { cwd: dir });
-      if (r.error !== null || r.status !== 0) {
-        const how =
-          r.error !== null
-            ? `could not start (${r.error.code})`
-            : r.signal !== null
-              ? `was killed by signal ${r.signal}`
-              : `exited with status ${r.status}`;
-        const which = modules.length > 1 ? ` (module ${JSON.stringify(m.module)})` : '';
-        throw new MlfError(
-          'MLF-E506',
-          `the model program ${how}${which}${r.stderr.trim() ? `:\n${tail(r.stderr, 8)}` : ''}`,
-        );
-      }
-      reports.push(JSON.parse(r.stdout) as { ns: number[]; workspace_bytes: number; workspace_peak: number });
-      raw.push(
-        await Promise.all(
-          m.outputs.map((_, i) => readFile(join(out, `output${i}.bin`)).then((b) => new Uint8Array(b))),
-        ),
-      );
+      const r = await runProgram(dir, m, inputs[m.index] ?? [], work, options.repeat, limits, modules.length > 1);
+      reports.push(r.report);
+      raw.push(r.outputs);
     }
-    const { files, described } = outputFiles(modules, raw, options.outputDir);
-    await writeOutputs(options.outputDir, files, options.force ?? false);
+    const { files, described } = outputFiles(modules, raw, outputDir);
+    if (outputDir !== undefined)
+      await writeFolderAtomic(outputDir, files, { force: options.force ?? false, inputs: [archivePath] });
     return {
       modules: modules.map((m, k) => {
-        const report = reports[k] as { ns: number[]; workspace_bytes: number; workspace_peak: number };
+        const report = reports[k] as ProgramReport;
         return {
           module: m.module,
           kind: m.kind,
           outputs: described[k] ?? [],
-          timings: {
-            repeat: report.ns.length,
-            minNs: Math.min(...report.ns),
-            medianNs: median(report.ns),
-            ns: report.ns,
-          },
+          timings: { repeat: report.ns.length, minNs: minOf(report.ns), medianNs: median(report.ns), ns: report.ns },
           workspace: { bytes: report.workspace_bytes, peak: report.workspace_peak },
           build: { dir, cached },
-          notes: m.notes,
+          notes: [...m.notes, ...notes],
         };
       }),
     };
@@ -199,33 +190,90 @@ async function runHost(archivePath: string, options: RunOptions, all: boolean): 
   }
 }
 
+/** Runs the built program for one module (`-k <index>`) and reads its report and raw outputs. */
+async function runProgram(
+  dir: string,
+  m: ModuleManifest,
+  inputs: readonly Uint8Array[],
+  work: string,
+  repeat: number | undefined,
+  limits: RunnerLimits,
+  several: boolean,
+): Promise<{ report: ProgramReport; outputs: Uint8Array[] }> {
+  const args = ['-k', String(m.index)];
+  if (m.params !== null) args.push('-p', join(dir, m.params));
+  for (const [i, data] of inputs.entries()) {
+    const file = join(work, `m${m.index}.in${i}.bin`);
+    await writeFile(file, data);
+    args.push('-i', file);
+  }
+  const out = join(work, `m${m.index}`);
+  await mkdir(out);
+  args.push('-n', String(Math.max(1, repeat ?? 1)), '-o', out);
+  const programLimits = runLimits(limits);
+  const which = several ? ` (module ${JSON.stringify(m.module)})` : '';
+  const r = await spawnCollect(join(dir, 'build', 'mlf_model'), args, { cwd: dir, limits: programLimits });
+  const hit = limitError(r, programLimits, `the model program${which}`, LIMIT_FLAGS.run);
+  if (hit !== null) throw hit;
+  if (r.error !== null || r.status !== 0) {
+    const how =
+      r.error !== null
+        ? `could not start (${r.error.code})`
+        : r.signal !== null
+          ? `was killed by signal ${r.signal}`
+          : `exited with status ${r.status}`;
+    throw new MlfError(
+      'MLF-E506',
+      `the model program${which} ${how}${r.stderr.trim() ? `:\n${tail(r.stderr, 8)}` : ''}`,
+    );
+  }
+  const report = programReport(r.stdout);
+  const outputs: Uint8Array[] = [];
+  for (const [i, t] of m.outputs.entries()) {
+    const bytes = await readFile(join(out, `output${i}.bin`)).catch(() => null);
+    if (bytes === null || bytes.byteLength !== t.bytes)
+      throw new MlfError(
+        'MLF-E506',
+        `the model program${which} exited 0 but ${bytes === null ? 'did not write' : `wrote ${bytes.byteLength} bytes, not ${t.bytes}, for`} output ${i} (${t.name})`,
+      );
+    outputs.push(new Uint8Array(bytes));
+  }
+  return { report, outputs };
+}
+
 /** runModel without --module: the only module, else E901 (pickModules would take them all). */
 function singleModule(archive: { modules: readonly { name: string }[]; metadata: unknown }): string | undefined {
   if (archive.metadata === null || archive.modules.length <= 1) return undefined;
   throw new MlfError(
     'MLF-E901',
-    `the archive has ${archive.modules.length} modules (${archive.modules.map((m) => m.name).join(', ')}); choose one with --module, or run them all with mlf run without --module`,
+    `the archive has ${archive.modules.length} modules (${archive.modules.map((m) => JSON.stringify(m.name)).join(', ')}); choose one with --module, or run them all with mlf run without --module`,
   );
 }
 
 /** Builds the host project once per content in the cache; returns its folder. */
 async function buildCached(
-  files: Map<string, Uint8Array>,
+  files: ReadonlyMap<string, ProjectFileData>,
   manifest: ProjectManifest,
   digest: string,
+  root: string,
   options: RunOptions,
-): Promise<{ dir: string; cached: boolean }> {
+  limits: RunnerLimits,
+): Promise<{ dir: string; cached: boolean; replaced: string | null }> {
   const cc = options.cc ?? 'cc';
-  const key = digestOf([...files].flatMap(([p, b]) => [p, b]).concat([cc, options.cflags ?? '']));
+  const key = filesDigest(files, [cc, options.cflags ?? '']);
+  const expect = new Map([...files].map(([p, d]) => [p, contentDigest(d)]));
   const name = manifest.modules.length === 1 ? (manifest.modules[0] as ModuleManifest).module : 'all';
-  const dir = join(options.cacheDir ?? cacheRoot(), digest, `${safeName(name)}-${key.slice(0, 16)}`);
-  const { cached } = await cachedEntry(dir, async (tmp) => {
-    await writeFilesInto(tmp, files);
-    const owners = manifest.modules.length > 1 ? objectOwners(manifest.modules, false) : undefined;
-    await buildProject(tmp, { cc, cflags: options.cflags, owners });
-  });
-  return { dir, cached };
+  return cachedEntry(
+    root,
+    join(digest, `${safeName(name)}-${key.slice(0, 16)}`),
+    async (tmp) => {
+      await writeFilesInto(tmp, files);
+      const owners = manifest.modules.length > 1 ? objectOwners(manifest.modules, false) : undefined;
+      await buildProject(tmp, { cc, cflags: options.cflags, owners, limits });
+    },
+    { expect },
+  );
 }
 
-/** A module name as part of a cache folder name. */
-export const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
+/** A module or board name as part of a cache folder name. */
+export const safeName = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);

@@ -48,7 +48,7 @@ function runReference(board: string, fixture: string, extra: string[] = []): { j
     '--target',
     board,
     ...inputs,
-    '--output-dir',
+    '-o',
     out,
     '--force',
     '--json',
@@ -95,7 +95,7 @@ function runOperator(board: string): void {
     `a=${file('a', a)}`,
     '--input',
     `b=${file('b', b)}`,
-    '--output-dir',
+    '-o',
     out,
   );
   expect(r.code, r.err).toBe(0);

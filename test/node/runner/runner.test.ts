@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeNpy } from '../../../src/core/params/npy.js';
 import { packFiles, TVM, tarFiles, text } from '../../helpers/archive.js';
 import { cli, COMPLETE_WILD, leftovers, npyValues, tempDir, WILD } from '../../helpers/runner.js';
+import { noStack } from '../../helpers/common.js';
 
 const cache = tempDir('mlf-runner-cache-');
 const tmp = tempDir('mlf-runner-');
@@ -15,7 +16,6 @@ const mlf = cli(cache);
 afterAll(() => {
   for (const d of [cache, tmp]) rmSync(d, { recursive: true, force: true });
 });
-const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 /** Element-wise: integers exactly, floats within 1e-5 relative error. */
 function expectClose(actualFile: string, expectedFile: string): void {
@@ -35,6 +35,7 @@ const REFERENCE = [
   ['graph-cnn', 'default', ['input'], 'graph'],
   ['aot-mlp', 'default', ['x'], 'aot-c'],
   ['mnist-graph', 'mnist', ['Input3'], 'graph'],
+  ['mnist-aot-usmp', 'mnist', ['Input3'], 'aot-c'],
   ['multi-graph', 'mod1', ['input'], 'graph'],
   ['multi-graph', 'mod2', ['x'], 'graph'],
 ] as const;
@@ -145,7 +146,14 @@ describe('every module from one host program', () => {
         readFileSync(join(out, m, 'output0.npy')).equals(readFileSync(join(tmp, `multi-graph-${m}`, 'output0.npy'))),
       ).toBe(true);
     }
-    const plain = mlf('run', `${TVM}/multi-graph/model.tar`, '--input', 'input=x.npy', '--output-dir', join(tmp, 'm2'));
+    const plain = mlf(
+      'run',
+      `${TVM}/multi-graph/model.tar`,
+      '--input',
+      `input=${TVM}/multi-graph/mod1.input.input.npy`,
+      '--output-dir',
+      join(tmp, 'm2'),
+    );
     expect(plain.code).toBe(1);
     expect(plain.err).toMatch(/MLF-E501.*with several modules give --input MODULE:NAME=FILE\.npy/);
   });

@@ -9,8 +9,9 @@ import { computeStoragePools } from '../../../core/graph/facts.js';
 import type { MlfArchive } from '../../../core/archive/archive.js';
 import { MlfError } from '../../../core/errors/errors.js';
 import { withMlfPath } from '../../read/open.js';
-import { archiveDigest, cacheRoot, cachedEntry, digestOf } from '../cache.js';
+import { archiveDigest, cacheRoot, cachedEntry, contentDigest, filesDigest, openCacheRoot } from '../cache.js';
 import { elfSizes, type ElfSizes, readElfSections } from '../elf.js';
+import { resolveRunnerLimits, type RunnerLimits } from '../limits.js';
 import { buildProject, objectOwners } from '../project/build.js';
 import { type GeneratedProject, generateProject, type ModuleManifest } from '../project/generate.js';
 import { readModelInterface } from '../project/interface.js';
@@ -32,6 +33,8 @@ export interface FirmwareOptions {
   embedParams?: boolean;
   /** Cache folder. @default cacheRoot() */
   cacheDir?: string;
+  /** Build time and memory limits (and, for {@link runOnTarget}, QEMU's). */
+  limits?: Partial<RunnerLimits>;
 }
 
 /** A built firmware in the cache. */
@@ -41,6 +44,8 @@ export interface BuiltFirmware {
   /** The project folder; the firmware is `build/firmware.elf`, its map `build/firmware.map`. */
   dir: string;
   cached: boolean;
+  /** Why a cached build was replaced (its files did not match their record), or null. */
+  replaced: string | null;
 }
 
 /** Flash and RAM of a linked firmware, and of its parts. */
@@ -65,34 +70,68 @@ export interface FirmwareFootprint {
 /**
  * Generates, checks and builds (once per content, in the cache) the firmware of an archive for a
  * board.
- * @throws MlfError E510 for the board, E509 when it cannot fit, E508 for clashing symbols,
- * E503/E504 for the build, and what project generation throws.
+ * @throws MlfError E510 for the board, E509 when it cannot fit, E512 for clashing symbols,
+ * E503/E504 for the build, E520 at a build limit, E521 for an unsafe cache, and what project
+ * generation throws.
  */
 export async function buildFirmware(archivePath: string, options: FirmwareOptions): Promise<BuiltFirmware> {
+  return compileFirmware(await prepareFirmware(archivePath, options), options);
+}
+
+/** A firmware project generated and checked to fit, not built yet. */
+export interface PreparedFirmware {
+  board: BoardProfile;
+  project: GeneratedProject;
+  /** The archive's SHA-256 (the cache folder it builds in). */
+  digest: string;
+  /** The cache root, opened and checked. */
+  root: string;
+}
+
+/**
+ * The first half of {@link buildFirmware}: the board loaded, the project generated and checked
+ * against the board's memory (E509), the cache opened; nothing built.
+ */
+export async function prepareFirmware(archivePath: string, options: FirmwareOptions): Promise<PreparedFirmware> {
   const board = await loadBoard(options.target);
+  resolveRunnerLimits(options.limits); // bad limits fail before any work
+  const root = await openCacheRoot(options.cacheDir ?? cacheRoot());
   const { project, digest, need } = await withMlfPath(archivePath, async (archive) => {
     const p = await generateProject(archive, { module: options.module, board, embedParams: options.embedParams });
     return { project: p, digest: await archiveDigest(archivePath, archive), need: await memoryNeed(archive, p) };
   });
   checkFits(board, need);
+  return { board, project, digest, root };
+}
+
+/** The second half of {@link buildFirmware}: the build in the cache, reused when its files check out. */
+export async function compileFirmware(prepared: PreparedFirmware, options: FirmwareOptions): Promise<BuiltFirmware> {
+  const { board, project, digest, root } = prepared;
+  const limits = resolveRunnerLimits(options.limits);
   const modules = project.manifest.modules;
-  const key = digestOf([...[...project.files].flatMap(([p, b]) => [p, b]), options.cflags ?? '']).slice(0, 16);
+  const key = filesDigest(project.files, [options.cflags ?? '']).slice(0, 16);
+  const expect = new Map([...project.files].map(([p, d]) => [p, contentDigest(d)]));
   const name = modules.length === 1 ? safeName((modules[0] as ModuleManifest).module) : 'all';
-  const dir = join(options.cacheDir ?? cacheRoot(), digest, `fw-${safeName(board.name)}-${name}-${key}`);
-  const { cached } = await cachedEntry(dir, async (tmp) => {
-    await writeFilesInto(tmp, project.files);
-    try {
-      await buildProject(tmp, {
-        cc: null,
-        compiler: `${board.toolchain.prefix}gcc`,
-        cflags: options.cflags,
-        owners: modules.length > 1 ? objectOwners(modules, true) : undefined,
-      });
-    } catch (e) {
-      throw linkOverflow(e, board) ?? e;
-    }
-  });
-  return { board, project, dir, cached };
+  const { dir, cached, replaced } = await cachedEntry(
+    root,
+    join(digest, `fw-${safeName(board.name)}-${name}-${key}`),
+    async (tmp) => {
+      await writeFilesInto(tmp, project.files);
+      try {
+        await buildProject(tmp, {
+          cc: null,
+          compiler: `${board.toolchain.prefix}gcc`,
+          cflags: options.cflags,
+          owners: modules.length > 1 ? objectOwners(modules, true) : undefined,
+          limits,
+        });
+      } catch (e) {
+        throw linkOverflow(e, board) ?? e;
+      }
+    },
+    { expect },
+  );
+  return { board, project, dir, cached, replaced };
 }
 
 /** What the firmware needs at least, known before compiling: buffers, arena, params, stack. */
@@ -182,7 +221,7 @@ function partOf(file: string, owners: Map<string, string>): string {
  */
 export async function firmwareFootprint(fw: BuiltFirmware): Promise<FirmwareFootprint> {
   const elf = join(fw.dir, 'build', 'firmware.elf');
-  const sections = readElfSections(new Uint8Array(await readFile(elf)));
+  const sections = readElfSections(new Uint8Array(await readFile(elf)), { file: elf });
   const total = elfSizes(sections);
   const kind = new Map<string, keyof ElfSizes>();
   for (const s of sections) {
@@ -229,7 +268,7 @@ const partOrder = (p: string) =>
 
 /** `<prefix>size <elf>` (Berkeley format): text (code + read-only data), data, bss. */
 async function berkeleySize(tool: string, elf: string, ours: ElfSizes): Promise<FirmwareFootprint['sizeTool']> {
-  const r = await spawnCollect(tool, [elf]);
+  const r = await spawnCollect(tool, [elf], { limits: { timeoutSeconds: 60 } });
   if (r.error !== null || r.status !== 0) return null;
   const [text, data, bss] = (r.stdout.split('\n')[1] ?? '').trim().split(/\s+/).map(Number);
   if (text === undefined || data === undefined || bss === undefined) return null;

@@ -8,11 +8,19 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MlfError } from '../../../core/errors/errors.js';
+import { checkFolderDestination, writeFolderAtomic } from '../../write/atomic.js';
+import { LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits, runLimits } from '../limits.js';
 import type { ModuleManifest } from '../project/generate.js';
-import { checkOutputDir, outputFiles, type RunOutput, writeOutputs } from '../run.js';
-import { outputFolder, runInputs } from '../run-io.js';
-import { spawnCollect, tail } from '../spawn.js';
-import { buildFirmware, type FirmwareFootprint, firmwareFootprint } from './firmware.js';
+import type { RunOutput } from '../run.js';
+import { outputFiles, outputFolder, runInputs } from '../run-io.js';
+import { limitError, spawnCollect, tail } from '../spawn.js';
+import {
+  type BuiltFirmware,
+  compileFirmware,
+  type FirmwareFootprint,
+  firmwareFootprint,
+  prepareFirmware,
+} from './firmware.js';
 import { qemuArgs } from './firmware-files.js';
 
 /** Options of {@link runOnTarget}. */
@@ -25,15 +33,20 @@ export interface TargetRunOptions {
   inputs?: Readonly<Record<string, string>>;
   /** Seed for inputs not given; without it every input must be given. */
   randomSeed?: number;
-  /** Folder for `output<i>.npy` (or `<module>/output<i>.npy`), written all or nothing. */
-  outputDir: string;
+  /** Folder for `output<i>.npy` (or `<module>/output<i>.npy`), written all or nothing; without it the run only measures. */
+  outputDir?: string;
   /** Replaces the firmware's CFLAGS (-O2 -ffp-contract=off). */
   cflags?: string;
   /** Compile the params in (default) or read them over semihosting at run time. */
   embedParams?: boolean;
-  /** Longest QEMU may run, in ms. @default 600000 */
-  timeoutMs?: number;
+  /**
+   * Time and memory limits of the cross build and of QEMU (the run limit; defaults:
+   * {@link DEFAULT_RUNNER_LIMITS}, overridden by the MLF_* environment variables).
+   */
+  limits?: Partial<RunnerLimits>;
+  /** Replace an output folder mlf wrote before. @default false */
   force?: boolean;
+  /** Cache folder. @default cacheRoot() */
   cacheDir?: string;
 }
 
@@ -57,6 +70,7 @@ export interface TargetRunResult {
   modules: TargetModuleResult[];
   firmware: FirmwareFootprint & { stackPeak: number; counterError: number };
   build: { dir: string; cached: boolean };
+  notes: string[];
 }
 
 interface ReportLine {
@@ -75,15 +89,14 @@ interface ReportLine {
  * Builds the firmware of an archive for a board (once per content), runs it under QEMU and writes
  * the outputs.
  * @throws MlfError E501/E502 for inputs, E509 when it does not fit, E510 for the board, E511
- * without QEMU, E506 when the firmware fails (its report says why) or runs too long, and what
- * {@link buildFirmware} throws.
+ * without QEMU, E506 when the firmware fails (its report says why), E520 when the build or QEMU
+ * runs past its limit, E904 for the output folder, and what {@link buildFirmware} throws.
  */
 export async function runOnTarget(archivePath: string, options: TargetRunOptions): Promise<TargetRunResult> {
-  await checkOutputDir(options.outputDir, options.force);
-  const fw = await buildFirmware(archivePath, options);
+  const limits = resolveRunnerLimits(options.limits);
+  const fw = await buildFirmwareChecked(archivePath, options, limits);
   const modules = fw.project.manifest.modules;
   const inputs = await runInputs(modules, options.inputs ?? {}, options.randomSeed);
-  for (const m of modules) outputFolder(modules, m.index); // names that cannot be folders fail before running
   const work = await mkdtemp(join(tmpdir(), 'mlf-qemu-'));
   try {
     for (const m of modules) {
@@ -92,34 +105,48 @@ export async function runOnTarget(archivePath: string, options: TargetRunOptions
       if (m.params !== null) await copyFile(join(fw.dir, m.params), join(work, `m${m.index}.params`));
     }
     const elf = join(fw.dir, 'build', 'firmware.elf');
+    const qemuLimits = runLimits(limits);
     const r = await spawnCollect(fw.board.qemu.binary, [...qemuArgs(fw.board), '-kernel', elf], {
       cwd: work,
-      timeoutMs: options.timeoutMs ?? 600_000,
+      limits: qemuLimits,
     });
     if (r.error !== null)
       throw new MlfError('MLF-E511', `cannot run ${fw.board.qemu.binary} (${r.error.code ?? r.error.message})`);
+    const hit = limitError(r, qemuLimits, `the firmware on ${fw.board.name} (QEMU)`, LIMIT_FLAGS.run);
+    if (hit !== null) throw hit;
     const lines = await readReport(work);
     const failed = lines.find((l) => l.error !== undefined);
-    if (r.timedOut || r.status !== 0 || failed !== undefined) {
-      const why = r.timedOut
-        ? `ran longer than ${(options.timeoutMs ?? 600_000) / 1000} s and was stopped`
-        : `exited with status ${r.status ?? r.signal}`;
+    if (r.status !== 0 || failed !== undefined) {
       const detail =
-        failed !== undefined ? `${failed.module ? `module ${failed.module}: ` : ''}${failed.error}` : tail(r.stderr, 8);
-      throw new MlfError('MLF-E506', `the firmware on ${fw.board.name} ${why}${detail ? `:\n${detail}` : ''}`);
+        failed !== undefined
+          ? `${failed.module ? `module ${JSON.stringify(failed.module)}: ` : ''}${failed.error}`
+          : tail(r.stderr, 8);
+      throw new MlfError(
+        'MLF-E506',
+        `the firmware on ${fw.board.name} exited with status ${r.status ?? r.signal}${detail ? `:\n${detail}` : ''}`,
+      );
     }
     const summary = lines.find((l) => l.firmware !== undefined)?.firmware;
     if (summary === undefined) throw new MlfError('MLF-E506', `the firmware on ${fw.board.name} wrote no report`);
-    const raw = await Promise.all(
-      modules.map((m) =>
-        Promise.all(
-          m.outputs.map((_, i) => readFile(join(work, `m${m.index}.out${i}.bin`)).then((b) => new Uint8Array(b))),
-        ),
-      ),
-    );
+    const raw: Uint8Array[][] = [];
+    for (const m of modules) {
+      const outs: Uint8Array[] = [];
+      for (const [i, t] of m.outputs.entries()) {
+        const bytes = await readFile(join(work, `m${m.index}.out${i}.bin`)).catch(() => null);
+        if (bytes === null || bytes.byteLength !== t.bytes)
+          throw new MlfError(
+            'MLF-E506',
+            `the firmware on ${fw.board.name} exited 0 but ${bytes === null ? 'did not write' : `wrote ${bytes.byteLength} bytes, not ${t.bytes}, for`} output ${i} (${t.name}) of module ${JSON.stringify(m.module)}`,
+          );
+        outs.push(new Uint8Array(bytes));
+      }
+      raw.push(outs);
+    }
     const { files, described } = outputFiles(modules, raw, options.outputDir);
-    await writeOutputs(options.outputDir, files, options.force ?? false);
+    if (options.outputDir !== undefined)
+      await writeFolderAtomic(options.outputDir, files, { force: options.force ?? false, inputs: [archivePath] });
     const footprint = await firmwareFootprint(fw);
+    const notes = fw.replaced === null ? [] : [`the cached build in ${fw.dir} was rebuilt: ${fw.replaced}`];
     return {
       target: fw.board.name,
       modules: modules.map((m, k) => {
@@ -136,23 +163,51 @@ export async function runOnTarget(archivePath: string, options: TargetRunOptions
       }),
       firmware: { ...footprint, stackPeak: summary.stack_peak, counterError: summary.counter_error },
       build: { dir: fw.dir, cached: fw.cached },
+      notes,
     };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
+/** The firmware, with the output folder checked before anything is built. */
+async function buildFirmwareChecked(
+  archivePath: string,
+  options: TargetRunOptions,
+  limits: RunnerLimits,
+): Promise<BuiltFirmware> {
+  const firmwareOptions = { ...options, limits };
+  const prepared = await prepareFirmware(archivePath, firmwareOptions);
+  const modules = prepared.project.manifest.modules;
+  if (options.outputDir !== undefined) {
+    const names = modules.flatMap((m) => m.outputs.map((_, i) => `${outputFolder(modules, m.index)}output${i}.npy`));
+    await checkFolderDestination(options.outputDir, names, { force: options.force ?? false, inputs: [archivePath] });
+  }
+  return compileFirmware(prepared, firmwareOptions);
+}
+
+/** Most bytes of mlf-report.json read: a line per module and one for the firmware. */
+const MAX_REPORT_BYTES = 1 << 20;
+
 /** The JSON lines the firmware wrote to mlf-report.json (none when it did not get that far). */
 async function readReport(work: string): Promise<ReportLine[]> {
-  const text = await readFile(join(work, 'mlf-report.json'), 'utf8').catch(() => '');
+  const bytes = await readFile(join(work, 'mlf-report.json')).catch(() => Buffer.alloc(0));
+  const text = bytes.subarray(0, MAX_REPORT_BYTES).toString('utf8');
   const out: ReportLine[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
+    let j: unknown;
     try {
-      out.push(JSON.parse(line) as ReportLine);
+      j = JSON.parse(line);
     } catch {
-      throw new MlfError('MLF-E506', `the firmware wrote a report line that is not JSON: ${line.slice(0, 200)}`);
+      j = null;
     }
+    if (j === null || typeof j !== 'object' || Array.isArray(j))
+      throw new MlfError(
+        'MLF-E506',
+        `the firmware wrote a report line that is not a JSON object: ${JSON.stringify(line.slice(0, 200))}`,
+      );
+    out.push(j as ReportLine);
   }
   return out;
 }

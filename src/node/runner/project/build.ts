@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { MlfError } from '../../../core/errors/errors.js';
 import { readElfSymbols } from '../elf.js';
 import type { ModuleManifest } from './generate.js';
-import { spawnCollect, tail } from '../spawn.js';
+import { buildLimits, LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits } from '../limits.js';
+import { limitError, spawnCollect, tail } from '../spawn.js';
 
 /** Options of {@link buildProject}. */
 export interface BuildOptions {
@@ -18,6 +19,8 @@ export interface BuildOptions {
   cflags?: string;
   /** Parallel jobs. @default os.availableParallelism() */
   jobs?: number;
+  /** Time and memory limits (defaults: {@link DEFAULT_RUNNER_LIMITS}, overridden by the MLF_* environment variables). */
+  limits?: Partial<RunnerLimits>;
 }
 
 /**
@@ -25,9 +28,14 @@ export interface BuildOptions {
  * @throws MlfError E503 when it cannot.
  */
 export async function resolveCompiler(cc: string): Promise<string> {
-  const r = await spawnCollect(cc, ['--version']);
+  const r = await spawnCollect(cc, ['--version'], { limits: { timeoutSeconds: 60 } });
   if (r.error !== null || r.status !== 0) {
-    const why = r.error !== null ? (r.error.code ?? r.error.message) : `exit status ${r.status}`;
+    const why =
+      r.error !== null
+        ? (r.error.code ?? r.error.message)
+        : r.timedOut
+          ? 'no answer within 60 s'
+          : `exit status ${r.status}`;
     throw new MlfError('MLF-E503', `cannot run the C compiler ${JSON.stringify(cc)} (${why})`);
   }
   return r.stdout.split('\n')[0] ?? cc;
@@ -44,25 +52,30 @@ export function compilerErrors(output: string, n = 8): string {
 }
 
 /**
- * Builds a generated host project with `make` (which compiles our files with -Werror and the
- * generated code with warnings off).
- * @throws MlfError E503 when make or the compiler is missing, E504 with the first compiler errors.
+ * Builds a generated project with `make` (which compiles our files with -Werror and the generated
+ * code with warnings off). With `owners`, the objects are compiled first (`make objects`) and
+ * checked for clashing symbols before anything is linked.
+ * @throws MlfError E503 when make or the compiler is missing, E504 with the first compiler errors,
+ * E512 for clashing symbols, E520 when the build runs past its time or memory limit.
  */
 export async function buildProject(dir: string, options: BuildOptions = {}): Promise<void> {
   const cc = options.cc === undefined ? 'cc' : options.cc;
   await resolveCompiler(options.compiler ?? cc ?? 'cc');
+  const limits = buildLimits(resolveRunnerLimits(options.limits));
   const args = [`-j${options.jobs ?? availableParallelism()}`];
   if (cc !== null) args.push(`CC=${cc}`);
   if (options.cflags !== undefined) args.push(`CFLAGS=${options.cflags}`);
   if (options.owners !== undefined) {
-    await make(dir, [...args, 'objects']);
+    await make(dir, [...args, 'objects'], limits);
     await checkSymbolClashes(dir, options.owners);
   }
-  await make(dir, args);
+  await make(dir, args, limits);
 }
 
-async function make(dir: string, args: string[]): Promise<void> {
-  const r = await spawnCollect('make', args, { cwd: dir });
+async function make(dir: string, args: string[], limits: ReturnType<typeof buildLimits>): Promise<void> {
+  const r = await spawnCollect('make', args, { cwd: dir, limits });
+  const hit = limitError(r, limits, 'building the generated project', LIMIT_FLAGS.build);
+  if (hit !== null) throw hit;
   if (r.error !== null)
     throw new MlfError(
       'MLF-E503',
@@ -87,27 +100,31 @@ const STB_GLOBAL = 1;
 /**
  * Two owners defining the same global symbol cannot be linked into one program (modules merged
  * from builds that reused a module name, or old archives without the tvmgen_<module>_ prefix).
- * @throws MlfError E508 naming the symbols and their owners.
+ * @throws MlfError E512 naming the symbols and their owners, E508 for a malformed object.
  */
 export async function checkSymbolClashes(dir: string, owners: readonly ObjectOwner[]): Promise<void> {
   const definedBy = new Map<string, Set<string>>();
   for (const { object, owner } of owners) {
-    for (const s of readElfSymbols(new Uint8Array(await readFile(join(dir, object))))) {
+    const bytes = new Uint8Array(await readFile(join(dir, object)));
+    for (const s of readElfSymbols(bytes, { file: object })) {
       if (s.bind !== STB_GLOBAL || s.section === 0) continue;
       const set = definedBy.get(s.name) ?? new Set<string>();
       set.add(owner);
       definedBy.set(s.name, set);
     }
   }
-  const clashes = [...definedBy].filter(([, set]) => set.size > 1).sort(([a], [b]) => (a < b ? -1 : 1));
+  const clashes = [...definedBy].filter(([, set]) => set.size > 1).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (clashes.length === 0) return;
-  const shown = clashes.slice(0, 8).map(([name, set]) => `  ${name}: ${[...set].join(', ')}`);
+  const shown = clashes.slice(0, 8).map(([name, set]) => `  ${printable(name)}: ${[...set].join(', ')}`);
   const more = clashes.length > 8 ? [`  ... and ${clashes.length - 8} more`] : [];
   throw new MlfError(
-    'MLF-E508',
+    'MLF-E512',
     `${clashes.length} C symbol${clashes.length === 1 ? ' is' : 's are'} defined by more than one part of the program:\n${[...shown, ...more].join('\n')}`,
   );
 }
+
+/** A symbol name for a message: plain names as they are, anything else as JSON (no newline gets through). */
+const printable = (name: string) => (/^[A-Za-z0-9_.$]{1,256}$/.test(name) ? name : JSON.stringify(name.slice(0, 256)));
 
 const RUNTIME_OBJECTS = ['main', 'mlf_modules', 'runtime/src/mlf_backend', 'runtime/src/mlf_params'];
 const BOARD_OBJECTS = ['board/mlf_start', 'board/mlf_board_semihost', 'board/counter', 'board/startup'];

@@ -1,13 +1,16 @@
 import { type MlfArchive, type MlfModule, readMember } from '../../../core/archive/archive.js';
 import { MlfError } from '../../../core/errors/errors.js';
 import { stringifySortedJson } from '../../../core/common/json.js';
+import { moduleNameProblem, sanitizeCName } from '../../../core/archive/cross-check.js';
+import { validateArchive } from '../../../core/archive/validate.js';
+import { computeStoragePools } from '../../../core/graph/facts.js';
 import { boardValues, firmwareTemplateFiles } from '../board/firmware-files.js';
 import { type BoardProfile, loadBoard } from '../board/profile.js';
 import { type ModelInterface, type ModelKind, pickModule, readModelInterface, type RunnerTensor } from './interface.js';
 import { modulesTable } from './modules-table.js';
 import { entryPlan } from './plan-aot.js';
-import { DEFAULT_SYMBOLS, type PlanSymbols, workspaceArena } from './plan-common.js';
 import { graphPlan } from './plan-graph.js';
+import { DEFAULT_SYMBOLS, type PlanSymbols, type ProjectFileData, workspaceArena } from './plan-common.js';
 import { PROJECT_TEMPLATES, readTemplateFolder, substitute } from './templates.js';
 
 /** Options of {@link generateProject}. */
@@ -58,16 +61,18 @@ export interface ProjectManifest {
 
 /** A generated project: files by relative path, and its manifest. */
 export interface GeneratedProject {
-  files: Map<string, Uint8Array>;
+  /** Bytes, or chunks for files too large to hold as one buffer (params compiled in). */
+  files: Map<string, ProjectFileData>;
   manifest: ProjectManifest;
 }
 
 const GENERATOR = 'mlf 0.1.0';
+/** Codegen paths that a Makefile, CMake and a shell take as they are: no quoting ever needed. */
 const SAFE_PATH = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
-const enc = (s: string) => new TextEncoder().encode(s);
-
-/** A module name as it may appear in Makefile/CMake comments: anything unusual becomes `?`. */
-const commentName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '?');
+/** What may be substituted into a Makefile or CMakeLists.txt: paths, names and spaces between them. */
+const SAFE_BUILD_VALUE = /^[A-Za-z0-9_./ -]*$/;
+/** Static memory of a host program: x86-64's default code model stops at 2 GiB of static data. */
+export const MAX_STATIC_BYTES = 2 ** 31 - 2 ** 24;
 
 /** The modules a project holds: the one asked for, or every module (E101 without metadata). */
 export function pickModules(archive: MlfArchive, name: string | undefined): MlfModule[] {
@@ -80,38 +85,69 @@ export function pickModules(archive: MlfArchive, name: string | undefined): MlfM
  * `model/`, the runtime support under `runtime/`, the template's build files and driver, one plan
  * per module (`model_plan.c`, or `model_plan_<k>.c` when the project links several modules) and
  * `mlf_modules.c`, the table of them. A board template gives a firmware project. The same archive
- * gives the same bytes.
- * @throws MlfError E505 without codegen, E507 for what the runner cannot call, E901/E903 for the
- * module, E510 for an unknown board.
+ * gives the same bytes. The archive is validated first ({@link validateArchive}): an archive with
+ * errors is refused with the code of its first error, since a plan built from facts that disagree
+ * may write out of bounds.
+ * @throws MlfError with the first validation error's code, E408 for names that cannot become C
+ * or build files, E412 when two modules bring different files of one name, E505 without codegen,
+ * E507 for what the runner cannot call, E009 when a host program's static memory exceeds the cap
+ * on static buffers (2 GiB - 16 MiB), E510 for an unknown or invalid board, E901/E903 for the module.
  */
 export async function generateProject(archive: MlfArchive, options: ProjectOptions = {}): Promise<GeneratedProject> {
   const template = options.template ?? options.board?.name ?? 'host';
   const isHost = (PROJECT_TEMPLATES as readonly string[]).includes(template) && options.board === undefined;
   const board = isHost ? null : (options.board ?? (await loadBoard(template)));
   const modules = pickModules(archive, options.module);
+  for (const module of modules) {
+    if (module.files.sources.length === 0 && module.files.objects.length === 0) {
+      throw new MlfError(
+        'MLF-E505',
+        `module "${module.name}" has no generated code under codegen/host; nothing can be compiled`,
+      );
+    }
+  }
+  await refuseInvalid(archive, modules);
+  for (const module of modules) {
+    const nameProblem = moduleNameProblem(module.name);
+    if (nameProblem !== undefined)
+      throw new MlfError('MLF-E408', `module name ${JSON.stringify(module.name)} ${nameProblem}`);
+  }
   const several = modules.length > 1;
-  const files = new Map<string, Uint8Array>();
+  const files = new Map<string, ProjectFileData>();
   const manifests: ModuleManifest[] = [];
   const ifaces: ModelInterface[] = [];
   let paramsInHeap = 0;
+  let staticBytes = 0;
+  let arenaBytes = 0;
   for (const [k, module] of modules.entries()) {
     const iface = await readModelInterface(archive, module);
     const symbols: PlanSymbols = several ? { prefix: `mlf_m${k}_`, sharedArena: true } : DEFAULT_SYMBOLS;
     const copied = [...module.files.sources, ...module.files.objects, ...module.files.headers];
+    for (const p of [...copied, ...(module.files.params === null ? [] : [module.files.params])]) {
+      if (!SAFE_PATH.test(p) || p.split('/').some((s) => s === '..' || s === '.'))
+        throw new MlfError('MLF-E408', `file name ${JSON.stringify(p)} cannot be used in a Makefile or a shell`, {
+          member: p,
+        });
+    }
     for (const p of copied) await copyMember(archive, p, files);
     const paramsBytes =
       iface.kind === 'graph' && module.files.params !== null ? await readMember(archive, module.files.params) : null;
     const embed = (options.embedParams ?? board !== null) && paramsBytes !== null;
     const paramsPath = paramsBytes !== null && !embed ? `model/${module.files.params}` : null;
-    if (paramsPath !== null) files.set(paramsPath, paramsBytes as Uint8Array);
-    if (paramsPath !== null) paramsInHeap = Math.max(paramsInHeap, (paramsBytes as Uint8Array).length);
-    const header = module.files.headers[0]?.split('/').pop() ?? null;
+    if (paramsPath !== null) {
+      files.set(paramsPath, paramsBytes as Uint8Array);
+      paramsInHeap = Math.max(paramsInHeap, (paramsBytes as Uint8Array).byteLength);
+    }
+    const arena = workspaceArena(iface, module);
+    arenaBytes = several ? Math.max(arenaBytes, arena.bytes) : arena.bytes;
+    staticBytes += planStaticBytes(iface) + (embed ? (paramsBytes?.byteLength ?? 0) : 0);
+    const header = pickHeader(module);
     const plan =
       iface.kind === 'graph'
         ? graphPlan({ iface, module, embeddedParams: embed ? paramsBytes : null, symbols })
-        : entryPlan({ iface, module, header, symbols });
+        : enc(entryPlan({ iface, module, header, symbols }));
     const planFile = several ? `model_plan_${k}.c` : 'model_plan.c';
-    files.set(planFile, enc(plan));
+    files.set(planFile, plan);
     ifaces.push(iface);
     manifests.push({
       module: module.name,
@@ -122,13 +158,14 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
       outputs: iface.outputs,
       params: paramsPath,
       paramsEmbedded: embed,
-      workspaceArenaBytes: workspaceArena(iface, module).bytes,
+      workspaceArenaBytes: arena.bytes,
       plan: planFile,
       symbolPrefix: symbols.prefix,
       codegen: copied.map((p) => `model/${p}`),
       notes: iface.notes,
     });
   }
+  if (board === null) checkStaticMemory(manifests, staticBytes + arenaBytes);
   files.set(
     'mlf_modules.c',
     enc(
@@ -149,7 +186,7 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
   for (const [p, text] of await readTemplateFolder('runtime')) files.set(`runtime/${p}`, enc(text));
   const values = buildValues(modules, manifests, ifaces, several);
   const templateFiles = board === null ? await readTemplateFolder(template) : await firmwareTemplateFiles(board);
-  const all = board === null ? values : { ...values, ...boardValues(board, paramsInHeap) };
+  const all = board === null ? values : { ...values, ...checkedBoardValues(boardValues(board, paramsInHeap)) };
   for (const [p, text] of templateFiles) files.set(p, enc(substitute(text, all)));
 
   const manifest: ProjectManifest = {
@@ -162,23 +199,84 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
   return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), manifest };
 }
 
-/** Copies one codegen member under model/, refusing names a Makefile cannot hold and clashing files. */
-async function copyMember(archive: MlfArchive, p: string, files: Map<string, Uint8Array>): Promise<void> {
-  if (!SAFE_PATH.test(p) || p.includes('..'))
-    throw new MlfError('MLF-E507', `codegen file name ${JSON.stringify(p)} cannot be used in a Makefile`, {
-      member: p,
-    });
+const enc = (s: string) => new TextEncoder().encode(s);
+
+/** Validates the archive; its first error (if any) is thrown, with how many there are. */
+async function refuseInvalid(archive: MlfArchive, modules: readonly MlfModule[]): Promise<void> {
+  const report = await validateArchive(archive);
+  const errors = report.diagnostics.filter((d) => d.severity === 'error');
+  const first = errors[0];
+  if (first === undefined) return;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more; mlf validate lists them)` : '';
+  const which = modules.length === 1 ? `module "${modules[0]?.name}" is` : `its ${modules.length} modules are`;
+  throw new MlfError(first.code, `the archive fails validation, so ${which} not built: ${first.message}${more}`, {
+    member: first.member,
+    jsonPath: first.jsonPath,
+    offset: first.offset,
+  });
+}
+
+/** Copies one codegen member under model/; two modules bringing different files of one name is E412. */
+async function copyMember(archive: MlfArchive, p: string, files: Map<string, ProjectFileData>): Promise<void> {
   const bytes = await readMember(archive, p);
   const before = files.get(`model/${p}`);
-  if (before !== undefined && Buffer.compare(before, bytes) !== 0)
+  if (before instanceof Uint8Array && Buffer.compare(before, bytes) !== 0)
     throw new MlfError(
-      'MLF-E508',
-      `two modules bring different files named ${p}; build them one at a time with --module`,
-      {
-        member: p,
-      },
+      'MLF-E412',
+      `two modules bring different files named ${p}, so they cannot be built into one program; build them one at a time with --module`,
+      { member: p },
     );
   files.set(`model/${p}`, bytes);
+}
+
+/** The C interface header the plan includes: `tvmgen_<m>.h` when there, else the first header. */
+function pickHeader(module: MlfModule): string | null {
+  const names = module.files.headers.map((p) => p.split('/').pop() ?? p);
+  const own = `tvmgen_${sanitizeCName(module.name).toLowerCase()}.h`;
+  return names.find((n) => n === own) ?? names[0] ?? null;
+}
+
+/** Static buffers of one plan besides its arena: graph storage, or AOT inputs and outputs. */
+function planStaticBytes(iface: ModelInterface): number {
+  let bytes = 0;
+  if (iface.graph !== null) for (const p of computeStoragePools(iface.graph)) bytes += p.bytes;
+  else for (const t of [...iface.inputs, ...iface.outputs]) bytes += t.bytes;
+  return bytes;
+}
+
+/** E009 when the plans' static buffers would not fit a host program's static data. */
+function checkStaticMemory(modules: readonly ModuleManifest[], bytes: number): void {
+  if (bytes > MAX_STATIC_BYTES) {
+    const which = modules.length === 1 ? `module "${modules[0]?.module}" needs` : `its ${modules.length} modules need`;
+    throw new MlfError(
+      'MLF-E009',
+      `${which} ${bytes} bytes of static buffers, more than the ${MAX_STATIC_BYTES} a host program can hold`,
+    );
+  }
+}
+
+/** The last gate before build files: every value from the archive is a plain path or name. */
+function checkBuildValue(key: string, value: string): string {
+  if (!SAFE_BUILD_VALUE.test(value))
+    throw new MlfError(
+      'MLF-E408',
+      `${key} ${JSON.stringify(value)} cannot be written into a Makefile or CMakeLists.txt`,
+    );
+  return value;
+}
+
+/** Plain text of a board profile (descriptions) and command-line words (flags, paths, QEMU arguments). */
+const BOARD_TEXT_KEYS = new Set(['BOARD_DESCRIPTION', 'FLASH_WHAT', 'RAM_WHAT']);
+const BOARD_TEXT = /^[A-Za-z0-9 ,.;:()+_'/-]*$/;
+const BOARD_WORDS = /^[A-Za-z0-9_=+.,:/ -]*$/;
+
+/** The board's values, checked again here (the profile was checked when loaded) as the last gate. */
+function checkedBoardValues(values: Record<string, string>): Record<string, string> {
+  for (const [key, value] of Object.entries(values)) {
+    if (!(BOARD_TEXT_KEYS.has(key) ? BOARD_TEXT : BOARD_WORDS).test(value))
+      throw new MlfError('MLF-E510', `board value ${key} ${JSON.stringify(value)} cannot be written into build files`);
+  }
+  return values;
 }
 
 /** `@MLF_…@` values shared by every template. */
@@ -193,24 +291,31 @@ function buildValues(
   // which the plans never call) gets its own name, so the registries do not clash.
   const rename = (k: number) => `-DTVMSystemLibEntryPoint=mlf_m${k}_TVMSystemLibEntryPoint`;
   const makeRules = several
-    ? modules.flatMap((m, k) => m.files.sources.map((p) => `$(BUILD)/model/${p}.o: MODULE_FLAGS := ${rename(k)}`))
+    ? modules.flatMap((m, k) =>
+        m.files.sources.map(
+          (p) => `$(BUILD)/${checkBuildValue('source', `model/${p}`)}.o: MODULE_FLAGS := ${rename(k)}`,
+        ),
+      )
     : [];
   const cmakeRules = several
     ? modules.flatMap((m, k) =>
         m.files.sources.map(
           (p) =>
-            `set_property(SOURCE model/${p} APPEND PROPERTY COMPILE_DEFINITIONS TVMSystemLibEntryPoint=mlf_m${k}_TVMSystemLibEntryPoint)`,
+            `set_property(SOURCE ${checkBuildValue('source', `model/${p}`)} APPEND PROPERTY COMPILE_DEFINITIONS TVMSystemLibEntryPoint=mlf_m${k}_TVMSystemLibEntryPoint)`,
         ),
       )
     : [];
   const first = manifests[0];
   const runArgs = [...(several ? ['-k 0'] : []), ...(first?.params != null ? [`-p ${first.params}`] : [])];
   return {
-    MODULE: manifests.map((m) => commentName(m.module)).join(', '),
-    PLAN_SOURCES: manifests.map((m) => m.plan).join(' '),
-    CODEGEN_SOURCES: sources.join(' '),
-    CODEGEN_OBJECTS: modules.flatMap((m) => m.files.objects.map((p) => `model/${p}`)).join(' '),
-    RUN_ARGS: runArgs.join(' '),
+    MODULE: manifests.map((m) => checkBuildValue('MODULE', m.module)).join(', '),
+    PLAN_SOURCES: checkBuildValue('PLAN_SOURCES', manifests.map((m) => m.plan).join(' ')),
+    CODEGEN_SOURCES: checkBuildValue('CODEGEN_SOURCES', sources.join(' ')),
+    CODEGEN_OBJECTS: checkBuildValue(
+      'CODEGEN_OBJECTS',
+      modules.flatMap((m) => m.files.objects.map((p) => `model/${p}`)).join(' '),
+    ),
+    RUN_ARGS: checkBuildValue('RUN_ARGS', runArgs.join(' ')),
     IO_SUMMARY: ifaces.map((i) => ioSummary(i, several)).join('\n'),
     MODULE_RULES: makeRules.join('\n'),
     CMAKE_MODULE_RULES: cmakeRules.join('\n'),
@@ -218,7 +323,15 @@ function buildValues(
 }
 
 function ioSummary(iface: ModelInterface, several: boolean): string {
-  const t = (x: RunnerTensor) => `\`${x.name}\` ${x.dtype}[${x.shape.join(', ')}]`;
+  const t = (x: RunnerTensor) => `${printable(x.name)} ${x.dtype}[${x.shape.join(', ')}]`;
   const text = `inputs ${iface.inputs.map(t).join(', ') || 'none'}; outputs ${iface.outputs.map(t).join(', ')}.`;
-  return several ? `- module \`${iface.module}\`: ${text}` : text;
+  return several ? `- module ${printable(iface.module)}: ${text}` : text;
+}
+
+/** A name as JSON text, with control, bidi and other invisible characters escaped too. */
+function printable(name: string): string {
+  return JSON.stringify(name).replace(
+    /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff`]/g,
+    (c) => (c === '`' ? "'" : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
 }

@@ -1,12 +1,14 @@
 /**
  * Plans of modules that are called through one entry point: AOT (C interface, packed or raw
- * pointers, mlf-spec §6.7) and operator style (the PrimFunc itself, packed ABI §6.5).
+ * pointers, docs/format.md §8.2) and operator style (the PrimFunc itself, packed ABI: docs/format.md §8.1).
  */
 import type { MlfModule } from '../../../core/archive/archive.js';
+import { MlfError } from '../../../core/errors/errors.js';
 import type { ModelInterface, RunnerTensor } from './interface.js';
+import { sanitizeCName } from '../../../core/archive/cross-check.js';
 import {
   bufferDecl,
-  cIdentifier,
+  cIdent,
   cString,
   dtypeInit,
   failureHelper,
@@ -38,16 +40,19 @@ const KIND_TEXT = {
 
 /** model_plan.c of an AOT or operator-style module. */
 export function entryPlan({ iface, module, header, symbols }: EntryPlanOptions): string {
-  const x = planExports(symbols.prefix);
-  cIdentifier(iface.entry, 'entry point', iface.module);
+  const names = planExports(symbols.prefix);
   const out = [planPrologue(iface, KIND_TEXT[iface.kind], workspaceArena(iface, module), symbols)];
-  if (iface.kind === 'aot-c' && header !== null) out.push(`#include <${header}>`, '');
+  if (iface.kind === 'aot-c' && header !== null) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\.h$/.test(header))
+      throw new MlfError('MLF-E408', `header name ${JSON.stringify(header)} cannot be used in an #include`);
+    out.push(`#include <${header}>`, '');
+  }
   const io = [
     ...iface.inputs.map((t, i) => ({ t, v: `input_${i}` })),
     ...iface.outputs.map((t, i) => ({ t, v: `output_${i}` })),
   ];
   for (const { t, v } of io) {
-    out.push(bufferDecl(`${v}_data`, t.bytes, `${t.name}: ${t.dtype}[${t.shape.join(', ')}]`));
+    out.push(bufferDecl(`${v}_data`, t.bytes, `${t.name}: ${t.dtype}[${t.shape.join(', ')}]`)); // bufferDecl escapes the comment
     const decl = shapeDecl(`${v}_shape`, t.shape);
     if (decl !== null) out.push(decl);
   }
@@ -59,59 +64,66 @@ export function entryPlan({ iface, module, header, symbols }: EntryPlanOptions):
   out.push(
     '',
     tensorTable(
-      x.inputs,
-      x.numInputs,
+      names.inputs,
+      names.numInputs,
       iface.inputs.map((t, i) => row(t, `input_${i}`)),
     ),
   );
   out.push(
     tensorTable(
-      x.outputs,
-      x.numOutputs,
+      names.outputs,
+      names.numOutputs,
       iface.outputs.map((t, i) => row(t, `output_${i}`)),
     ),
     '',
   );
-  out.push(`const int ${x.paramsRequired} = 0;`, '');
-  out.push(`int ${x.init}(const uint8_t* params, size_t params_bytes) {`, '  (void)params;', '  (void)params_bytes;');
+  out.push(`const int ${names.paramsRequired} = 0;`, '');
+  out.push(
+    `int ${names.init}(const uint8_t* params, size_t params_bytes) {`,
+    '  (void)params;',
+    '  (void)params_bytes;',
+  );
   out.push('  mlf_workspace_init(workspace_arena, MLF_WORKSPACE_BYTES);', '  return 0;', '}', '');
   out.push(failureHelper());
-  if (iface.kind === 'aot-c') out.push(...cInterfaceRun(iface, x.run));
+  if (iface.kind === 'aot-c') out.push(...cInterfaceRun(iface, names.run));
   else if (iface.kind === 'aot-raw')
     out.push(
       ...rawRun(
         iface,
-        io.map((b) => `${b.v}_data`),
-        x.run,
+        io.map((x) => `${x.v}_data`),
+        names.run,
       ),
     );
-  else out.push(...packedRun(iface, io, x.run));
+  else out.push(...packedRun(iface, io, names.run));
   return `${out.join('\n')}\n`;
 }
 
 function cInterfaceRun(iface: ModelInterface, run: string): string[] {
-  // The header's struct names are lower-cased (mlf-spec §2.8).
-  const m = cIdentifier(iface.module.toLowerCase(), 'module name', iface.module);
+  // The header's struct names are lower-cased and sanitised like TVM does (docs/format.md §8.2).
+  const m = sanitizeCName(iface.module).toLowerCase();
+  cIdent(`tvmgen_${m}_inputs`, 'C interface struct');
   const fields = (list: RunnerTensor[], prefix: string) =>
-    list.map((t, i) => `.${cIdentifier(t.name, 'tensor name', iface.module)} = ${prefix}_${i}_data`).join(', ');
+    list.map((t, i) => `.${cIdent(t.name, 'C interface field')} = ${prefix}_${i}_data`).join(', ');
+  const entry = cIdent(iface.entry, 'entry point');
   return [
     `int ${run}(void) {`,
     `  struct tvmgen_${m}_inputs inputs = {${fields(iface.inputs, 'input')}};`,
     `  struct tvmgen_${m}_outputs outputs = {${fields(iface.outputs, 'output')}};`,
     '  TVMAPISetLastError("");',
-    `  if (${iface.entry}(&inputs, &outputs) != 0) return failed(${cString(iface.entry)});`,
+    `  if (${entry}(&inputs, &outputs) != 0) return failed(${cString(iface.entry)});`,
     '  return 0;',
     '}',
   ];
 }
 
 function rawRun(iface: ModelInterface, buffers: string[], run: string): string[] {
+  const entry = cIdent(iface.entry, 'entry point');
   return [
-    `int32_t ${iface.entry}(${buffers.map(() => 'void*').join(', ') || 'void'});`,
+    `int32_t ${entry}(${buffers.map(() => 'void*').join(', ') || 'void'});`,
     '',
     `int ${run}(void) {`,
     '  TVMAPISetLastError("");',
-    `  if (${iface.entry}(${buffers.join(', ')}) != 0) return failed(${cString(iface.entry)});`,
+    `  if (${entry}(${buffers.join(', ')}) != 0) return failed(${cString(iface.entry)});`,
     '  return 0;',
     '}',
   ];
@@ -130,7 +142,7 @@ function packedRun(iface: ModelInterface, io: { t: RunnerTensor; v: string }[], 
     '};',
     `static TVMValue args[${Math.max(1, n)}] = {${io.map((_, i) => `{.v_handle = &tensors[${i}]}`).join(', ') || '{.v_handle = NULL}'}};`,
     `static int type_codes[${Math.max(1, n)}] = {${io.map(() => '7').join(', ') || '0'}};`,
-    `int32_t ${iface.entry}(TVMValue* args, int* type_codes, int num_args, TVMValue* ret, int* ret_code, void* resource_handle);`,
+    `int32_t ${cIdent(iface.entry, 'entry point')}(TVMValue* args, int* type_codes, int num_args, TVMValue* ret, int* ret_code, void* resource_handle);`,
     '',
     `int ${run}(void) {`,
     '  TVMValue ret;',
