@@ -40,15 +40,33 @@ function mlf(...args) {
   return r.stdout;
 }
 
-/** Bit-identical elements of an output against the reference (same element size). */
-function bitExact(actual, expected) {
+/**
+ * Bit-identical elements of an output against the reference (same dtype and count), and for floats
+ * the largest difference relative to the reference's largest magnitude (must stay within 1e-5).
+ */
+function compare(actual, expected) {
   const a = decodeNpy(new Uint8Array(readFileSync(actual)));
   const e = decodeNpy(new Uint8Array(readFileSync(expected)));
+  if (a.descr !== e.descr || a.data.length !== e.data.length) throw new Error(`${actual}: not like ${expected}`);
   const size = Number(/\d+$/.exec(e.descr)?.[0] ?? '1');
   let same = 0;
   for (let i = 0; i < e.data.length; i += size)
     if (Buffer.compare(a.data.subarray(i, i + size), e.data.subarray(i, i + size)) === 0) same++;
-  return [same, e.data.length / size];
+  const n = e.data.length / size;
+  if (!e.descr.includes('f')) {
+    if (same !== n) throw new Error(`${actual}: integers differ from ${expected}`);
+    return { same, n, rel: 0 };
+  }
+  const view = (d) =>
+    size === 8 ? new Float64Array(new Uint8Array(d).buffer) : new Float32Array(new Uint8Array(d).buffer);
+  const av = view(a.data);
+  const ev = view(e.data);
+  let largest = 0;
+  for (const v of ev) largest = Math.max(largest, Math.abs(v));
+  let rel = 0;
+  for (let i = 0; i < n; i++) rel = Math.max(rel, Math.abs(av[i] - ev[i]) / largest);
+  if (!(rel <= 1e-5)) throw new Error(`${actual}: ${rel} relative to ${expected}`);
+  return { same, n, rel };
 }
 
 /** operator-add-i8: our own inputs, and c = a + b[0] with int8 wrap-around as the reference. */
@@ -75,15 +93,13 @@ function runBoard(board) {
         names.flatMap((n) => ['--input', `${several ? `${m}:` : ''}${n}=${TVM}/${fixture}/${m}.input.${n}.npy`]),
       );
     const out = join(work, `${board}-${fixture}`);
-    const j = JSON.parse(
-      mlf('run', `${TVM}/${fixture}/model.tar`, '--target', board, ...inputs, '--output-dir', out, '--json'),
-    );
+    const j = JSON.parse(mlf('run', `${TVM}/${fixture}/model.tar`, '--target', board, ...inputs, '-o', out, '--json'));
     if (j.firmware.counterError !== 0)
       throw new Error(`${board} ${fixture}: counter self-check ${j.firmware.counterError}`);
     for (const m of j.modules) {
       const reference = op?.reference ?? `${TVM}/${fixture}/${m.module}.output.0.npy`;
-      const [same, n] = bitExact(join(out, several ? `${m.module}/output0.npy` : 'output0.npy'), reference);
-      rows.push({ fixture, module: m.module, kind: m.kind, m, f: j.firmware, same, n, several });
+      const c = compare(join(out, several ? `${m.module}/output0.npy` : 'output0.npy'), reference);
+      rows.push({ fixture, module: m.module, kind: m.kind, m, f: j.firmware, ...c, several });
     }
   }
   return rows;
@@ -100,19 +116,23 @@ try {
     '',
     `${qemu}; ${armGcc}; ${rvGcc}; picolibc; firmware CFLAGS \`-O2 -ffp-contract=off\`, params compiled in.`,
     'Instructions: one inference, counted by QEMU (`-icount`), the same on every run. Flash = text + rodata + data of the',
-    'linked firmware, RAM = data + bss (buffers, arena, params copies, C library); the firmware of a fixture holds all of',
-    'its modules, so multi-graph shows one firmware for both. Stack: measured peak of one inference (stack painting).',
-    "Bit-exact: output elements identical to TVM's reference output (the rest are within 1e-5 relative; operator-add-i8 is compared with `c = a + b[0]` computed in int8).",
+    'linked firmware; RAM static = data + bss (buffers, arena, params copies, C library); stack = measured peak of one',
+    'inference (stack painting); RAM = static + stack. The firmware of a fixture holds all of its modules, so',
+    "multi-graph shows one firmware for both. Arena: the allocator's peak.",
+    "Bit-exact: output elements identical to TVM's reference output; max rel.: the largest difference relative to the",
+    'largest magnitude of the reference (the tests allow 1e-5). operator-add-i8 is compared with `c = a + b[0]` computed in int8.',
     '',
   ];
   for (const board of BOARDS) {
     const profile = JSON.parse(readFileSync(`templates/boards/${board}.json`, 'utf8'));
     lines.push(`#### ${board}: ${profile.description}`, '');
-    lines.push('| fixture | module | kind | instructions | flash KiB | RAM KiB | stack B | arena B | bit-exact |');
-    lines.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    lines.push(
+      '| fixture | module | kind | instructions | flash KiB | RAM static KiB | stack B | RAM KiB | arena B | bit-exact | max rel. |',
+    );
+    lines.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of runBoard(board)) {
       lines.push(
-        `| ${r.fixture} | ${r.module} | ${r.kind} | ${r.m.instructions} | ${kib(r.f.flash)} | ${kib(r.f.ramStatic)} | ${r.m.stackPeak} | ${r.m.arena.peak} | ${r.same}/${r.n} |`,
+        `| ${r.fixture} | ${r.module} | ${r.kind} | ${r.m.instructions} | ${kib(r.f.flash)} | ${kib(r.f.ramStatic)} | ${r.m.stackPeak} | ${kib(r.f.ramStatic + r.m.stackPeak)} | ${r.m.arena.peak} | ${r.same}/${r.n} | ${r.rel === 0 ? '0' : r.rel.toExponential(1)} |`,
       );
     }
     lines.push('');

@@ -29,6 +29,7 @@ export interface TargetRunJson {
     sizeTool: { text: number; data: number; bss: number; agrees: boolean } | null;
   };
   build: { dir: string; cached: boolean };
+  notes: string[];
 }
 
 /** Element count, bit-identical elements and largest error relative to the largest magnitude. */

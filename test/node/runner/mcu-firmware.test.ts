@@ -7,6 +7,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withMlfPath } from '../../../src/node/read/open.js';
+import { generateProject } from '../../../src/node/runner/project/generate.js';
 import { packFiles, TVM, tarFiles, text } from '../../helpers/archive.js';
 import { expectOutputsClose, expectSameFile, type TargetRunJson } from '../../helpers/mcu.js';
 import { cli, COMPLETE_WILD, exec, leftovers, tempDir, treeFiles, WILD } from '../../helpers/runner.js';
@@ -274,6 +276,15 @@ describe('errors: a code, a non-zero exit, nothing written', () => {
     );
   });
 
+  it('a board profile given to the library as an object is checked too (E510)', async () => {
+    const board = JSON.parse(readFileSync('templates/boards/cortex-m4.json', 'utf8'));
+    board.qemu.args.push('$(shell', 'touch', 'pwned)');
+    await expect(withMlfPath(GRAPH, (a) => generateProject(a, { board }))).rejects.toMatchObject({
+      code: 'MLF-E510',
+      message: expect.stringMatching(/\$\.qemu\.args\[2\]: expected one argument/),
+    });
+  });
+
   it('a model that cannot fit is refused before building (E509), and so is one the linker finds too big', () => {
     const small = boardFile('small-ram', 'cortex-m4', (b) => {
       (b.memory as { ram: { bytes: number } }).ram.bytes = 32768;
@@ -337,6 +348,26 @@ describe('errors: a code, a non-zero exit, nothing written', () => {
       ),
     ).toMatch(
       /the firmware on cortex-m3 \(QEMU\) took longer than 2 s and was stopped; raise the limit with --run-timeout/,
+    );
+  });
+
+  it('a cached firmware runs only when its files match their record; QEMU runs under --memory-limit (E520)', () => {
+    const archive = `${TVM}/aot-mlp/model.tar`;
+    const first = run(archive, 'cortex-m4', 'cache-1', '--random-inputs', '3');
+    const elf = join(first.build.dir, 'build', 'firmware.elf');
+    writeFileSync(elf, Buffer.concat([readFileSync(elf), Buffer.from('planted')]));
+    const again = run(archive, 'cortex-m4', 'cache-2', '--random-inputs', '3');
+    expect(again.build).toEqual({ dir: first.build.dir, cached: false });
+    expect(again.notes).toEqual([
+      expect.stringMatching(/was rebuilt: build\/firmware\.elf changed after it was built/),
+    ]);
+    expectSameFile(join(tmp, 'cache-1/output0.npy'), join(tmp, 'cache-2/output0.npy'));
+    expect(run(archive, 'cortex-m4', 'cache-3', '--random-inputs', '3').build.cached).toBe(true);
+    // The build is cached, so only QEMU meets the limit.
+    expect(
+      fails('MLF-E520', 'run', archive, '--target', 'cortex-m4', '--random-inputs', '3', '--memory-limit', '100'),
+    ).toMatch(
+      /the firmware on cortex-m4 \(QEMU\) ran out of memory under the limit of 100 MiB; raise it with --memory-limit/,
     );
   });
 

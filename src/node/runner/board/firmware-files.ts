@@ -9,6 +9,10 @@ import type { BoardProfile } from './profile.js';
 export function qemuArgs(board: BoardProfile): string[] {
   return [
     ...board.qemu.args,
+    // A 64 MiB translation cache instead of QEMU's 1 GiB: firmware code is small, and QEMU then
+    // runs under a memory limit of a few hundred MiB.
+    '-accel',
+    'tcg,tb-size=64',
     '-nographic',
     '-monitor',
     'none',

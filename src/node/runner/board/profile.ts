@@ -26,7 +26,7 @@ const TEXT = /^[A-Za-z0-9 ,.;:()+_'/-]{0,200}$/;
 /** One word of a command line: no spaces, quotes, `$` or shell/Make metacharacters. */
 const WORD = /^[A-Za-z0-9_=+.,:/-]{1,200}$/;
 const FLAG = /^-[A-Za-z0-9_=+.,:/-]{1,200}$/;
-const RESERVED_QEMU = /^-(kernel|icount|semihosting|semihosting-config|S|s|gdb|monitor|serial|nographic|daemonize)$/;
+const RESERVED_QEMU = /^-(kernel|icount|semihosting|semihosting-config|accel|S|s|gdb|monitor|serial|nographic|daemonize)$/;
 const PLAIN_TEXT = "plain text (letters, digits, spaces, ,.;:()+_'/-; at most 200)";
 
 function fail(issues: Issues, path: PropertyKey[], message: string): void {
@@ -85,7 +85,7 @@ const boardShape = object(
         binary: text(/^[A-Za-z0-9_./-]{1,200}$/, 'a program name or path without spaces'),
         args: array(
           text(WORD, 'one argument without spaces or quotes', (a) =>
-            RESERVED_QEMU.test(a) ? 'is set by mlf itself (kernel, icount, semihosting, monitor, serial)' : undefined,
+            RESERVED_QEMU.test(a) ? 'is set by mlf itself (kernel, icount, accel, semihosting, monitor, serial)' : undefined,
           ),
         ),
       },

@@ -5,7 +5,7 @@ import { moduleNameProblem, sanitizeCName } from '../../../core/archive/cross-ch
 import { validateArchive } from '../../../core/archive/validate.js';
 import { computeStoragePools } from '../../../core/graph/facts.js';
 import { boardValues, firmwareTemplateFiles } from '../board/firmware-files.js';
-import { type BoardProfile, loadBoard } from '../board/profile.js';
+import { type BoardProfile, checkBoard, loadBoard } from '../board/profile.js';
 import { type ModelInterface, type ModelKind, pickModule, readModelInterface, type RunnerTensor } from './interface.js';
 import { modulesTable } from './modules-table.js';
 import { entryPlan } from './plan-aot.js';
@@ -96,7 +96,12 @@ export function pickModules(archive: MlfArchive, name: string | undefined): MlfM
 export async function generateProject(archive: MlfArchive, options: ProjectOptions = {}): Promise<GeneratedProject> {
   const template = options.template ?? options.board?.name ?? 'host';
   const isHost = (PROJECT_TEMPLATES as readonly string[]).includes(template) && options.board === undefined;
-  const board = isHost ? null : (options.board ?? (await loadBoard(template)));
+  // A profile given as an object is checked like one read from a file: it reaches build files.
+  const board = isHost
+    ? null
+    : options.board !== undefined
+      ? checkBoard(options.board, 'given to generateProject')
+      : await loadBoard(template);
   const modules = pickModules(archive, options.module);
   for (const module of modules) {
     if (module.files.sources.length === 0 && module.files.objects.length === 0) {
