@@ -83,8 +83,10 @@ describe('a cache others could write into is refused (E521)', () => {
   const refused = (cache: string, pattern: RegExp) => {
     const r = run(cache);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error MLF-E521/);
-    expect(r.err).toMatch(pattern);
+    // run() asks for --json, so the error is a JSON document on stdout.
+    const { error } = JSON.parse(r.out) as { error: { code: string; message: string } };
+    expect(error.code).toBe('MLF-E521');
+    expect(error.message).toMatch(pattern);
   };
 
   it('a cache folder writable by others', () => {
