@@ -127,7 +127,20 @@ export async function runOnTarget(archivePath: string, options: TargetRunOptions
       );
     }
     const summary = lines.find((l) => l.firmware !== undefined)?.firmware;
-    if (summary === undefined) throw new MlfError('MLF-E506', `the firmware on ${fw.board.name} wrote no report`);
+    if (summary === undefined || !counts(summary, ['counter_error', 'stack_peak']))
+      throw new MlfError('MLF-E506', `the firmware on ${fw.board.name} wrote no report`);
+    const measured = modules.map((m) => {
+      const line = lines.find((l) => l.index === m.index);
+      if (
+        line === undefined ||
+        !counts(line, ['instructions', 'stack_peak', 'arena_bytes', 'arena_peak', 'arena_touched'])
+      )
+        throw new MlfError(
+          'MLF-E506',
+          `the firmware on ${fw.board.name} reported no measurements for module ${JSON.stringify(m.module)}`,
+        );
+      return line as Required<ReportLine>;
+    });
     const raw: Uint8Array[][] = [];
     for (const m of modules) {
       const outs: Uint8Array[] = [];
@@ -150,14 +163,14 @@ export async function runOnTarget(archivePath: string, options: TargetRunOptions
     return {
       target: fw.board.name,
       modules: modules.map((m, k) => {
-        const line = lines.find((l) => l.index === m.index) ?? {};
+        const line = measured[k] as Required<ReportLine>;
         return {
           module: m.module,
           kind: m.kind,
           outputs: described[k] ?? [],
-          instructions: line.instructions ?? 0,
-          stackPeak: line.stack_peak ?? 0,
-          arena: { bytes: line.arena_bytes ?? 0, peak: line.arena_peak ?? 0, touched: line.arena_touched ?? 0 },
+          instructions: line.instructions,
+          stackPeak: line.stack_peak,
+          arena: { bytes: line.arena_bytes, peak: line.arena_peak, touched: line.arena_touched },
           notes: m.notes,
         };
       }),
@@ -184,6 +197,11 @@ async function buildFirmwareChecked(
     await checkFolderDestination(options.outputDir, names, { force: options.force ?? false, inputs: [archivePath] });
   }
   return compileFirmware(prepared, firmwareOptions);
+}
+
+/** True when every key of `line` is a whole number (the counter error may be negative). */
+function counts(line: object, keys: readonly string[]): boolean {
+  return keys.every((k) => Number.isSafeInteger((line as Record<string, unknown>)[k]));
 }
 
 /** Most bytes of mlf-report.json read: a line per module and one for the firmware. */
