@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The tests use real tools: Debian's Chromium (driven by playwright-core, no browser download),
-// GNU tar, gzip and zstd, a host C toolchain (gcc, clang, make, cmake), arm-none-eabi-gcc and
-// NumPy. On a Debian machine where we are root, install what is missing; otherwise say what to do.
+// GNU tar, gzip and zstd, a host C toolchain (gcc, clang, make, cmake), the bare-metal toolchains
+// with picolibc (arm-none-eabi, riscv64-unknown-elf), QEMU for the emulated boards and NumPy. On a
+// Debian machine where we are root, install what is missing; otherwise say what to do.
 // .ci/run relies on this too, so the list lives in one place.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +19,12 @@ const needs = [
   ['cmake', () => has('cmake')],
   ['clang', () => has('clang')],
   ['gcc-arm-none-eabi', () => has('arm-none-eabi-gcc')],
+  ['libnewlib-arm-none-eabi', () => existsSync('/usr/lib/arm-none-eabi/newlib')],
+  ['picolibc-arm-none-eabi', () => existsSync('/usr/lib/picolibc/arm-none-eabi/picolibc.specs')],
+  ['gcc-riscv64-unknown-elf', () => has('riscv64-unknown-elf-gcc')],
+  ['picolibc-riscv64-unknown-elf', () => existsSync('/usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs')],
+  ['qemu-system-arm', () => has('qemu-system-arm')],
+  ['qemu-system-misc', () => has('qemu-system-riscv32')],
   ['python3-numpy', () => spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0],
 ];
 const missing = needs.filter(([, ok]) => !ok()).map(([pkg]) => pkg);

@@ -10,10 +10,15 @@ import { type BudgetMeasure, MEMORY_MEASURES } from '../core/report/budget.js';
  */
 export const CHECK_MEASURES: readonly BudgetMeasure[] = [
   ...MEMORY_MEASURES,
-  { name: 'flash', description: 'flash from mlf footprint (.text + .rodata + .data)', measure: () => null },
+  {
+    name: 'flash',
+    description: 'flash from mlf footprint (.text + .rodata + .data), of the linked firmware with --target',
+    measure: () => null,
+  },
   {
     name: 'ram',
-    description: 'RAM from mlf footprint (.data + .bss + workspace + io + params in RAM)',
+    description:
+      "RAM from mlf footprint (.data + .bss + workspace + io + params in RAM; with --target the firmware's .data + .bss + stack)",
     measure: () => null,
   },
 ];
@@ -24,6 +29,8 @@ export interface CheckFlags {
   /** Compiler and flags for --max-flash/--max-ram (mlf footprint). */
   cc?: string;
   cflags?: string;
+  /** A board: --max-flash/--max-ram measure each module's firmware for it (mlf footprint --target). */
+  target?: string;
   baseline?: string;
   maxIncrease?: string;
   format?: string;

@@ -6,7 +6,7 @@ import { colors, guardTerminal, safeLines, safeText } from './format.js';
 export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 3 } as const;
 
 /** Codes whose messages carry a tool's own output (compiler errors), where newlines are meant. */
-const MULTILINE = new Set(['MLF-E503', 'MLF-E504', 'MLF-E506']);
+const MULTILINE = new Set(['MLF-E503', 'MLF-E504', 'MLF-E506', 'MLF-E509', 'MLF-E512', 'MLF-E520']);
 
 /** The JSON form of an error: `{ error: { code, message, hint, location } }`. */
 export function errorJson(e: Pick<MlfError, 'code' | 'message' | 'hint' | 'member' | 'jsonPath' | 'offset'>) {

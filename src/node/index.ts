@@ -52,11 +52,12 @@ export {
   writeSigningKeys,
 } from './trust/sign.js';
 
-// Running models on the host, without TVM
-export { buildProject, type BuildOptions as BuildProjectOptions } from './runner/project/build.js';
+// Running models on the host and on emulated boards, without TVM
+export { buildProject, type BuildOptions as BuildProjectOptions, type ObjectOwner } from './runner/project/build.js';
 export {
   generateProject,
   type GeneratedProject,
+  type ModuleManifest,
   type ProjectManifest,
   type ProjectOptions,
 } from './runner/project/generate.js';
@@ -67,7 +68,28 @@ export {
   type RunnerTensor,
 } from './runner/project/interface.js';
 export { PROJECT_TEMPLATES, type ProjectTemplate } from './runner/project/templates.js';
-export { runModel, type RunOptions, type RunResult, type RunTimings } from './runner/run.js';
+export {
+  runModel,
+  runModules,
+  type RunOptions,
+  type RunOutput,
+  type RunResult,
+  type RunTimings,
+} from './runner/run.js';
+export { type BoardProfile, checkBoard, listBoards, loadBoard } from './runner/board/profile.js';
+export {
+  type BuiltFirmware,
+  buildFirmware,
+  type FirmwareFootprint,
+  type FirmwareOptions,
+  measureFirmwareFootprint,
+} from './runner/board/firmware.js';
+export {
+  runOnTarget,
+  type TargetModuleResult,
+  type TargetRunOptions,
+  type TargetRunResult,
+} from './runner/board/run-board.js';
 export {
   type FileFootprint,
   type FootprintOptions,

@@ -1,12 +1,13 @@
 /*
- * Host driver of a model project made by `mlf project`: reads inputs from raw files, runs the
- * model REPEAT times timing each run with clock_gettime, writes the outputs as raw files and
- * prints the timings as one JSON line on stdout.
+ * Host driver of a model project made by `mlf project`: reads inputs from raw files, runs one
+ * module of the project REPEAT times timing each run with clock_gettime, writes the outputs as raw
+ * files and prints the timings as one JSON line on stdout.
  *
- *   mlf_model [-p model.params] [-n REPEAT] [-i input.bin]... [-o OUTDIR]
+ *   mlf_model [-m MODULE | -k INDEX] [-p model.params] [-n REPEAT] [-i input.bin]... [-o OUTDIR]
  *
- * Inputs are given in the model's input order; missing ones stay zero. Outputs are written as
- * OUTDIR/output<i>.bin in the model's output order.
+ * The module is chosen by name or by its index in mlf_modules[]; a project of one module needs
+ * neither. Inputs are given in the module's input order; missing ones stay zero. Outputs are
+ * written as OUTDIR/output<i>.bin in the module's output order.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -51,13 +52,47 @@ static int write_file(const char* path, const void* data, size_t size) {
   return fclose(f) == 0 && written == size ? 0 : -1;
 }
 
+/* A JSON string: printable ASCII as is, everything else escaped. */
+static void print_json_string(const char* s) {
+  putchar('"');
+  for (const unsigned char* p = (const unsigned char*)s; *p != '\0'; p++) {
+    if (*p == '"' || *p == '\\') printf("\\%c", *p);
+    else if (*p >= 0x20 && *p < 0x7f) putchar(*p);
+    else printf("\\u%04x", *p);
+  }
+  putchar('"');
+}
+
 static int64_t now_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/* The module named by -m or numbered by -k, or the only one; NULL with a message otherwise. */
+static const mlf_module* choose(const char* name, const char* index) {
+  if (name != NULL) {
+    for (int k = 0; k < mlf_num_modules; k++) {
+      if (strcmp(mlf_modules[k].name, name) == 0) return &mlf_modules[k];
+    }
+    fail("no module named", name);
+    return NULL;
+  }
+  if (index != NULL) {
+    char* end = NULL;
+    long k = strtol(index, &end, 10);
+    if (*index != '\0' && *end == '\0' && k >= 0 && k < mlf_num_modules) return &mlf_modules[k];
+    fail("-k needs a module index below the number of modules", index);
+    return NULL;
+  }
+  if (mlf_num_modules == 1) return &mlf_modules[0];
+  fail("the project holds several modules; choose one with -m NAME or -k INDEX", NULL);
+  return NULL;
+}
+
 int main(int argc, char** argv) {
+  const char* module_name = NULL;
+  const char* module_index = NULL;
   const char* params_path = NULL;
   const char* out_dir = NULL;
   const char* inputs[MAX_FILES];
@@ -66,14 +101,20 @@ int main(int argc, char** argv) {
   for (int a = 1; a < argc; a += 2) { /* every option takes one value */
     const char* v = a + 1 < argc ? argv[a + 1] : NULL;
     if (v == NULL) return fail("missing value after", argv[a]);
-    if (strcmp(argv[a], "-p") == 0) params_path = v;
+    if (strcmp(argv[a], "-m") == 0) module_name = v;
+    else if (strcmp(argv[a], "-k") == 0) module_index = v;
+    else if (strcmp(argv[a], "-p") == 0) params_path = v;
     else if (strcmp(argv[a], "-o") == 0) out_dir = v;
     else if (strcmp(argv[a], "-n") == 0) repeat = strtol(v, NULL, 10);
     else if (strcmp(argv[a], "-i") == 0 && num_files < MAX_FILES) inputs[num_files++] = v;
-    else return fail("unknown option (usage: mlf_model [-p params] [-n repeat] [-i input.bin]... [-o outdir])", argv[a]);
+    else
+      return fail("unknown option (usage: mlf_model [-m module | -k index] [-p params] [-n repeat] [-i input.bin]... [-o outdir])",
+                  argv[a]);
   }
   if (repeat < 1) return fail("-n needs a positive count", NULL);
-  if (num_files > mlf_num_inputs) return fail("more -i files than model inputs", NULL);
+  const mlf_module* m = choose(module_name, module_index);
+  if (m == NULL) return 1;
+  if (num_files > m->num_inputs) return fail("more -i files than model inputs", NULL);
 
   /* Every path out goes through `done`, which frees what was allocated (no leak on errors). */
   int status = 1;
@@ -81,7 +122,7 @@ int main(int argc, char** argv) {
   uint8_t* params = NULL;
   uint8_t* saved[MAX_FILES] = {NULL};
   int64_t* times = NULL;
-  if (mlf_params_required) {
+  if (m->params_required) {
     if (params_path == NULL) {
       status = fail("this model needs its parameters", "give -p model.params");
       goto done;
@@ -92,7 +133,7 @@ int main(int argc, char** argv) {
       goto done;
     }
   }
-  if (mlf_model_init(params, params_size) != 0) {
+  if (m->init(params, params_size) != 0) {
     status = fail("initialisation failed", TVMGetLastError());
     goto done;
   }
@@ -107,8 +148,8 @@ int main(int argc, char** argv) {
       status = fail("cannot read", inputs[i]);
       goto done;
     }
-    if (size != mlf_inputs[i].bytes) {
-      status = fail("input file size differs from the model input", mlf_inputs[i].name);
+    if (size != m->inputs[i].bytes) {
+      status = fail("input file size differs from the model input", m->inputs[i].name);
       goto done;
     }
   }
@@ -119,9 +160,9 @@ int main(int argc, char** argv) {
     goto done;
   }
   for (long r = -1; r < repeat; r++) { /* r = -1: untimed warm-up run */
-    for (int i = 0; i < num_files; i++) memcpy(mlf_inputs[i].data, saved[i], mlf_inputs[i].bytes);
+    for (int i = 0; i < num_files; i++) memcpy(m->inputs[i].data, saved[i], m->inputs[i].bytes);
     int64_t t0 = now_ns();
-    int run = mlf_model_run();
+    int run = m->run();
     int64_t t1 = now_ns();
     if (run != 0) {
       status = fail("inference failed", TVMGetLastError());
@@ -130,17 +171,19 @@ int main(int argc, char** argv) {
     if (r >= 0) times[r] = t1 - t0;
   }
 
-  for (int i = 0; out_dir != NULL && i < mlf_num_outputs; i++) {
+  for (int i = 0; out_dir != NULL && i < m->num_outputs; i++) {
     char path[4096];
     int n = snprintf(path, sizeof path, "%s/output%d.bin", out_dir, i);
-    if (n < 0 || (size_t)n >= sizeof path || write_file(path, mlf_outputs[i].data, mlf_outputs[i].bytes) != 0) {
+    if (n < 0 || (size_t)n >= sizeof path || write_file(path, m->outputs[i].data, m->outputs[i].bytes) != 0) {
       status = fail("cannot write", path);
       goto done;
     }
   }
 
-  printf("{\"module\":\"%s\",\"repeat\":%ld,\"workspace_bytes\":%zu,\"workspace_peak\":%zu,\"ns\":[", mlf_model_name,
-         repeat, mlf_workspace_size(), mlf_workspace_peak());
+  printf("{\"module\":");
+  print_json_string(m->name);
+  printf(",\"repeat\":%ld,\"workspace_bytes\":%zu,\"workspace_peak\":%zu,\"ns\":[", repeat, mlf_workspace_size(),
+         mlf_workspace_peak());
   for (long r = 0; r < repeat; r++) printf("%s%lld", r > 0 ? "," : "", (long long)times[r]);
   printf("]}\n");
   status = 0;

@@ -12,6 +12,7 @@ import { inspectArchive } from '../../core/archive/inspect.js';
 import { type AllowedIncrease, parseIncrease, parseSize } from '../../core/common/sizes.js';
 import { type FootprintOptions, type FootprintReport, measureFootprint } from '../../node/runner/footprint.js';
 import { withMlfPath } from '../../node/read/open.js';
+import { type FirmwareFootprint, measureFirmwareFootprint } from '../../node/runner/board/firmware.js';
 import { CHECK_MEASURES, type CheckFlags } from '../check-measures.js';
 import type { CliContext } from '../context.js';
 import { safeLines } from '../format.js';
@@ -24,10 +25,25 @@ const FOOTPRINT = new Set(['flash', 'ram']);
  * Flash and RAM need a compile, so they are measured only when a flash or RAM budget is given:
  * the footprint of the archive at `path` is computed once and read per module.
  */
-function measuresFor(path: string, footprint: FootprintOptions | undefined): readonly BudgetMeasure[] {
+function measuresFor(
+  path: string,
+  footprint: (FootprintOptions & { target?: string }) | undefined,
+): readonly BudgetMeasure[] {
   if (footprint === undefined) return CHECK_MEASURES.filter((m) => !FOOTPRINT.has(m.name));
   let report: Promise<FootprintReport> | undefined;
+  // With a board, each module is measured as the firmware that holds it alone: flash, and RAM as
+  // static data + bss plus the stack the board reserves.
+  const firmware = new Map<string, Promise<FirmwareFootprint>>();
+  const target = footprint.target;
   const get = (module: string, key: 'flash' | 'ram') => async () => {
+    if (target !== undefined) {
+      const f =
+        firmware.get(module) ??
+        measureFirmwareFootprint(path, { target, module, ...(footprint.cflags ? { cflags: footprint.cflags } : {}) });
+      firmware.set(module, f);
+      const got = await f;
+      return key === 'flash' ? got.flash : got.ramStatic + got.stackBytes;
+    }
     report ??= measureFootprint(path, footprint);
     return (await report).modules.find((m) => m.module === module)?.[key] ?? null;
   };
@@ -89,9 +105,17 @@ export async function runCheck(ctx: CliContext, input: string, opts: CheckFlags)
       `give at least one budget: ${CHECK_MEASURES.map((m) => `--max-${m.name}`).join(', ')}, or --baseline with --max-increase`,
     );
   }
+  if (opts.target !== undefined && opts.cc !== undefined)
+    throw new MlfError('MLF-E901', '--cc is for object footprints; a board (--target) uses its own toolchain');
+  if (opts.target !== undefined && !('flash' in max || 'ram' in max))
+    throw new MlfError('MLF-E901', '--target goes with --max-flash or --max-ram');
   const footprint =
     'flash' in max || 'ram' in max
-      ? { ...(opts.cc ? { cc: opts.cc } : {}), ...(opts.cflags ? { cflags: opts.cflags } : {}) }
+      ? {
+          ...(opts.cc ? { cc: opts.cc } : {}),
+          ...(opts.cflags ? { cflags: opts.cflags } : {}),
+          ...(opts.target ? { target: opts.target } : {}),
+        }
       : undefined;
   const path = await ctx.input(input);
   const measured = await about(input, () => measureArchive(path, measuresFor(path, footprint)));

@@ -34,7 +34,11 @@ export function registerCompareCommands(program: Command, ctx: CliContext, exec:
   for (const [, option] of budgetOptions) check.addOption(option);
   const typed = check
     .option('--cc <compiler>', 'C compiler for --max-flash/--max-ram, e.g. arm-none-eabi-gcc (default cc)')
-    .option('--cflags <flags>', 'compiler flags for --max-flash/--max-ram (default -Os)')
+    .option('--cflags <flags>', 'compiler flags for --max-flash/--max-ram (default -Os; boards -O2 -ffp-contract=off)')
+    .option(
+      '--target <board>',
+      'measure --max-flash/--max-ram on the firmware linked for a board (cortex-m4, riscv32, ...)',
+    )
     .option('--baseline <archive>', 'earlier build to compare with (needs --max-increase)')
     .option('--max-increase <limit>', 'allowed growth of every figure over the baseline: 5% or a size like +4KiB')
     .addOption(
@@ -64,6 +68,7 @@ export function registerCompareCommands(program: Command, ctx: CliContext, exec:
     if (opts.json !== undefined) flags.json = opts.json;
     if (opts.cc !== undefined) flags.cc = opts.cc;
     if (opts.cflags !== undefined) flags.cflags = opts.cflags;
+    if (opts.target !== undefined) flags.target = opts.target;
     if (opts.baseline !== undefined) flags.baseline = opts.baseline;
     if (opts.maxIncrease !== undefined) flags.maxIncrease = opts.maxIncrease;
     await exec(async () => (await import('../actions/compare.js')).runCheck(ctx, archive, flags));

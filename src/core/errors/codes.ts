@@ -260,9 +260,25 @@ export const CODES = {
     title: 'malformed ELF object',
     hint: "An object file (an archive's codegen/host/lib/*.o, or one the compiler wrote) is not a well-formed ELF file: its headers, sections or names lie outside the file. Rebuild the object, or remove it from the archive.",
   },
+  'MLF-E509': {
+    title: 'model does not fit the board',
+    hint: 'Flash or RAM needed exceeds the board profile; the numbers are shown. Pick a larger board, or copy its profile (templates/boards/) with more memory.',
+  },
+  'MLF-E510': {
+    title: 'unknown or invalid board profile',
+    hint: 'Name a shipped board (templates/boards/*.json) or give a board file by path; docs/runner.md describes the profile format.',
+  },
+  'MLF-E511': {
+    title: 'emulator not found',
+    hint: 'Install QEMU for the board (Debian: apt-get install qemu-system-arm qemu-system-misc), or set qemu.binary in the board profile.',
+  },
+  'MLF-E512': {
+    title: 'C symbols clash in one program',
+    hint: 'Several modules (or a module and the runtime) define the same external symbol, so they cannot be linked into one program: build them separately with --module, or rebuild with distinct module names.',
+  },
   'MLF-E520': {
     title: 'build or run limit reached',
-    hint: 'A compiler, make or the model program ran longer or used more memory than allowed; raise the limit (--build-timeout, --run-timeout, --memory-limit or MLF_BUILD_TIMEOUT, MLF_RUN_TIMEOUT, MLF_MEMORY_LIMIT) if the model is that large.',
+    hint: 'A compiler, make, the model program or QEMU (a firmware run) ran longer or used more memory than allowed; raise the limit (--build-timeout, --run-timeout, --memory-limit or MLF_BUILD_TIMEOUT, MLF_RUN_TIMEOUT, MLF_MEMORY_LIMIT) if the model is that large.',
   },
   'MLF-E521': {
     title: 'build cache not safe to use',

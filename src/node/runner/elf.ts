@@ -9,6 +9,12 @@ export interface ElfSection {
   flags: number;
   /** Bytes; 0 for `SHT_NULL` entries, whose fields the gABI leaves undefined. */
   size: number;
+  /** Where its contents lie in the file (checked to be inside it; 0 for `SHT_NULL` and `SHT_NOBITS`). */
+  offset: number;
+  /** `sh_link`: for a symbol table, the index of its string table. */
+  link: number;
+  /** `sh_entsize`: bytes per entry of a table section. */
+  entSize: number;
 }
 
 /** Section sizes by what they cost on a device. */
@@ -95,6 +101,7 @@ export function readElfSections(bytes: Uint8Array, options: ReadElfOptions = {})
       offset: word(is64 ? o + 24 : o + 16),
       size: word(is64 ? o + 32 : o + 20),
       link: u32(is64 ? o + 40 : o + 24),
+      entSize: word(is64 ? o + 56 : o + 36),
     };
   };
   const first = header(0);
@@ -157,13 +164,21 @@ export function readElfSections(bytes: Uint8Array, options: ReadElfOptions = {})
   for (let i = 0; i < shnum; i++) {
     const h = header(i);
     if (h.type === SHT_NULL) {
-      out.push({ name: names(h.name), type: h.type, flags: h.flags, size: 0 });
+      out.push({ name: names(h.name), type: h.type, flags: h.flags, size: 0, offset: 0, link: 0, entSize: 0 });
       continue;
     }
-    if (h.type !== SHT_NOBITS) contents(h, i);
+    const offset = h.type !== SHT_NOBITS ? contents(h, i)[0] : 0;
     total += h.size;
     if (total > MAX) throw bad(`section sizes add up to more than 2^53 bytes (at section ${i}: ${h.size})`, h.at);
-    out.push({ name: names(h.name), type: h.type, flags: h.flags, size: Number(h.size) });
+    out.push({
+      name: names(h.name),
+      type: h.type,
+      flags: h.flags,
+      size: Number(h.size),
+      offset,
+      link: h.link,
+      entSize: h.entSize > 0xffffn ? 0xffff : Number(h.entSize),
+    });
   }
   return out;
 }
@@ -182,4 +197,74 @@ export function elfSizes(sections: readonly ElfSection[]): ElfSizes {
     else sizes.bss += s.size;
   }
   return sizes;
+}
+
+/** One entry of an ELF symbol table. */
+export interface ElfSymbol {
+  name: string;
+  /** `STB_*`: 0 local, 1 global, 2 weak. */
+  bind: number;
+  /** `STT_*`: 0 none, 1 object, 2 function, 6 TLS. */
+  type: number;
+  /** Section index; 0 = undefined (a reference, not a definition). */
+  section: number;
+}
+
+const SHT_SYMTAB = 2;
+
+/**
+ * The symbols of an ELF file's `.symtab` (empty when it has none), checked like the sections:
+ * the table has entries of the standard size and lies inside the file, its string table is an
+ * `SHT_STRTAB` inside the file, and every name ends with a NUL in it within `MAX_ELF_NAME_BYTES`;
+ * the names decoded add up to at most the file's size. Linear in the file.
+ * @throws MlfError `MLF-E508` when the bytes are not a well-formed ELF file.
+ */
+export function readElfSymbols(bytes: Uint8Array, options: ReadElfOptions = {}): ElfSymbol[] {
+  const where = options.file === undefined ? 'ELF' : `ELF ${options.file}`;
+  const bad = (why: string, offset?: number) =>
+    new MlfError('MLF-E508', `${where}: ${why}`, offset === undefined ? {} : { offset });
+  const sections = readElfSections(bytes, options);
+  const table = sections.find((s) => s.type === SHT_SYMTAB);
+  if (table === undefined) return [];
+  const is64 = bytes[4] === 2;
+  const le = bytes[5] === 1;
+  const entry = is64 ? 24 : 16;
+  if (table.entSize !== entry) throw bad(`the symbol table has entries of ${table.entSize} bytes, expected ${entry}`);
+  const strings = sections[table.link];
+  if (strings === undefined || strings.type !== SHT_STRTAB || table.link === 0)
+    throw bad(`the symbol table names section ${table.link} as its string table, which is not one`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const decoder = new TextDecoder();
+  let budget = bytes.byteLength; // distinct names decoded in all
+  const cache = new Map<number, string>();
+  const out: ElfSymbol[] = [];
+  // Entry 0 is the undefined symbol; a trailing partial entry is refused rather than read.
+  if (table.size % entry !== 0) throw bad(`the symbol table size ${table.size} is not a multiple of ${entry}`);
+  for (let o = table.offset + entry; o < table.offset + table.size; o += entry) {
+    const at = view.getUint32(o, le);
+    const info = bytes[is64 ? o + 4 : o + 12] as number;
+    const symbol = (name: string): ElfSymbol => ({
+      name,
+      bind: info >> 4,
+      type: info & 0xf,
+      section: view.getUint16(is64 ? o + 6 : o + 14, le),
+    });
+    const seen = cache.get(at);
+    if (seen !== undefined) {
+      out.push(symbol(seen));
+      continue;
+    }
+    if (at >= strings.size && !(at === 0 && strings.size === 0))
+      throw bad(`a symbol name at ${at} lies outside the ${strings.size}-byte string table`, o);
+    const start = strings.offset + at;
+    const stop = Math.min(strings.offset + strings.size, start + MAX_ELF_NAME_BYTES + 1);
+    const nul = bytes.subarray(start, stop).indexOf(0);
+    if (nul < 0 && strings.size > 0) throw bad(`the symbol name at ${at} has no NUL within its bounds`, start);
+    budget -= Math.max(0, nul);
+    if (budget < 0) throw bad(`symbol names add up to more bytes than the file holds (${bytes.byteLength})`, start);
+    const name = nul <= 0 ? '' : decoder.decode(bytes.subarray(start, start + nul));
+    cache.set(at, name);
+    out.push(symbol(name));
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 /** Inputs and outputs of `mlf run`: .npy files checked against the model, random inputs, raw bytes. */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { formatDType, fromNumpyDescr, parseDType, toNumpyDescr } from '../../core/params/dtype.js';
 import { ownValue } from '../../core/common/dict.js';
 import { MlfError } from '../../core/errors/errors.js';
@@ -115,4 +116,122 @@ export function randomTensor(t: RunnerTensor, seed: number): Uint8Array {
 /** An output's raw bytes as a .npy file of the model's dtype and shape. */
 export function outputNpy(t: RunnerTensor, raw: Uint8Array): Uint8Array {
   return encodeNpy({ descr: npyDescr(t), shape: t.shape, data: raw });
+}
+
+/** The part of a project manifest that running needs, per module. */
+export interface RunModule {
+  module: string;
+  inputs: RunnerTensor[];
+  outputs: RunnerTensor[];
+}
+
+/** A module name used as a folder name (`<module>/output<i>.npy`): plain names only. */
+const FOLDER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * Splits `--input` keys among the modules of a run: plain `NAME` when one module runs,
+ * `MODULE:NAME` when several do (a module name holds no `:`; an input name may). Every key must
+ * find its module (E501).
+ */
+export function inputsByModule(
+  modules: readonly RunModule[],
+  given: Readonly<Record<string, string>>,
+): Record<string, string>[] {
+  const out = modules.map(() => Object.create(null) as Record<string, string>);
+  for (const [key, file] of Object.entries(given)) {
+    if (modules.length === 1) {
+      (out[0] as Record<string, string>)[key] = file;
+      continue;
+    }
+    const colon = key.indexOf(':');
+    const k = colon < 0 ? -1 : modules.findIndex((m) => m.module === key.slice(0, colon));
+    if (k < 0) {
+      throw new MlfError(
+        'MLF-E501',
+        `${JSON.stringify(key)} does not name a module: with several modules give --input MODULE:NAME=FILE.npy (modules ${modules.map((m) => JSON.stringify(m.module)).join(', ')})`,
+      );
+    }
+    (out[k] as Record<string, string>)[key.slice(colon + 1)] = file;
+  }
+  return out;
+}
+
+/**
+ * The raw inputs of every module: the given `.npy` files (checked, E501/E502) and random values
+ * from `seed` for the rest (without a seed every input must be given, E501). The same seed gives a
+ * module the same inputs whether it runs alone or with others.
+ */
+export async function runInputs(
+  modules: readonly RunModule[],
+  given: Readonly<Record<string, string>>,
+  seed: number | undefined,
+): Promise<Uint8Array[][]> {
+  const split = inputsByModule(modules, given);
+  const out: Uint8Array[][] = [];
+  for (const [k, m] of modules.entries()) {
+    const files = await readInputFiles(m.inputs, split[k] ?? {});
+    const missing = m.inputs.filter((_, i) => files[i] === null).map((t) => t.name);
+    if (missing.length > 0 && seed === undefined) {
+      const where = modules.length > 1 ? ` of module ${JSON.stringify(m.module)}` : '';
+      throw new MlfError(
+        'MLF-E501',
+        `no value for input ${missing.map((n) => JSON.stringify(n)).join(', ')}${where}; give --input ${modules.length > 1 ? 'MODULE:' : ''}NAME=FILE.npy or --random-inputs SEED`,
+      );
+    }
+    for (const t of m.outputs) npyDescr(t); // outputs .npy cannot hold fail before building
+    out.push(m.inputs.map((t, i) => files[i] ?? randomTensor(t, ((seed ?? 0) + i * 0x9e3779b9) >>> 0)));
+  }
+  return out;
+}
+
+/**
+ * Where module k's outputs go inside the output folder: the folder itself for a single module,
+ * `<module>/` when several run (E408 for a module name that cannot be a folder name; generation
+ * refuses those already).
+ */
+export function outputFolder(modules: readonly RunModule[], k: number): string {
+  if (modules.length === 1) return '';
+  const name = modules[k]?.module ?? '';
+  if (!FOLDER_NAME.test(name) || name === '..' || name === '.')
+    throw new MlfError(
+      'MLF-E408',
+      `module name ${JSON.stringify(name)} cannot be a folder name for its outputs; run it alone with --module`,
+    );
+  return `${name}/`;
+}
+
+/** One output of a run and where it was written (null when no output folder was given). */
+export interface DescribedOutput {
+  index: number;
+  name: string;
+  dtype: string;
+  shape: number[];
+  file: string | null;
+}
+
+/**
+ * The outputs of a run as `.npy` files by path in the output folder (`<module>/` prefixes when
+ * several modules ran), and their descriptions.
+ */
+export function outputFiles(
+  modules: readonly RunModule[],
+  raw: readonly (readonly Uint8Array[])[],
+  outputDir: string | undefined,
+): { files: Map<string, Uint8Array>; described: DescribedOutput[][] } {
+  const files = new Map<string, Uint8Array>();
+  const described = modules.map((m, k) => {
+    const folder = outputFolder(modules, k);
+    return m.outputs.map((t, i) => {
+      const path = `${folder}output${i}.npy`;
+      files.set(path, outputNpy(t, raw[k]?.[i] ?? new Uint8Array()));
+      return {
+        index: i,
+        name: t.name,
+        dtype: t.dtype,
+        shape: t.shape,
+        file: outputDir === undefined ? null : join(outputDir, path),
+      };
+    });
+  });
+  return { files, described };
 }

@@ -15,7 +15,8 @@ extern "C" {
 /* Hands the arena (64-byte aligned) to TVMBackendAllocWorkspace; resets it. */
 void mlf_workspace_init(void* arena, size_t bytes);
 
-/* Size of the arena and the most of it ever in use, in bytes. */
+/* The arena, its size and the most of it ever in use, in bytes. */
+void* mlf_workspace_base(void);
 size_t mlf_workspace_size(void);
 size_t mlf_workspace_peak(void);
 

@@ -59,7 +59,7 @@ static void append(char* msg, size_t* used, const char* s) {
   msg[*used] = '\0';
 }
 
-int mlf_fail(const char* a, const char* b, const char* c) {
+__attribute__((noinline)) int mlf_fail(const char* a, const char* b, const char* c) {
   char msg[sizeof last_error];
   size_t used = 0;
   msg[0] = '\0';
@@ -78,13 +78,32 @@ void mlf_workspace_init(void* arena, size_t bytes) {
   ws_count = 0;
 }
 
+void* mlf_workspace_base(void) { return ws_base; }
+
 size_t mlf_workspace_size(void) { return ws_size; }
 
 size_t mlf_workspace_peak(void) { return ws_peak; }
 
+/* The error path of TVMBackendAllocWorkspace, kept out of line so that the allocation itself needs
+ * little stack (this runs inside every operator on a microcontroller). */
+__attribute__((noinline)) static void* arena_exhausted(uint64_t nbytes) {
+  char num[21];
+  char msg[sizeof last_error];
+  size_t used = 0;
+  msg[0] = '\0';
+  append(msg, &used, "workspace arena exhausted: an operator asked for ");
+  append(msg, &used, mlf_u64_text(nbytes, num));
+  append(msg, &used, " bytes while ");
+  append(msg, &used, mlf_u64_text(ws_top, num));
+  append(msg, &used, " of ");
+  append(msg, &used, mlf_u64_text(ws_size, num));
+  append(msg, &used, " were in use; rebuild with a larger -DMLF_WORKSPACE_BYTES");
+  TVMAPISetLastError(msg);
+  return NULL;
+}
+
 void* TVMBackendAllocWorkspace(int device_type, int device_id, uint64_t nbytes, int dtype_code_hint,
                                int dtype_bits_hint) {
-  char num[21];
   (void)device_id;
   (void)dtype_code_hint;
   (void)dtype_bits_hint;
@@ -98,19 +117,7 @@ void* TVMBackendAllocWorkspace(int device_type, int device_id, uint64_t nbytes, 
   }
   /* Blocks start on 64-byte boundaries of a 64-byte aligned arena. */
   size_t start = (ws_top + (MLF_WS_ALIGN - 1u)) & ~(size_t)(MLF_WS_ALIGN - 1u);
-  if (start > ws_size || nbytes > (uint64_t)(ws_size - start)) {
-    char msg[sizeof last_error];
-    size_t used = 0;
-    append(msg, &used, "workspace arena exhausted: an operator asked for ");
-    append(msg, &used, mlf_u64_text(nbytes, num));
-    append(msg, &used, " bytes while ");
-    append(msg, &used, mlf_u64_text(ws_top, num));
-    append(msg, &used, " of ");
-    append(msg, &used, mlf_u64_text(ws_size, num));
-    append(msg, &used, " were in use; rebuild with a larger -DMLF_WORKSPACE_BYTES");
-    TVMAPISetLastError(msg);
-    return NULL;
-  }
+  if (start > ws_size || nbytes > (uint64_t)(ws_size - start)) return arena_exhausted(nbytes);
   ws_blocks[ws_count].start = ws_top;
   ws_blocks[ws_count].live = 1;
   ws_count++;

@@ -83,7 +83,8 @@ describe('a cache others could write into is refused (E521)', () => {
   const refused = (cache: string, pattern: RegExp) => {
     const r = run(cache);
     expect(r.code).toBe(1);
-    const { error } = JSON.parse(r.out); // --json: the error is JSON on stdout
+    // run() asks for --json, so the error is a JSON document on stdout.
+    const { error } = JSON.parse(r.out) as { error: { code: string; message: string } };
     expect(error.code).toBe('MLF-E521');
     expect(error.message).toMatch(pattern);
   };

@@ -67,9 +67,9 @@ describe('generation', () => {
       /CODEGEN_SOURCES := model\/codegen\/host\/src\/default_lib0\.c model\/codegen\/host\/src\/default_lib1\.c\n/,
     );
     expect(JSON.parse(files.get('mlf-project.json')?.toString() ?? '')).toMatchObject({
-      module: 'default',
-      kind: 'graph',
-      params: 'model/parameters/default.params',
+      template: 'host',
+      board: null,
+      modules: [{ module: 'default', kind: 'graph', params: 'model/parameters/default.params', plan: 'model_plan.c' }],
     });
     const plan = files.get('model_plan.c')?.toString() ?? '';
     expect(plan).toMatch(/static uint8_t storage_0\[3072\] MLF_ALIGNED\(64\);/);

@@ -2,7 +2,7 @@
  * `mlf run`: every TVM 0.18 fixture reproduces TVM's own outputs; complete wild archives run on
  * random inputs; user errors give their code, a non-zero exit and leave nothing but the cache.
  */
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeNpy } from '../../../src/core/params/npy.js';
@@ -35,6 +35,7 @@ const REFERENCE = [
   ['graph-cnn', 'default', ['input'], 'graph'],
   ['aot-mlp', 'default', ['x'], 'aot-c'],
   ['mnist-graph', 'mnist', ['Input3'], 'graph'],
+  ['mnist-aot-usmp', 'mnist', ['Input3'], 'aot-c'],
   ['multi-graph', 'mod1', ['input'], 'graph'],
   ['multi-graph', 'mod2', ['x'], 'graph'],
 ] as const;
@@ -117,6 +118,44 @@ describe('TVM 0.18 fixtures: outputs equal TVM executor outputs', () => {
     );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).build.cached).toBe(true);
+  });
+});
+
+describe('every module from one host program', () => {
+  it('multi-graph without --module: mod1/ and mod2/ outputs equal TVM and the --module runs', () => {
+    const out = join(tmp, 'multi-all');
+    const r = mlf(
+      'run',
+      `${TVM}/multi-graph/model.tar`,
+      '--input',
+      `mod1:input=${TVM}/multi-graph/mod1.input.input.npy`,
+      '--input',
+      `mod2:x=${TVM}/multi-graph/mod2.input.x.npy`,
+      '--output-dir',
+      out,
+      '--json',
+    );
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.modules.map((m: { module: string }) => m.module)).toEqual(['mod1', 'mod2']);
+    expect(j.modules[0].build.dir).toBe(j.modules[1].build.dir); // one program
+    expect(readdirSync(out).sort()).toEqual(['mod1', 'mod2']);
+    for (const m of ['mod1', 'mod2']) {
+      expectClose(join(out, m, 'output0.npy'), `${TVM}/multi-graph/${m}.output.0.npy`);
+      expect(
+        readFileSync(join(out, m, 'output0.npy')).equals(readFileSync(join(tmp, `multi-graph-${m}`, 'output0.npy'))),
+      ).toBe(true);
+    }
+    const plain = mlf(
+      'run',
+      `${TVM}/multi-graph/model.tar`,
+      '--input',
+      `input=${TVM}/multi-graph/mod1.input.input.npy`,
+      '--output-dir',
+      join(tmp, 'm2'),
+    );
+    expect(plain.code).toBe(1);
+    expect(plain.err).toMatch(/MLF-E501.*with several modules give --input MODULE:NAME=FILE\.npy/);
   });
 });
 
@@ -207,8 +246,8 @@ describe('errors: a code, a non-zero exit, nothing left but the cache', () => {
   it('usage errors exit 2', () => {
     expect(mlf('run', GRAPH, '--random-inputs', '1', '--repeat', '0', '--output-dir', join(tmp, 'u')).code).toBe(2);
     expect(mlf('run', GRAPH, '--input', 'novalue', '--output-dir', join(tmp, 'u')).code).toBe(2);
-    expect(
-      mlf('run', `${TVM}/multi-graph/model.tar`, '--random-inputs', '1', '--output-dir', join(tmp, 'u')).err,
-    ).toMatch(/MLF-E901.*--module/);
+    const board = mlf('run', GRAPH, '--target', 'cortex-m4', '--repeat', '3', '--output-dir', join(tmp, 'u'));
+    expect(board.code).toBe(2);
+    expect(board.err).toMatch(/MLF-E901.*--repeat and --cc are for host runs/);
   });
 });

@@ -44,17 +44,15 @@ function sanitizedRun(archive: string, ...args: string[]) {
     ['bin/mlf.js', 'run', archive, ...args, '--cflags', SAN, '--memory-limit', '0', '--output-dir', out, '--json'],
     { encoding: 'utf8', env: ENV },
   );
-  return { code: r.status, out: r.stdout, err: jsonError(r.stdout) + r.stderr, dir: out };
-}
-
-/** Under --json an error is `{ error: { code, message } }` on stdout: as the text form, for matching. */
-function jsonError(stdout: string): string {
+  // With --json an error is a JSON document on stdout; shown here as the text form would be.
+  let error: { code: string; message: string } | undefined;
   try {
-    const e = (JSON.parse(stdout) as { error?: { code: string; message: string } }).error;
-    return e === undefined ? '' : `error ${e.code}: ${e.message}\n`;
+    error = (JSON.parse(r.stdout) as { error?: { code: string; message: string } }).error;
   } catch {
-    return '';
+    error = undefined;
   }
+  const err = error === undefined ? r.stderr : `error ${error.code}: ${error.message}\n${r.stderr}`;
+  return { code: r.status, out: r.stdout, err, dir: out };
 }
 
 const write = (name: string, bytes: Uint8Array) => {
@@ -67,6 +65,7 @@ const REFERENCE = [
   ['graph-cnn', 'default', ['input']],
   ['aot-mlp', 'default', ['x']],
   ['mnist-graph', 'mnist', ['Input3']],
+  ['mnist-aot-usmp', 'mnist', ['Input3']],
   ['multi-graph', 'mod1', ['input']],
   ['multi-graph', 'mod2', ['x']],
 ] as const;
@@ -91,6 +90,13 @@ describe('every fixture runs clean under ASan and UBSan', () => {
       a.forEach((v, i) => expect(Math.abs(v - (b[i] as number))).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
     });
   }
+
+  it('multi-graph: both modules from one program (shared arena, module table), no report', () => {
+    const r = sanitizedRun(`${TVM}/multi-graph/model.tar`, '--random-inputs', '3');
+    expect(r.err).not.toMatch(REPORT);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).modules.map((m: { module: string }) => m.module)).toEqual(['mod1', 'mod2']);
+  });
 
   it('operator-add-i8: no report', () => {
     const r = sanitizedRun(`${TVM}/operator-add-i8/model.tar`, '--random-inputs', '3');

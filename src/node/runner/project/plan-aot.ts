@@ -12,6 +12,8 @@ import {
   cString,
   dtypeInit,
   failureHelper,
+  planExports,
+  type PlanSymbols,
   planPrologue,
   shapeDecl,
   tensorTable,
@@ -24,6 +26,8 @@ export interface EntryPlanOptions {
   module: MlfModule;
   /** Basename of the C interface header (AOT C interface only). */
   header: string | null;
+  /** What the plan exports (several plans in one program need distinct names). */
+  symbols: PlanSymbols;
 }
 
 const KIND_TEXT = {
@@ -35,8 +39,9 @@ const KIND_TEXT = {
 } as const;
 
 /** model_plan.c of an AOT or operator-style module. */
-export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
-  const out = [planPrologue(iface, KIND_TEXT[iface.kind], workspaceArena(iface, module))];
+export function entryPlan({ iface, module, header, symbols }: EntryPlanOptions): string {
+  const names = planExports(symbols.prefix);
+  const out = [planPrologue(iface, KIND_TEXT[iface.kind], workspaceArena(iface, module), symbols)];
   if (iface.kind === 'aot-c' && header !== null) {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\.h$/.test(header))
       throw new MlfError('MLF-E408', `header name ${JSON.stringify(header)} cannot be used in an #include`);
@@ -59,38 +64,41 @@ export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
   out.push(
     '',
     tensorTable(
-      'mlf_inputs',
+      names.inputs,
+      names.numInputs,
       iface.inputs.map((t, i) => row(t, `input_${i}`)),
     ),
   );
   out.push(
     tensorTable(
-      'mlf_outputs',
+      names.outputs,
+      names.numOutputs,
       iface.outputs.map((t, i) => row(t, `output_${i}`)),
     ),
     '',
   );
-  out.push('const int mlf_params_required = 0;', '');
+  out.push(`const int ${names.paramsRequired} = 0;`, '');
   out.push(
-    'int mlf_model_init(const uint8_t* params, size_t params_bytes) {',
+    `int ${names.init}(const uint8_t* params, size_t params_bytes) {`,
     '  (void)params;',
     '  (void)params_bytes;',
   );
-  out.push('  mlf_workspace_init(workspace_arena, sizeof workspace_arena);', '  return 0;', '}', '');
+  out.push('  mlf_workspace_init(workspace_arena, MLF_WORKSPACE_BYTES);', '  return 0;', '}', '');
   out.push(failureHelper());
-  if (iface.kind === 'aot-c') out.push(...cInterfaceRun(iface));
+  if (iface.kind === 'aot-c') out.push(...cInterfaceRun(iface, names.run));
   else if (iface.kind === 'aot-raw')
     out.push(
       ...rawRun(
         iface,
         io.map((x) => `${x.v}_data`),
+        names.run,
       ),
     );
-  else out.push(...packedRun(iface, io));
+  else out.push(...packedRun(iface, io, names.run));
   return `${out.join('\n')}\n`;
 }
 
-function cInterfaceRun(iface: ModelInterface): string[] {
+function cInterfaceRun(iface: ModelInterface, run: string): string[] {
   // The header's struct names are lower-cased and sanitised like TVM does (docs/format.md §8.2).
   const m = sanitizeCName(iface.module).toLowerCase();
   cIdent(`tvmgen_${m}_inputs`, 'C interface struct');
@@ -98,7 +106,7 @@ function cInterfaceRun(iface: ModelInterface): string[] {
     list.map((t, i) => `.${cIdent(t.name, 'C interface field')} = ${prefix}_${i}_data`).join(', ');
   const entry = cIdent(iface.entry, 'entry point');
   return [
-    'int mlf_model_run(void) {',
+    `int ${run}(void) {`,
     `  struct tvmgen_${m}_inputs inputs = {${fields(iface.inputs, 'input')}};`,
     `  struct tvmgen_${m}_outputs outputs = {${fields(iface.outputs, 'output')}};`,
     '  TVMAPISetLastError("");',
@@ -108,12 +116,12 @@ function cInterfaceRun(iface: ModelInterface): string[] {
   ];
 }
 
-function rawRun(iface: ModelInterface, buffers: string[]): string[] {
+function rawRun(iface: ModelInterface, buffers: string[], run: string): string[] {
   const entry = cIdent(iface.entry, 'entry point');
   return [
     `int32_t ${entry}(${buffers.map(() => 'void*').join(', ') || 'void'});`,
     '',
-    'int mlf_model_run(void) {',
+    `int ${run}(void) {`,
     '  TVMAPISetLastError("");',
     `  if (${entry}(${buffers.join(', ')}) != 0) return failed(${cString(iface.entry)});`,
     '  return 0;',
@@ -122,7 +130,7 @@ function rawRun(iface: ModelInterface, buffers: string[]): string[] {
 }
 
 /** Packed calls: one DLTensor per argument, inputs then outputs, type code 7 each. */
-function packedRun(iface: ModelInterface, io: { t: RunnerTensor; v: string }[]): string[] {
+function packedRun(iface: ModelInterface, io: { t: RunnerTensor; v: string }[], run: string): string[] {
   const rows = io.map(
     ({ t, v }) =>
       `  {${v}_data, {kDLCPU, 0}, ${t.shape.length}, ${dtypeInit(t.dtype)}, ${t.shape.length === 0 ? 'NULL' : `${v}_shape`}, NULL, 0},`,
@@ -136,7 +144,7 @@ function packedRun(iface: ModelInterface, io: { t: RunnerTensor; v: string }[]):
     `static int type_codes[${Math.max(1, n)}] = {${io.map(() => '7').join(', ') || '0'}};`,
     `int32_t ${cIdent(iface.entry, 'entry point')}(TVMValue* args, int* type_codes, int num_args, TVMValue* ret, int* ret_code, void* resource_handle);`,
     '',
-    'int mlf_model_run(void) {',
+    `int ${run}(void) {`,
     '  TVMValue ret;',
     '  int ret_code;',
     '  TVMAPISetLastError("");',

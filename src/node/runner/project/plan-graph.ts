@@ -15,6 +15,8 @@ import {
   dtypeInit,
   failureHelper,
   joinPieces,
+  planExports,
+  type PlanSymbols,
   planPrologue,
   type ProjectFileData,
   shapeDecl,
@@ -33,10 +35,12 @@ export interface GraphPlanOptions {
   module: MlfModule;
   /** The .params file to compile in, or null to load it at run time. */
   embeddedParams: Uint8Array | null;
+  /** What the plan exports (several plans in one program need distinct names). */
+  symbols: PlanSymbols;
 }
 
 /** model_plan.c of a graph-executor module (chunked when params are compiled in). */
-export function graphPlan({ iface, module, embeddedParams }: GraphPlanOptions): ProjectFileData {
+export function graphPlan({ iface, module, embeddedParams, symbols }: GraphPlanOptions): ProjectFileData {
   const graph = iface.graph as GraphJson;
   checkSupported(graph, iface.module);
   const shapes = graph.attrs.shape[1];
@@ -44,7 +48,8 @@ export function graphPlan({ iface, module, embeddedParams }: GraphPlanOptions): 
   const sids = graph.attrs.storage_id[1];
   const pools = computeStoragePools(graph);
   // Lines are pushed one by one: graphs have more entries than a spread's arguments may hold.
-  const out: string[] = [planPrologue(iface, 'graph executor', workspaceArena(iface, module))];
+  const out: string[] = [planPrologue(iface, 'graph executor', workspaceArena(iface, module), symbols)];
+  const x = planExports(symbols.prefix);
 
   out.push(
     '/* Storage: one buffer per storage id, as large as its largest tensor (as the graph executor sizes it). */',
@@ -79,20 +84,22 @@ export function graphPlan({ iface, module, embeddedParams }: GraphPlanOptions): 
   const inputEntries = graphInputs(graph, paramNames).map((t) => t.entryId);
   out.push(
     tensorTable(
-      'mlf_inputs',
+      x.inputs,
+      x.numInputs,
       iface.inputs.map((t, i) => ioRow(t, inputEntries[i] ?? 0)),
     ),
   );
   out.push(
     tensorTable(
-      'mlf_outputs',
+      x.outputs,
+      x.numOutputs,
       iface.outputs.map((t, i) => ioRow(t, entryId(graph, graph.heads[i]?.[0] ?? 0, graph.heads[i]?.[1] ?? 0))),
     ),
     '',
   );
 
-  const params = paramsSection(graph, iface, embeddedParams);
-  for (const line of operatorsSection(graph, dtypes, shapes)) params.after.push(line);
+  const params = paramsSection(graph, iface, embeddedParams, x);
+  for (const line of operatorsSection(graph, dtypes, shapes, x.run)) params.after.push(line);
   return joinPieces([
     `${out.join('\n')}\n${params.before.join('\n')}\n`,
     ...(embeddedParams === null ? [] : [{ array: 'embedded_params', bytes: embeddedParams }]),
@@ -122,6 +129,7 @@ function paramsSection(
   graph: GraphJson,
   iface: ModelInterface,
   embedded: Uint8Array | null,
+  x: ReturnType<typeof planExports>,
 ): { before: string[]; after: string[] } {
   const names = new Set(iface.params?.tensors.map((t) => t.name) ?? []);
   const tensors = graphParamInputs(graph, names).sort((a, b) => byBytes(a.name, b.name));
@@ -134,11 +142,11 @@ function paramsSection(
   before.push(`static const mlf_param_slot param_slots[${Math.max(1, slots.length)}] = {`);
   for (const s of slots.length > 0 ? slots : ['  {NULL, NULL, 0, 0, 0, 0, 0, NULL},']) before.push(s);
   before.push('};', `static uint8_t param_seen[${Math.max(1, slots.length)}];`);
-  const after = [`const int mlf_params_required = ${embedded === null && slots.length > 0 ? 1 : 0};`, ''];
+  const after = [`const int ${x.paramsRequired} = ${embedded === null && slots.length > 0 ? 1 : 0};`, ''];
   const blob = embedded !== null ? 'embedded_params, sizeof embedded_params' : 'params, params_bytes';
-  after.push('int mlf_model_init(const uint8_t* params, size_t params_bytes) {');
+  after.push(`int ${x.init}(const uint8_t* params, size_t params_bytes) {`);
   if (embedded !== null) after.push('  (void)params;', '  (void)params_bytes;');
-  after.push('  mlf_workspace_init(workspace_arena, sizeof workspace_arena);');
+  after.push('  mlf_workspace_init(workspace_arena, MLF_WORKSPACE_BYTES);');
   if (slots.length > 0) after.push(`  return mlf_params_load(${blob}, param_slots, param_seen, ${slots.length});`);
   else {
     if (embedded === null) after.push('  (void)params;', '  (void)params_bytes;');
@@ -148,7 +156,7 @@ function paramsSection(
   return { before, after };
 }
 
-function operatorsSection(graph: GraphJson, dtypes: string[], shapes: number[][]): string[] {
+function operatorsSection(graph: GraphJson, dtypes: string[], shapes: number[][], run: string): string[] {
   const out = ['/* Operators, called in node order through the packed-function ABI. */'];
   const declared = new Set<string>();
   const calls: string[] = [];
@@ -204,7 +212,7 @@ function operatorsSection(graph: GraphJson, dtypes: string[], shapes: number[][]
     );
     out.push(failureHelper());
   }
-  out.push('int mlf_model_run(void) {');
+  out.push(`int ${run}(void) {`);
   if (packed) out.push('  TVMValue ret;', '  int ret_code;');
   out.push('  TVMAPISetLastError("");', '  (void)entries; /* a graph of __nop nodes only uses none */');
   for (const c of calls) out.push(c);
