@@ -34,3 +34,5 @@ export * from './report/diff-render.js';
 export * from './report/budget.js';
 export * from './report/budget-render.js';
 export * from './integrity/manifest.js';
+export * from './integrity/signature.js';
+export * from './integrity/signed-tail.js';

@@ -2,54 +2,86 @@ import { createHash, type Hash } from 'node:crypto';
 import type { ArchiveContents, ArchiveMember } from '../../core/archive/archive.js';
 import { planCanonical } from '../../core/archive/canonical.js';
 import { MlfError } from '../../core/errors/errors.js';
-import { SIGNATURE_MEMBER } from '../../core/metadata/layout.js';
 import type { MlfManifest } from '../../core/integrity/manifest.js';
+import { encodeSignedTail, type SignedContainer, signatureTarTail } from '../../core/integrity/signed-tail.js';
+import { MEMBER_CHUNK } from '../read/member-chunks.js';
 import type { Compression } from '../write/compress.js';
+import { compressChunks } from '../write/compress-stream.js';
 import { chooseCompression } from '../write/write-archive.js';
-import { writeTarPlanAtomic } from '../write/write-stream.js';
+import { planChunks, writeChunksAtomic } from '../write/write-stream.js';
+import { encodeSignature, type MlfSignature, type SignedStatement } from '../../core/integrity/signature.js';
 
 /**
- * Streams the members named in `manifest` and the signature into a canonical archive, hashing
- * the members again as they are written: a member that changed since the manifest was computed
- * abandons the write (E009), so a signed archive always holds the bytes it claims.
+ * Writes an archive with an embedded signature, streaming: the canonical tar of the members named
+ * in `manifest` (without the end marker) is compressed into complete gzip members or zstd frames
+ * while its tar bytes and its file bytes are hashed; the statement with both digests is signed;
+ * then the signature's tail (`signatureTarTail`, stored as `encodeSignedTail` does) ends the file.
+ * The members are hashed again as they are written: one that changed since the manifest was
+ * computed abandons the write (E009), so a signed archive always holds the bytes it claims.
+ * @returns the signature document written.
  */
 export async function writeSigned(
   contents: ArchiveContents,
   manifest: MlfManifest,
-  signature: Uint8Array,
+  sign: (statement: SignedStatement) => MlfSignature,
   output: string,
   options: { force: boolean; compression?: Compression },
-): Promise<void> {
+): Promise<MlfSignature> {
+  const compression = chooseCompression(output, options.compression);
+  const container: SignedContainer = compression === 'none' ? 'tar' : compression;
   const hashes = new Map<string, Hash>();
-  const plan = planCanonical([
-    ...Object.entries(manifest.members).map(([path, e]) => ({ path, size: e.size })),
-    { path: SIGNATURE_MEMBER, size: signature.byteLength },
-  ]);
-  await writeTarPlanAtomic(
-    output,
-    plan,
-    (path) =>
-      path === SIGNATURE_MEMBER ? { read: async () => signature } : (contents.members.get(path) as ArchiveMember),
-    {
-      force: options.force,
-      compression: chooseCompression(output, options.compression),
-      onData: (path, bytes) => {
-        if (path === SIGNATURE_MEMBER) return;
+  const plan = planCanonical(Object.entries(manifest.members).map(([path, e]) => ({ path, size: e.size })));
+  const tarHash = createHash('sha256');
+  let tarBytes = 0;
+  let doc: MlfSignature | undefined;
+  const tarChunks = async function* (): AsyncGenerator<Uint8Array> {
+    const chunks = planChunks(
+      { entries: plan.entries, trailer: new Uint8Array(0) }, // the signature's tail ends the archive
+      (path) => contents.members.get(path) as ArchiveMember,
+      MEMBER_CHUNK,
+      (path, bytes) => {
         let h = hashes.get(path);
         if (h === undefined) hashes.set(path, (h = createHash('sha256')));
         h.update(bytes);
       },
-      beforeCommit: () => {
-        for (const [path, e] of Object.entries(manifest.members)) {
-          const digest = hashes.get(path)?.digest('hex') ?? createHash('sha256').digest('hex');
-          if (digest !== e.sha256)
-            throw new MlfError(
-              'MLF-E009',
-              `sign: ${path} changed while the archive was written; nothing was written, sign again`,
-              { member: path },
-            );
-        }
-      },
+    );
+    for await (const chunk of chunks) {
+      tarHash.update(chunk);
+      tarBytes += chunk.byteLength;
+      yield chunk;
+    }
+  };
+  const fileChunks = async function* (): AsyncGenerator<Uint8Array> {
+    const fileHash = createHash('sha256');
+    let fileBytes = 0;
+    for await (const chunk of compressChunks(tarChunks(), compression)) {
+      fileHash.update(chunk);
+      fileBytes += chunk.byteLength;
+      yield chunk;
+    }
+    doc = sign({
+      mode: 'embedded',
+      container,
+      archive: { bytes: fileBytes, sha256: fileHash.digest('hex') },
+      tar: { bytes: tarBytes, sha256: tarHash.digest('hex') },
+      manifest,
+    });
+    yield encodeSignedTail(container, signatureTarTail(encodeSignature(doc), tarBytes));
+  };
+  await writeChunksAtomic(output, fileChunks(), {
+    force: options.force,
+    compression: 'none',
+    beforeCommit: () => {
+      for (const [path, e] of Object.entries(manifest.members)) {
+        const digest = hashes.get(path)?.digest('hex') ?? createHash('sha256').digest('hex');
+        if (digest !== e.sha256)
+          throw new MlfError(
+            'MLF-E009',
+            `sign: ${path} changed while the archive was written; nothing was written, sign again`,
+            { member: path },
+          );
+      }
     },
-  );
+  });
+  return doc as MlfSignature;
 }

@@ -97,7 +97,7 @@ export async function writeChunksAtomic(dest: string, source: Chunks, options: W
  * consumers (`coalesce`, `compressChunks`) write or copy a large chunk at once, and small ones,
  * which they hold, are copied here.
  */
-async function* planChunks(
+export async function* planChunks(
   plan: TarPlan,
   member: (path: string) => MemberSource,
   chunk: number,

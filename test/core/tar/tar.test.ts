@@ -547,8 +547,22 @@ describe('refusals', () => {
     for (const key of ['size', 'path', 'mtime', 'uid', 'uname', 'comment'])
       expect(one(b.pax([[key, '']])), key).toBe('MLF-E015');
     expect(one(b.pax([['mtime', '']], { typeflag: 'g' }))).toBe('MLF-E015');
-    expect(one(b.pax([['path', 'one'], ['path', 'two']]))).toBe('MLF-E015');
-    expect(one(b.pax([['mtime', '1'], ['mtime', '1']]))).toBe('MLF-E015');
+    expect(
+      one(
+        b.pax([
+          ['path', 'one'],
+          ['path', 'two'],
+        ]),
+      ),
+    ).toBe('MLF-E015');
+    expect(
+      one(
+        b.pax([
+          ['mtime', '1'],
+          ['mtime', '1'],
+        ]),
+      ),
+    ).toBe('MLF-E015');
     expect(one(b.pax([['path\0x', 'evil']]))).toBe('MLF-E015');
     expect(one(b.pax([['pa th', 'evil']]))).toBe('MLF-E015');
     expect(one(b.gnuLongName('a'), b.pax({ path: 'b' }))).toBe('MLF-E015');

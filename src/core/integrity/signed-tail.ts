@@ -1,0 +1,100 @@
+import { CANONICAL_MTIME } from '../archive/canonical.js';
+import { SIGNATURE_MEMBER } from '../metadata/layout.js';
+import { planTar } from '../tar/write.js';
+
+/**
+ * The bytes that follow the signed part of an archive carrying an embedded signature
+ * (docs/security.md, "What a signature covers"): the `.mlf/signature.json` entry, its padding and
+ * the end of the archive, in the tar and in the file. They are a function of the signature
+ * document and the signed length alone, so a verifier rebuilds them and compares byte for byte:
+ * no slack is left where a byte could change unnoticed. Browser-safe.
+ */
+
+/** Container of a signed archive file. */
+export type SignedContainer = 'tar' | 'gzip' | 'zstd';
+
+const BLOCK = 512;
+const RECORD = 20 * BLOCK;
+
+/**
+ * The tar bytes after `prefixBytes` bytes of signed tar: the canonical header of
+ * `./.mlf/signature.json` (mode 0644, root/root, mtime CANONICAL_MTIME), the document, zero
+ * padding to a block, the two end blocks and zeros up to a whole 10240-byte record.
+ */
+export function signatureTarTail(signature: Uint8Array, prefixBytes: number): Uint8Array {
+  const plan = planTar([{ path: SIGNATURE_MEMBER, type: 'file', size: signature.byteLength }], {
+    mtime: CANONICAL_MTIME,
+  });
+  const header = (plan.entries[1] as { header: Uint8Array }).header; // [0] is the `./` root entry
+  const body = header.byteLength + Math.ceil(signature.byteLength / BLOCK) * BLOCK;
+  const end = Math.ceil((prefixBytes + body + 2 * BLOCK) / RECORD) * RECORD;
+  const out = new Uint8Array(end - prefixBytes); // zeros: padding, end blocks, record padding
+  out.set(header);
+  out.set(signature, header.byteLength);
+  return out;
+}
+
+/**
+ * The tail as it follows the signed part of the file: as is in a `.tar`; a gzip member of stored
+ * deflate blocks (header without timestamp, OS 255); a zstd frame of raw blocks with its content
+ * size. Independent of any codec, so every verifier rebuilds the same bytes.
+ */
+export function encodeSignedTail(container: SignedContainer, tail: Uint8Array): Uint8Array {
+  if (container === 'tar') return tail;
+  return container === 'gzip' ? storedGzip(tail) : rawZstd(tail);
+}
+
+function storedGzip(data: Uint8Array): Uint8Array {
+  const MAX = 65535;
+  const blocks = Math.max(1, Math.ceil(data.byteLength / MAX));
+  const out = new Uint8Array(10 + blocks * 5 + data.byteLength + 8);
+  out.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+  let pos = 10;
+  for (let i = 0; i < blocks; i++) {
+    const part = data.subarray(i * MAX, Math.min(data.byteLength, (i + 1) * MAX));
+    const n = part.byteLength;
+    out.set([i === blocks - 1 ? 1 : 0, n & 0xff, n >> 8, ~n & 0xff, (~n >> 8) & 0xff], pos);
+    out.set(part, pos + 5);
+    pos += 5 + n;
+  }
+  const view = new DataView(out.buffer);
+  view.setUint32(pos, crc32(data), true);
+  view.setUint32(pos + 4, data.byteLength >>> 0, true);
+  return out;
+}
+
+function rawZstd(data: Uint8Array): Uint8Array {
+  const MAX = 128 * 1024; // Block_Maximum_Size: min(window = content size, 128 KiB)
+  const wide = data.byteLength >= 2 ** 32;
+  const blocks = Math.max(1, Math.ceil(data.byteLength / MAX));
+  const head = 5 + (wide ? 8 : 4);
+  const out = new Uint8Array(head + blocks * 3 + data.byteLength);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0xfd2fb528, true);
+  out[4] = wide ? 0xe0 : 0xa0; // single segment, content size in 8 or 4 bytes, no checksum, no dictionary
+  if (wide) view.setBigUint64(5, BigInt(data.byteLength), true);
+  else view.setUint32(5, data.byteLength, true);
+  let pos = head;
+  for (let i = 0; i < blocks; i++) {
+    const part = data.subarray(i * MAX, Math.min(data.byteLength, (i + 1) * MAX));
+    const bh = (part.byteLength << 3) | (i === blocks - 1 ? 1 : 0); // raw block (type 0)
+    out.set([bh & 0xff, (bh >> 8) & 0xff, (bh >> 16) & 0xff], pos);
+    out.set(part, pos + 3);
+    pos += 3 + part.byteLength;
+  }
+  return out;
+}
+
+let table: Uint32Array | undefined;
+
+/** CRC-32 (IEEE, as gzip uses). */
+export function crc32(data: Uint8Array): number {
+  table ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  let crc = 0xffffffff;
+  for (const b of data) crc = (table[(crc ^ b) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
