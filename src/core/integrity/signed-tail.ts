@@ -36,8 +36,8 @@ export function signatureTarTail(signature: Uint8Array, prefixBytes: number): Ui
 
 /**
  * The tail as it follows the signed part of the file: as is in a `.tar`; a gzip member of stored
- * deflate blocks (header without timestamp, OS 255); a zstd frame of raw blocks with its content
- * size. Independent of any codec, so every verifier rebuilds the same bytes.
+ * deflate blocks (header without timestamp, OS 255); a zstd frame with its content size, of raw
+ * blocks up to the last non-zero byte and RLE blocks of the zeros after it. Independent of any codec, so every verifier rebuilds the same bytes.
  */
 export function encodeSignedTail(container: SignedContainer, tail: Uint8Array): Uint8Array {
   if (container === 'tar') return tail;
@@ -65,23 +65,30 @@ function storedGzip(data: Uint8Array): Uint8Array {
 
 function rawZstd(data: Uint8Array): Uint8Array {
   const MAX = 128 * 1024; // Block_Maximum_Size: min(window = content size, 128 KiB)
+  // Raw blocks up to the last non-zero byte, then RLE blocks of zeros (padding and end of archive).
+  let text = data.byteLength;
+  while (text > 0 && data[text - 1] === 0) text--;
+  const blocks: [type: 0 | 1, start: number, end: number][] = [];
+  for (let at = 0; at < text; at += MAX) blocks.push([0, at, Math.min(text, at + MAX)]);
+  for (let at = text; at < data.byteLength; at += MAX) blocks.push([1, at, Math.min(data.byteLength, at + MAX)]);
+  if (blocks.length === 0) blocks.push([0, 0, 0]);
   const wide = data.byteLength >= 2 ** 32;
-  const blocks = Math.max(1, Math.ceil(data.byteLength / MAX));
   const head = 5 + (wide ? 8 : 4);
-  const out = new Uint8Array(head + blocks * 3 + data.byteLength);
+  const body = blocks.reduce((sum, [type, start, end]) => sum + 3 + (type === 0 ? end - start : 1), 0);
+  const out = new Uint8Array(head + body); // RLE blocks repeat the byte 0: zeros already
   const view = new DataView(out.buffer);
   view.setUint32(0, 0xfd2fb528, true);
   out[4] = wide ? 0xe0 : 0xa0; // single segment, content size in 8 or 4 bytes, no checksum, no dictionary
   if (wide) view.setBigUint64(5, BigInt(data.byteLength), true);
   else view.setUint32(5, data.byteLength, true);
   let pos = head;
-  for (let i = 0; i < blocks; i++) {
-    const part = data.subarray(i * MAX, Math.min(data.byteLength, (i + 1) * MAX));
-    const bh = (part.byteLength << 3) | (i === blocks - 1 ? 1 : 0); // raw block (type 0)
+  blocks.forEach(([type, start, end], i) => {
+    const bh = ((end - start) << 3) | (type << 1) | (i === blocks.length - 1 ? 1 : 0);
     out.set([bh & 0xff, (bh >> 8) & 0xff, (bh >> 16) & 0xff], pos);
-    out.set(part, pos + 3);
-    pos += 3 + part.byteLength;
-  }
+    pos += 3;
+    if (type === 0) out.set(data.subarray(start, end), pos);
+    pos += type === 0 ? end - start : 1;
+  });
   return out;
 }
 

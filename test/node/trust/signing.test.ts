@@ -4,6 +4,7 @@
  * the CLI round trip works, and a wrong key fails.
  */
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,8 @@ import { run as runCli } from '../../../src/cli/main.js';
 import { hashMember } from '../../../src/node/read/member-chunks.js';
 import { openArchivePath } from '../../../src/node/read/open.js';
 import { writeSigned } from '../../../src/node/trust/sign-write.js';
-import { signArchive, verifyArchive, writeSigningKeys } from '../../../src/node/trust/sign.js';
+import { signArchive, signStatement, verifyArchive, writeSigningKeys } from '../../../src/node/trust/sign.js';
+import { parseSignature, type SignedStatement } from '../../../src/core/integrity/signature.js';
 import { packFiles, tarFiles, validateBytes } from '../../helpers/archive.js';
 import { codeOf, FIXTURES } from '../../helpers/common.js';
 import { GRAPH_TAR } from '../../helpers/hostile.js';
@@ -327,15 +329,18 @@ describe('streamed hashing and signing', () => {
     const altered = await original.read();
     contents.members.set(victim!, { path: victim!, size: original.size, read: async () => altered.map((b) => b ^ 1) });
     const dest = path('signed.tar');
-    await expect(
-      writeSigned(contents, manifest, new Uint8Array([123, 125]), dest, { force: false }),
-    ).rejects.toMatchObject({ code: 'MLF-E009', member: victim });
+    const key = generateKeyPairSync('ed25519').privateKey;
+    const signer = (statement: SignedStatement) => signStatement(statement, key);
+    await expect(writeSigned(contents, manifest, signer, dest, { force: false })).rejects.toMatchObject({
+      code: 'MLF-E009',
+      member: victim,
+    });
     expect(existsSync(dest)).toBe(false);
     expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // Unchanged, the same call writes the archive.
     contents.members.set(victim!, original);
-    await writeSigned(contents, manifest, new Uint8Array([123, 125]), dest, { force: false });
-    expect(Buffer.from(tarFiles(dest).get(SIGNATURE_MEMBER)!).toString()).toBe('{}');
+    const doc = await writeSigned(contents, manifest, signer, dest, { force: false });
+    expect(parseSignature(tarFiles(dest).get(SIGNATURE_MEMBER)!, 'test')).toEqual(doc);
   });
 });
 
