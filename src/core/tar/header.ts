@@ -149,7 +149,7 @@ export function checkNumbers(h: Uint8Array, offset: number): void {
 }
 
 /**
- * Parses `"<len> <key>=<value>\n"` records; trailing NUL padding is allowed. Refuses (E015) what
+ * Parses `"<len> <key>=<value>\n"` records filling the payload exactly. Refuses (E015) what
  * tar readers apply differently: an empty value (POSIX: "delete the field"; tarfile: `""` or 0),
  * a key given twice, a key outside printable ASCII (GNU tar and bsdtar cut it at a NUL).
  */
@@ -163,10 +163,8 @@ export function parsePax(payload: Uint8Array, at: number): Map<string, string> {
   };
   let pos = 0;
   while (pos < payload.length) {
-    if (payload[pos] === 0) {
-      if (!isZero(payload.subarray(pos))) bad(pos, 'data after NUL padding');
-      break;
-    }
+    // NUL padding inside the payload: tarfile stops there, bsdtar drops the whole header.
+    if (payload[pos] === 0) bad(pos, 'NUL byte where a record should start');
     let i = pos;
     let len = 0;
     for (let c = payload[i]; c !== undefined && c >= 0x30 && c <= 0x39; c = payload[++i]) {
