@@ -106,7 +106,15 @@ describe('tar listing is linear in the path lengths (issue 13, item 10)', () => 
   const deep = (n: number, depth: number) => {
     const parts: Uint8Array[] = [];
     for (let i = 0; i < n; i++) {
-      parts.push(b.pax({ path: `${i}/${'s'.repeat(30).concat('/').repeat(depth - 2)}f` }), b.header({ name: 'x' }));
+      parts.push(
+        b.pax({
+          path: `${i}/${'s'
+            .repeat(30)
+            .concat('/')
+            .repeat(depth - 2)}f`,
+        }),
+        b.header({ name: 'x' }),
+      );
     }
     return b.tar(parts);
   };
