@@ -10,6 +10,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { Gunzip } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as runCli } from '../../src/cli/main.js';
 import { openArchivePath } from '../../src/node/read/open.js';
@@ -180,6 +181,18 @@ function tarfileNames(file: string, ignoreZeros = false): string {
     .toString()
     .trim();
 }
+
+it('a signed .tgz is one gzip member (browsers decode only one) and a signed .tar.zst decodes with zstd(1)', async () => {
+  const tgz = signed.get('.tgz embedded')!;
+  let members = 1;
+  const walker = new Gunzip(() => undefined);
+  walker.onmember = () => members++;
+  walker.push(tgz.bytes, true);
+  expect(members).toBe(1);
+  expect(run('gzip', ['-t'], tgz.bytes)).toBeDefined();
+  const zst = signed.get('.tar.zst embedded')!;
+  expect(unzstd(zst.bytes)).toEqual(decompress(zst.bytes, '.tar.zst'));
+});
 
 describe('the attacks of issue 13 against signed archives (each once passed verify)', () => {
   beforeAll(() => {

@@ -35,21 +35,41 @@ export function signatureTarTail(signature: Uint8Array, prefixBytes: number): Ui
 }
 
 /**
- * The tail as it follows the signed part of the file: as is in a `.tar`; a gzip member of stored
- * deflate blocks (header without timestamp, OS 255); a zstd frame with its content size, of raw
- * blocks up to the last non-zero byte and RLE blocks of the zeros after it. Independent of any codec, so every verifier rebuilds the same bytes.
+ * The tail as it follows the signed part of the file: as is in a `.tar`; in a `.tar.zst`, a zstd
+ * frame with its content size, of raw blocks up to the last non-zero byte and RLE blocks of the
+ * zeros after it; in a `.tgz`, the end of the archive's one gzip member: stored deflate blocks
+ * (the signed part ends with a sync flush, byte-aligned) and the member's trailer, `gzipTrailer`
+ * (CRC-32 and length of the whole tar, which the gzip decoder checks). Independent of any codec,
+ * so every verifier rebuilds the same bytes.
  */
-export function encodeSignedTail(container: SignedContainer, tail: Uint8Array): Uint8Array {
+export function encodeSignedTail(container: SignedContainer, tail: Uint8Array, gzipTrailer?: Uint8Array): Uint8Array {
   if (container === 'tar') return tail;
-  return container === 'gzip' ? storedGzip(tail) : rawZstd(tail);
+  if (container === 'zstd') return rawZstd(tail);
+  if (gzipTrailer?.byteLength !== 8) throw new TypeError('a gzip tail needs the 8-byte member trailer');
+  const stored = storedDeflate(tail);
+  const out = new Uint8Array(stored.byteLength + 8);
+  out.set(stored);
+  out.set(gzipTrailer, stored.byteLength);
+  return out;
 }
 
-function storedGzip(data: Uint8Array): Uint8Array {
+/** The 10-byte gzip header of a signed `.tgz`: deflate, no flags, no timestamp, OS 255. */
+export const GZIP_HEADER = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+
+/** A gzip member trailer: CRC-32 and length (mod 2^32) of the uncompressed bytes, little-endian. */
+export function gzipTrailer(crc: number, length: number): Uint8Array {
+  const out = new Uint8Array(8);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, crc >>> 0, true);
+  view.setUint32(4, length % 2 ** 32, true);
+  return out;
+}
+
+function storedDeflate(data: Uint8Array): Uint8Array {
   const MAX = 65535;
   const blocks = Math.max(1, Math.ceil(data.byteLength / MAX));
-  const out = new Uint8Array(10 + blocks * 5 + data.byteLength + 8);
-  out.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-  let pos = 10;
+  const out = new Uint8Array(blocks * 5 + data.byteLength);
+  let pos = 0;
   for (let i = 0; i < blocks; i++) {
     const part = data.subarray(i * MAX, Math.min(data.byteLength, (i + 1) * MAX));
     const n = part.byteLength;
@@ -57,9 +77,6 @@ function storedGzip(data: Uint8Array): Uint8Array {
     out.set(part, pos + 5);
     pos += 5 + n;
   }
-  const view = new DataView(out.buffer);
-  view.setUint32(pos, crc32(data), true);
-  view.setUint32(pos + 4, data.byteLength >>> 0, true);
   return out;
 }
 
@@ -94,14 +111,14 @@ function rawZstd(data: Uint8Array): Uint8Array {
 
 let table: Uint32Array | undefined;
 
-/** CRC-32 (IEEE, as gzip uses). */
-export function crc32(data: Uint8Array): number {
+/** CRC-32 (IEEE, as gzip uses), continuing from `crc` (the CRC of the bytes before `data`). */
+export function crc32(data: Uint8Array, crc = 0): number {
   table ??= Uint32Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     return c >>> 0;
   });
-  let crc = 0xffffffff;
-  for (const b of data) crc = (table[(crc ^ b) & 0xff] as number) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  let c = (crc ^ 0xffffffff) >>> 0;
+  for (const b of data) c = (table[(c ^ b) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }

@@ -1,9 +1,18 @@
 import { createHash, type Hash } from 'node:crypto';
+import zlib from 'node:zlib';
 import type { ArchiveContents, ArchiveMember } from '../../core/archive/archive.js';
 import { planCanonical } from '../../core/archive/canonical.js';
 import { MlfError } from '../../core/errors/errors.js';
 import type { MlfManifest } from '../../core/integrity/manifest.js';
-import { encodeSignedTail, type SignedContainer, signatureTarTail } from '../../core/integrity/signed-tail.js';
+import {
+  crc32,
+  encodeSignedTail,
+  GZIP_HEADER,
+  gzipTrailer,
+  type SignedContainer,
+  signatureTarTail,
+} from '../../core/integrity/signed-tail.js';
+import { throughZlib } from '../write/zlib-stream.js';
 import { MEMBER_CHUNK } from '../read/member-chunks.js';
 import type { Compression } from '../write/compress.js';
 import { compressChunks } from '../write/compress-stream.js';
@@ -20,6 +29,28 @@ import { encodeSignature, type MlfSignature, type SignedStatement } from '../../
  * computed abandons the write (E009), so a signed archive always holds the bytes it claims.
  * @returns the signature document written.
  */
+/**
+ * The signed part of the file: the tar as is; zstd frames as `compressChunks` writes them (any
+ * codec: they are hashed, not rebuilt); for gzip the opening of one member, its header and raw
+ * deflate ending with a sync flush (byte-aligned, not final), which the tail's stored blocks and
+ * trailer complete: one member, as browsers' DecompressionStream reads only one.
+ */
+async function* compressPrefix(
+  chunks: AsyncIterable<Uint8Array>,
+  compression: Compression,
+): AsyncGenerator<Uint8Array> {
+  if (compression !== 'gzip') {
+    yield* compressChunks(chunks, compression);
+    return;
+  }
+  yield GZIP_HEADER.slice();
+  yield* throughZlib(chunks, () => zlib.createDeflateRaw({ level: 6, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+}
+
+/** node:zlib's CRC-32 where it exists (Node >= 20.15), else the portable one. */
+const crc32Of = (data: Uint8Array, crc: number): number =>
+  (zlib as unknown as { crc32?: (d: Uint8Array, v: number) => number }).crc32?.(data, crc) ?? crc32(data, crc);
+
 export async function writeSigned(
   contents: ArchiveContents,
   manifest: MlfManifest,
@@ -51,10 +82,17 @@ export async function writeSigned(
       yield chunk;
     }
   };
+  let crc = 0; // of the whole tar, for the gzip trailer
+  const crcChunks = async function* (): AsyncGenerator<Uint8Array> {
+    for await (const chunk of tarChunks()) {
+      crc = crc32Of(chunk, crc);
+      yield chunk;
+    }
+  };
   const fileChunks = async function* (): AsyncGenerator<Uint8Array> {
     const fileHash = createHash('sha256');
     let fileBytes = 0;
-    for await (const chunk of compressChunks(tarChunks(), compression)) {
+    for await (const chunk of compressPrefix(compression === 'gzip' ? crcChunks() : tarChunks(), compression)) {
       fileHash.update(chunk);
       fileBytes += chunk.byteLength;
       yield chunk;
@@ -66,7 +104,9 @@ export async function writeSigned(
       tar: { bytes: tarBytes, sha256: tarHash.digest('hex') },
       manifest,
     });
-    yield encodeSignedTail(container, signatureTarTail(encodeSignature(doc), tarBytes));
+    const tail = signatureTarTail(encodeSignature(doc), tarBytes);
+    const trailer = compression === 'gzip' ? gzipTrailer(crc32Of(tail, crc), tarBytes + tail.byteLength) : undefined;
+    yield encodeSignedTail(container, tail, trailer);
   };
   await writeChunksAtomic(output, fileChunks(), {
     force: options.force,

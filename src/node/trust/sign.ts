@@ -295,7 +295,11 @@ async function embeddedMismatch(a: TrustArchive, sig: MlfSignature, doc: Uint8Ar
   if (!(await endsWith(a.tar, at, tail)))
     return `what follows the tar at offset ${at} is not exactly ${SIGNATURE_MEMBER}, its padding and the end of the archive`;
   if (a.container === 'tar') return undefined; // the file is the tar
-  const encoded = encodeSignedTail(a.container, tail);
+  // The gzip trailer holds the CRC-32 and length of the whole tar, which the decoder has checked:
+  // one value is possible, so it is taken from the file.
+  const trailer =
+    a.container === 'gzip' && a.file.byteLength >= 8 ? await a.file.read(a.file.byteLength - 8, 8) : undefined;
+  const encoded = encodeSignedTail(a.container, tail, trailer ?? new Uint8Array(8));
   const prefix = a.file.byteLength - encoded.byteLength;
   if (prefix < 0 || !same(sig.archive, await digestRange(a.file, prefix)))
     return `the ${a.container} bytes before the signature differ from the ${sig.archive?.bytes ?? 0} bytes signed`;
