@@ -195,7 +195,7 @@ export const CODES = {
   // warnings
   'MLF-W001': {
     title: 'tar end-of-archive marker missing',
-    hint: 'The archive lacks the two zero blocks at its end; it may be truncated at a member boundary.',
+    hint: 'The archive lacks the two zero blocks at its end; it may be truncated at a member boundary. mlf verify and mlf sign --detached refuse it (MLF-E002).',
   },
   'MLF-W101': { title: 'unknown extra file', hint: 'The file is not part of the MLF layout; consumers ignore it.' },
   'MLF-W102': {
