@@ -418,19 +418,19 @@ export const CASES: Case[] = [
     group: 11,
     name: 'garbage after the end blocks',
     make: () => b.concat(withMlf(), new TextEncoder().encode('garbage after the end')),
-    code: 'MLF-E011',
+    code: 'MLF-E017',
   },
   {
     group: 11,
     name: 'a lone zero block, then a hidden member',
     make: () => b.concat(...mlfEntries(), zeros(512), b.file('../hidden', 'x'), zeros(1024)),
-    code: 'MLF-E011',
+    code: 'MLF-E017',
   },
   {
     group: 11,
     name: 'a member after the end-of-archive marker (tar -i, ignore_zeros)',
     make: () => b.concat(withMlf(), b.file('codegen/host/src/default_lib0.c', 'evil'), zeros(1024)),
-    code: 'MLF-E011',
+    code: 'MLF-E017',
   },
   {
     group: 11,

@@ -180,9 +180,9 @@ const VARIANTS: Variant[] = [
     [b.file('a.txt', 'x', { patches: [{ offset: 329, bytes: 'zz\0' }] }), b.file('b.txt', 'y'), END],
     'MLF-E003',
   ),
-  tar('a member after a lone zero block', [b.file('a', 'a'), b.zeroBlocks(1), b.file('hidden', 'h'), END], 'MLF-E011'),
-  tar('a member after the end marker', [b.file('a', 'a'), END, b.file('hidden', 'h'), END], 'MLF-E011'),
-  tar('garbage after the end marker', [b.file('a', 'a'), END, enc('garbage')], 'MLF-E011'),
+  tar('a member after a lone zero block', [b.file('a', 'a'), b.zeroBlocks(1), b.file('hidden', 'h'), END], 'MLF-E017'),
+  tar('a member after the end marker', [b.file('a', 'a'), END, b.file('hidden', 'h'), END], 'MLF-E017'),
+  tar('garbage after the end marker', [b.file('a', 'a'), END, enc('garbage')], 'MLF-E017'),
   tar(
     'GNU long name and PAX path disagree',
     [b.gnuLongName('one.txt'), b.pax({ path: 'two.txt' }), b.file('x', 'x'), END],

@@ -40,10 +40,6 @@ export const CODES = {
     hint: 'The input is larger than the configured limit; raise the limit in options if the archive is trusted.',
   },
   'MLF-E010': { title: 'not an archive', hint: 'Give a .tar, .tar.gz/.tgz, .tar.zst file or an extracted MLF folder.' },
-  'MLF-E011': {
-    title: 'data after the end of the tar archive',
-    hint: 'Non-zero bytes follow the first zero block (the end-of-archive marker): `tar -i` and tarfile(ignore_zeros=True) would read them as more members. Re-pack the archive.',
-  },
   'MLF-E012': {
     title: 'data outside the compressed stream',
     hint: 'Bytes before, between or after the gzip members or zstd frames (skippable frames, padding, garbage) are read differently by gzip, Python and zstd readers. Decompress and compress the archive again.',
@@ -63,6 +59,10 @@ export const CODES = {
   'MLF-E016': {
     title: 'compressed file also reads as a tar',
     hint: 'The first block of this gzip/zstd file is also a valid tar header: readers without that decompressor (Python < 3.14 for zstd) would list another archive. Decompress and compress it again.',
+  },
+  'MLF-E017': {
+    title: 'data after the end of the tar archive',
+    hint: 'Non-zero bytes follow the first zero block (the end-of-archive marker): `tar -i` and tarfile(ignore_zeros=True) would read them as more members. Re-pack the archive.',
   },
   // metadata.json
   'MLF-E101': {

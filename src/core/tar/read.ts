@@ -172,7 +172,7 @@ function* parseTar(total: number, limits: Limits): Generator<ReadRequest, TarInd
         const bad = rest.findIndex((b) => b !== 0);
         if (bad >= 0) {
           throw new MlfError(
-            'MLF-E011',
+            'MLF-E017',
             `tar: non-zero byte at offset ${at + bad} after the zero block at offset ${offset} that ends the archive`,
             { offset: at + bad },
           );

@@ -642,8 +642,8 @@ describe('end of archive', () => {
     ['garbage after the end marker', b.concat(body, b.zeroBlocks(2), new Uint8Array(100).fill(0x55))],
     ['one byte deep in the record padding', b.concat(body, b.zeroBlocks(19), new Uint8Array([1]))],
     ['a member after a lone zero block', b.concat(body, b.zeroBlocks(1), b.file('hidden', 'x'), b.zeroBlocks(2))],
-  ])('refuses %s (E011): tar -i and tarfile(ignore_zeros=True) would read it', (_, t) => {
-    expect(codeOfTar(t)).toBe('MLF-E011');
+  ])('refuses %s (E017): tar -i and tarfile(ignore_zeros=True) would read it', (_, t) => {
+    expect(codeOfTar(t)).toBe('MLF-E017');
   });
 
   it.each([
