@@ -75,47 +75,78 @@ int main(int argc, char** argv) {
   if (repeat < 1) return fail("-n needs a positive count", NULL);
   if (num_files > mlf_num_inputs) return fail("more -i files than model inputs", NULL);
 
+  /* Every path out goes through `done`, which frees what was allocated (no leak on errors). */
+  int status = 1;
   size_t params_size = 0;
   uint8_t* params = NULL;
+  uint8_t* saved[MAX_FILES] = {NULL};
+  int64_t* times = NULL;
   if (mlf_params_required) {
-    if (params_path == NULL) return fail("this model needs its parameters", "give -p model.params");
+    if (params_path == NULL) {
+      status = fail("this model needs its parameters", "give -p model.params");
+      goto done;
+    }
     params = read_file(params_path, &params_size);
-    if (params == NULL) return fail("cannot read", params_path);
+    if (params == NULL) {
+      status = fail("cannot read", params_path);
+      goto done;
+    }
   }
-  if (mlf_model_init(params, params_size) != 0) return fail("initialisation failed", TVMGetLastError());
-  free(params);
+  if (mlf_model_init(params, params_size) != 0) {
+    status = fail("initialisation failed", TVMGetLastError());
+    goto done;
+  }
+  free(params); /* copied into the model's storage */
+  params = NULL;
 
   /* Inputs are kept aside and copied in before every run: a run may reuse input memory. */
-  uint8_t* saved[MAX_FILES];
   for (int i = 0; i < num_files; i++) {
     size_t size = 0;
     saved[i] = read_file(inputs[i], &size);
-    if (saved[i] == NULL) return fail("cannot read", inputs[i]);
-    if (size != mlf_inputs[i].bytes) return fail("input file size differs from the model input", mlf_inputs[i].name);
+    if (saved[i] == NULL) {
+      status = fail("cannot read", inputs[i]);
+      goto done;
+    }
+    if (size != mlf_inputs[i].bytes) {
+      status = fail("input file size differs from the model input", mlf_inputs[i].name);
+      goto done;
+    }
   }
 
-  int64_t* times = malloc((size_t)repeat * sizeof *times);
-  if (times == NULL) return fail("out of memory", NULL);
+  times = malloc((size_t)repeat * sizeof *times);
+  if (times == NULL) {
+    status = fail("out of memory", NULL);
+    goto done;
+  }
   for (long r = -1; r < repeat; r++) { /* r = -1: untimed warm-up run */
     for (int i = 0; i < num_files; i++) memcpy(mlf_inputs[i].data, saved[i], mlf_inputs[i].bytes);
     int64_t t0 = now_ns();
-    int status = mlf_model_run();
+    int run = mlf_model_run();
     int64_t t1 = now_ns();
-    if (status != 0) return fail("inference failed", TVMGetLastError());
+    if (run != 0) {
+      status = fail("inference failed", TVMGetLastError());
+      goto done;
+    }
     if (r >= 0) times[r] = t1 - t0;
   }
 
   for (int i = 0; out_dir != NULL && i < mlf_num_outputs; i++) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/output%d.bin", out_dir, i);
-    if (write_file(path, mlf_outputs[i].data, mlf_outputs[i].bytes) != 0) return fail("cannot write", path);
+    int n = snprintf(path, sizeof path, "%s/output%d.bin", out_dir, i);
+    if (n < 0 || (size_t)n >= sizeof path || write_file(path, mlf_outputs[i].data, mlf_outputs[i].bytes) != 0) {
+      status = fail("cannot write", path);
+      goto done;
+    }
   }
 
   printf("{\"module\":\"%s\",\"repeat\":%ld,\"workspace_bytes\":%zu,\"workspace_peak\":%zu,\"ns\":[", mlf_model_name,
          repeat, mlf_workspace_size(), mlf_workspace_peak());
   for (long r = 0; r < repeat; r++) printf("%s%lld", r > 0 ? "," : "", (long long)times[r]);
   printf("]}\n");
+  status = 0;
+done:
+  free(params);
   free(times);
   for (int i = 0; i < num_files; i++) free(saved[i]);
-  return 0;
+  return status;
 }

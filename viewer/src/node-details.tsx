@@ -1,5 +1,6 @@
 // Details of one graph node: op, function, inputs and outputs with shapes, dtypes, storage ids
 // and bytes, and the nodes that consume it. Input and consumer names jump to that node.
+import { OP_CATEGORY_LABELS, opCategory, shortOpName } from '../../src/core/report/op-names.js';
 import type { GraphTable } from '../../src/core/report/view-data.js';
 import { formatBytes, formatTensor } from './format.js';
 
@@ -32,6 +33,14 @@ export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id:
             {isHead ? ' · graph output' : ''}
           </dd>
         </div>
+        {n.funcName !== null && (
+          <div class="fact">
+            <dt>fused ops</dt>
+            <dd id="detail-ops">
+              {shortOpName(n.funcName, 80)} <span class="muted">({OP_CATEGORY_LABELS[opCategory(n.funcName)]})</span>
+            </dd>
+          </div>
+        )}
         {n.funcName !== null && (
           <div class="fact">
             <dt>func_name</dt>

@@ -1,12 +1,14 @@
 import type { InspectModule } from '../../core/archive/inspect.js';
 import type { GraphTable, GraphTableNode } from '../../core/report/view-data.js';
+import { safeText } from '../format.js';
 
 /** `float32[1, 3, 16, 16]`. */
 const tensor = (o: { dtype: string; shape: number[] }) => `${o.dtype}[${o.shape.join(', ')}]`;
 
 /** A DOT string literal: backslashes and quotes escaped, newlines as `\n` line breaks. */
 function dotString(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
+  const lines = s.split('\n').map(safeText).join('\n'); // control characters of names shown, never acted on
+  return `"${lines.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
 const DOT_STYLE: Record<GraphTableNode['kind'], string> = {

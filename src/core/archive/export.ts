@@ -57,7 +57,7 @@ const bytes = (d: Uint8Array | string) => (typeof d === 'string' ? enc.encode(d)
 
 /**
  * Builds the files of a version-7 archive from build outputs in memory, computing what TVM's
- * `export_model_library_format` computed (mlf-spec §3-4): `sids` from the graph, `main` inputs,
+ * `export_model_library_format` computed (docs/format.md §4-5): `sids` from the graph, `main` inputs,
  * outputs and io size from the graph, `constants_size_bytes` from the params, and file names
  * (`<m>_lib<N>.c`, `.o`, headers kept). Pack the result with `packCanonical`.
  */

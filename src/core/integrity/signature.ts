@@ -38,6 +38,11 @@ export interface MlfSignature {
   archive: ByteDigest | null;
   /** Decoded tar bytes: embedded, those before the signature member's header; detached, all. Null for a folder. */
   tar: ByteDigest | null;
+  /**
+   * Embedded: the mtime (seconds) in the header of `.mlf/signature.json`, which a verifier rebuilds
+   * (SOURCE_DATE_EPOCH when signed with it, else 499162500). Detached: null.
+   */
+  mtime: number | null;
   /** Every member (embedded: but the signature itself), for naming what changed. */
   manifest: MlfManifest;
   /** Base64 Ed25519 signature. */
@@ -57,7 +62,7 @@ export function encodeSignature(sig: MlfSignature): Uint8Array {
   return encodeUtf8(canonicalJson(sig));
 }
 
-const KEYS = 'algorithm,archive,container,format,keyId,manifest,mode,signature,tar';
+const KEYS = 'algorithm,archive,container,format,keyId,manifest,mode,mtime,signature,tar';
 
 /**
  * Parses a signature document strictly: exactly its keys, a valid manifest and digests, a 64-byte
@@ -102,6 +107,14 @@ export function parseSignature(bytes: Uint8Array, where: string): MlfSignature {
     if (typeof v.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(v.sha256)) bad(`${name}.sha256 is not 64 hex digits`);
     return { bytes: v.bytes as number, sha256: v.sha256 as string };
   };
+  const mtime =
+    raw.mode === 'detached'
+      ? raw.mtime === null
+        ? null
+        : bad('mtime must be null for a detached signature')
+      : typeof raw.mtime === 'number' && Number.isSafeInteger(raw.mtime) && raw.mtime >= 0 && raw.mtime <= 0o77777777777
+        ? raw.mtime
+        : bad('mtime is not a whole number of seconds that fits a tar header');
   if (typeof raw.signature !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(raw.signature))
     bad('signature is not 64 bytes of base64');
   const sig: MlfSignature = {
@@ -112,6 +125,7 @@ export function parseSignature(bytes: Uint8Array, where: string): MlfSignature {
     container: raw.container as MlfSignature['container'],
     archive: digest(raw.archive, 'archive'),
     tar: digest(raw.tar, 'tar'),
+    mtime,
     manifest: parseManifest(raw.manifest),
     signature: raw.signature as string,
   };

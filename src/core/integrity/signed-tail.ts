@@ -1,4 +1,3 @@
-import { CANONICAL_MTIME } from '../archive/canonical.js';
 import { SIGNATURE_MEMBER } from '../metadata/layout.js';
 import { planTar } from '../tar/write.js';
 
@@ -18,13 +17,11 @@ const RECORD = 20 * BLOCK;
 
 /**
  * The tar bytes after `prefixBytes` bytes of signed tar: the canonical header of
- * `./.mlf/signature.json` (mode 0644, root/root, mtime CANONICAL_MTIME), the document, zero
- * padding to a block, the two end blocks and zeros up to a whole 10240-byte record.
+ * `./.mlf/signature.json` (mode 0644, root/root, `mtime`: the document's own `mtime` field), the
+ * document, zero padding to a block, the two end blocks and zeros up to a whole 10240-byte record.
  */
-export function signatureTarTail(signature: Uint8Array, prefixBytes: number): Uint8Array {
-  const plan = planTar([{ path: SIGNATURE_MEMBER, type: 'file', size: signature.byteLength }], {
-    mtime: CANONICAL_MTIME,
-  });
+export function signatureTarTail(signature: Uint8Array, prefixBytes: number, mtime: number): Uint8Array {
+  const plan = planTar([{ path: SIGNATURE_MEMBER, type: 'file', size: signature.byteLength }], { mtime });
   const header = (plan.entries[1] as { header: Uint8Array }).header; // [0] is the `./` root entry
   const body = header.byteLength + Math.ceil(signature.byteLength / BLOCK) * BLOCK;
   const end = Math.ceil((prefixBytes + body + 2 * BLOCK) / RECORD) * RECORD;

@@ -5,6 +5,7 @@ import { ownValue } from '../../core/common/dict.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { decodeNpy, encodeNpy, npyToParam } from '../../core/params/npy.js';
 import type { RunnerTensor } from './project/interface.js';
+import { fsError } from '../fs-error.js';
 
 const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
 
@@ -45,10 +46,7 @@ export async function readInputFiles(
     try {
       bytes = new Uint8Array(await readFile(file));
     } catch (e) {
-      throw new MlfError(
-        'MLF-E902',
-        `cannot read input ${t.name} from ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      );
+      throw fsError(e, file, 'read', `input ${t.name} from`);
     }
     const npy = decodeNpy(bytes);
     const dtype = fromNumpyDescr(npy.descr);

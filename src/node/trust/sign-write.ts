@@ -18,17 +18,11 @@ import type { Compression } from '../write/compress.js';
 import { compressChunks } from '../write/compress-stream.js';
 import { chooseCompression } from '../write/write-archive.js';
 import { planChunks, writeChunksAtomic } from '../write/write-stream.js';
+import type { WriteOptions } from '../write/atomic.js';
+import { sourceDateEpochFromEnv } from '../write/epoch.js';
 import { encodeSignature, type MlfSignature, type SignedStatement } from '../../core/integrity/signature.js';
+import { CANONICAL_MTIME } from '../../core/archive/canonical.js';
 
-/**
- * Writes an archive with an embedded signature, streaming: the canonical tar of the members named
- * in `manifest` (without the end marker) is compressed into complete gzip members or zstd frames
- * while its tar bytes and its file bytes are hashed; the statement with both digests is signed;
- * then the signature's tail (`signatureTarTail`, stored as `encodeSignedTail` does) ends the file.
- * The members are hashed again as they are written: one that changed since the manifest was
- * computed abandons the write (E009), so a signed archive always holds the bytes it claims.
- * @returns the signature document written.
- */
 /**
  * The signed part of the file: the tar as is; zstd frames as `compressChunks` writes them (any
  * codec: they are hashed, not rebuilt); for gzip the opening of one member, its header and raw
@@ -51,17 +45,31 @@ async function* compressPrefix(
 const crc32Of = (data: Uint8Array, crc: number): number =>
   (zlib as unknown as { crc32?: (d: Uint8Array, v: number) => number }).crc32?.(data, crc) ?? crc32(data, crc);
 
+/**
+ * Writes an archive with an embedded signature, streaming: the canonical tar of the members named
+ * in `manifest` (without the end marker) is compressed into complete gzip members or zstd frames
+ * while its tar bytes and its file bytes are hashed; the statement with both digests is signed;
+ * then the signature's tail (`signatureTarTail`, stored as `encodeSignedTail` does) ends the file.
+ * The members are hashed again as they are written: one that changed since the manifest was
+ * computed abandons the write (E011), so a signed archive always holds the bytes it claims.
+ * Every mtime, the signature's included, is SOURCE_DATE_EPOCH when set (the document records it).
+ * @returns the signature document written.
+ */
 export async function writeSigned(
   contents: ArchiveContents,
   manifest: MlfManifest,
   sign: (statement: SignedStatement) => MlfSignature,
   output: string,
-  options: { force: boolean; compression?: Compression },
+  options: WriteOptions & { compression?: Compression },
 ): Promise<MlfSignature> {
   const compression = chooseCompression(output, options.compression);
   const container: SignedContainer = compression === 'none' ? 'tar' : compression;
   const hashes = new Map<string, Hash>();
-  const plan = planCanonical(Object.entries(manifest.members).map(([path, e]) => ({ path, size: e.size })));
+  const mtime = sourceDateEpochFromEnv() ?? CANONICAL_MTIME;
+  const plan = planCanonical(
+    Object.entries(manifest.members).map(([path, e]) => ({ path, size: e.size })),
+    { mtime },
+  );
   const tarHash = createHash('sha256');
   let tarBytes = 0;
   let doc: MlfSignature | undefined;
@@ -102,21 +110,23 @@ export async function writeSigned(
       container,
       archive: { bytes: fileBytes, sha256: fileHash.digest('hex') },
       tar: { bytes: tarBytes, sha256: tarHash.digest('hex') },
+      mtime,
       manifest,
     });
-    const tail = signatureTarTail(encodeSignature(doc), tarBytes);
+    const tail = signatureTarTail(encodeSignature(doc), tarBytes, mtime);
     const trailer = compression === 'gzip' ? gzipTrailer(crc32Of(tail, crc), tarBytes + tail.byteLength) : undefined;
     yield encodeSignedTail(container, tail, trailer);
   };
   await writeChunksAtomic(output, fileChunks(), {
-    force: options.force,
+    accepts: 'archive',
+    ...options,
     compression: 'none',
     beforeCommit: () => {
       for (const [path, e] of Object.entries(manifest.members)) {
         const digest = hashes.get(path)?.digest('hex') ?? createHash('sha256').digest('hex');
         if (digest !== e.sha256)
           throw new MlfError(
-            'MLF-E009',
+            'MLF-E011',
             `sign: ${path} changed while the archive was written; nothing was written, sign again`,
             { member: path },
           );

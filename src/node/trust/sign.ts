@@ -29,7 +29,11 @@ import type { Compression } from '../write/compress.js';
 import { hashMember } from '../read/member-chunks.js';
 import { openArchivePath } from '../read/open.js';
 import { writeSigned } from './sign-write.js';
-import { writeFileAtomic } from '../write/atomic.js';
+import { checkFileDestination, writeFileAtomic } from '../write/atomic.js';
+import { fsError } from '../fs-error.js';
+
+const isPem = (head: Uint8Array) => new TextDecoder().decode(head.subarray(0, 10)) === '-----BEGIN';
+const isJson = (head: Uint8Array) => /^\s*\{/.test(new TextDecoder().decode(head.subarray(0, 64)));
 
 /**
  * Ed25519 signatures that bind an archive's bytes (docs/security.md): the signed document holds the
@@ -80,12 +84,11 @@ export interface VerifyResult extends ManifestDiff {
  */
 export async function writeSigningKeys(path: string, options: { force?: boolean } = {}): Promise<{ keyId: string }> {
   const force = options.force ?? false;
-  for (const p of [path, `${path}.pub`]) {
-    if (!force && (await exists(p))) throw new MlfError('MLF-E904', `${p} already exists; use --force to replace it`);
-  }
+  const rules = { force, accepts: isPem, kindName: 'a PEM key file' };
+  for (const p of [path, `${path}.pub`]) await checkFileDestination(p, rules);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  await writeFileAtomic(path, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { force, mode: 0o600 });
-  await writeFileAtomic(`${path}.pub`, publicKey.export({ type: 'spki', format: 'pem' }) as string, { force });
+  await writeFileAtomic(path, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { ...rules, mode: 0o600 });
+  await writeFileAtomic(`${path}.pub`, publicKey.export({ type: 'spki', format: 'pem' }) as string, rules);
   return { keyId: keyIdOf(publicKey) };
 }
 
@@ -129,6 +132,7 @@ export function signStatement(statement: SignedStatement, privateKey: KeyObject)
     container: statement.container,
     archive: statement.archive,
     tar: statement.tar,
+    mtime: statement.mtime,
     manifest: statement.manifest,
   };
   return { ...unsigned, signature: sign(null, signedBytes(unsigned), privateKey).toString('base64') };
@@ -166,7 +170,12 @@ export async function signArchive(input: string, options: SignOptions): Promise<
   if (detached) {
     const doc = signStatement(await describeForDetached(input), privateKey);
     const output = options.output ?? `${input}.sig`;
-    await writeFileAtomic(output, encodeSignature(doc), { force: options.force ?? false });
+    await writeFileAtomic(output, encodeSignature(doc), {
+      force: options.force ?? false,
+      inputs: [input],
+      accepts: isJson,
+      kindName: 'a signature file',
+    });
     return { output, keyId: doc.keyId, members: Object.keys(doc.manifest.members).length };
   }
   const contents = await openArchivePath(input);
@@ -182,8 +191,8 @@ export async function signArchive(input: string, options: SignOptions): Promise<
       (statement) => signStatement(statement, privateKey),
       output,
       options.output === undefined
-        ? { force: true, compression: containerCompression(contents) }
-        : { force: options.force ?? false },
+        ? { force: true, compression: containerCompression(contents) } // in place: replaces the input by design
+        : { force: options.force ?? false, inputs: [input] },
     );
     return { output, keyId: doc.keyId, members: Object.keys(manifest.members).length };
   } finally {
@@ -200,7 +209,7 @@ async function describeForDetached(input: string): Promise<SignedStatement> {
   if (await isFolder(input)) {
     const contents = await openArchivePath(input);
     const manifest = await computeManifest(contents, { hashMember, includeSignature: true });
-    return { mode: 'detached', container: 'folder', archive: null, tar: null, manifest };
+    return { mode: 'detached', container: 'folder', archive: null, tar: null, mtime: null, manifest };
   }
   const a = await openTrustArchive(input);
   try {
@@ -209,6 +218,7 @@ async function describeForDetached(input: string): Promise<SignedStatement> {
       container: a.container,
       archive: await digestRange(a.file, a.file.byteLength),
       tar: a.tar === a.file ? await digestRange(a.file, a.file.byteLength) : await digestRange(a.tar, a.tar.byteLength),
+      mtime: null,
       manifest: await computeManifest(a.contents, { hashMember, includeSignature: true }),
     };
   } finally {
@@ -291,7 +301,7 @@ async function embeddedMismatch(a: TrustArchive, sig: MlfSignature, doc: Uint8Ar
   const at = last.headerOffset;
   if (!same(sig.tar, await digestRange(a.tar, at)))
     return `the ${at} tar bytes before ${SIGNATURE_MEMBER} differ from the ${sig.tar?.bytes ?? 0} bytes signed`;
-  const tail = signatureTarTail(doc, at);
+  const tail = signatureTarTail(doc, at, sig.mtime ?? 0);
   if (!(await endsWith(a.tar, at, tail)))
     return `what follows the tar at offset ${at} is not exactly ${SIGNATURE_MEMBER}, its padding and the end of the archive`;
   if (a.container === 'tar') return undefined; // the file is the tar
@@ -337,7 +347,7 @@ async function readSmallFile(path: string, what: string): Promise<Uint8Array> {
       throw new MlfError('MLF-E009', `${what} ${path} has ${st.size} bytes, more than maxMetadataBytes`);
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw e instanceof MlfError ? e : new MlfError('MLF-E902', `cannot read ${what} ${path}: ${errText(e)}`);
+    throw fsError(e, path, 'read', what);
   }
 }
 
