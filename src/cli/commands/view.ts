@@ -36,6 +36,12 @@ export function registerViewCommands(program: Command, ctx: CliContext, exec: Ex
     .addOption(
       new Option('--format <format>', 'output format (default dot)').choices(['dot', 'svg', 'json', 'netron'] as const),
     )
+    .addOption(
+      new Option(
+        '--params <mode>',
+        'svg: params folded into their consumers, or drawn as nodes (default folded)',
+      ).choices(['folded', 'nodes'] as const),
+    )
     .option('--json', 'same as --format json')
     .option('-o, --output <file>', 'write to a file (atomically), or - (stdout, the default)')
     .option('-f, --force', 'replace a graph file written before (never a folder, a link or another kind of file)')
