@@ -113,7 +113,7 @@ describe('writers never write what the reader refuses', () => {
   const A = `${TVM}/aot-mlp/model.tar`;
   it.each<[string, string, string]>([
     ['default=DEFAULT (case-fold collision, was E006 on reading)', 'default=DEFAULT', 'MLF-E411'],
-    ['default=<300 characters> (NAME_MAX, split failed with ENAMETOOLONG)', `default=${'x'.repeat(300)}`, 'MLF-E005'],
+    ['default=<300 characters> (NAME_MAX, split failed with ENAMETOOLONG)', `default=${'x'.repeat(300)}`, 'MLF-E105'],
     ['default=../x (a path, not a name)', 'default=../x', 'MLF-E105'],
   ])('merge A A --rename %s', (_name, rename, code) => {
     const dir = mkdtempSync(join(work, 'merge-'));
