@@ -71,9 +71,16 @@ export interface VerifyOptions {
 /** The verdict of `verifyArchive`; `valid` when the archive is exactly what was signed. */
 export interface VerifyResult extends ManifestDiff {
   valid: boolean;
+  /** Format of the signature document (`mlf-signature/2`). */
+  format: MlfSignature['format'];
   keyId: string;
   /** `embedded` or the path of the detached file used. */
   source: string;
+  /**
+   * What the signature binds: `tar`, `gzip` or `zstd` (the file's exact bytes and its decoded tar),
+   * or `folder` (a detached signature of an extracted folder: its files' bytes only).
+   */
+  container: MlfSignature['container'];
   /** Members in the signed manifest. */
   members: number;
 }
@@ -272,7 +279,8 @@ export async function verifyArchive(input: string, options: VerifyOptions): Prom
 
 function result(sig: MlfSignature, source: string, diff: ManifestDiff): VerifyResult {
   const valid = diff.changed.length + diff.added.length + diff.removed.length === 0;
-  return { valid, keyId: sig.keyId, source, members: Object.keys(sig.manifest.members).length, ...diff };
+  const members = Object.keys(sig.manifest.members).length;
+  return { valid, format: sig.format, keyId: sig.keyId, source, container: sig.container, members, ...diff };
 }
 
 function differs(input: string, why: string): MlfError {
