@@ -223,6 +223,19 @@ const VARIANTS: Variant[] = [
     bytes: () => b.concat(gzipSync(simple), enc('garbage')),
     expect: 'MLF-E012',
   },
+  {
+    name: 'gzip, a member cut short after the member',
+    ext: '.tgz',
+    bytes: () => b.concat(gzipSync(simple), gzipSync(HIDDEN).subarray(0, 20)),
+    expect: 'MLF-E008',
+  },
+  {
+    // FEXTRA of 10 bytes, nothing more: a header that would swallow a member appended after the input.
+    name: 'gzip, a header with an extra field after the member',
+    ext: '.tgz',
+    bytes: () => b.concat(gzipSync(simple), new Uint8Array([0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 10, 0])),
+    expect: 'MLF-E008',
+  },
   // zstd
   { name: 'zstd, one frame', ext: '.tar.zst', bytes: () => zstd(simple), expect: 'same' },
   {

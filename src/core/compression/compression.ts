@@ -1,6 +1,7 @@
 import { concatBytes } from '../common/bytes.js';
 import { MlfError } from '../errors/errors.js';
 import { Gunzip } from 'fflate';
+import { GZIP_HEADER } from './gzip-stored.js';
 import { createZstdFrameCheck, decodeZstd } from './zstd.js';
 import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from '../common/limits.js';
 
@@ -124,7 +125,7 @@ async function* inflate(
   const check = container === 'zstd' ? createZstdFrameCheck(budget.max) : undefined;
   const framing =
     container === 'gzip' && options.decoder === undefined && (await lenientGzipStream())
-      ? createGzipFramingCheck()
+      ? createGzipFramingCheck((n) => budget.allows(n))
       : undefined;
   const head = new Uint8Array(512);
   let failure: { error: unknown } | undefined; // from the input side, reported as is whatever the decoder makes of it
@@ -236,13 +237,18 @@ function lenientGzipStream(): Promise<boolean> {
   return lenient;
 }
 
+/** Input bytes fflate's walker is given at a time: it inflates what it is given into one buffer. */
+const WALK_SLICE = 16 * 1024;
+
 /**
  * Where the platform's gzip stream is lenient, walks the members again with fflate (which refuses
  * anything but a next member after one) only to learn that the input held nothing else: the
  * platform decoder still produces the bytes and checks the CRCs. Its other complaints are left to
- * the platform decoder, which sees the same bytes.
+ * the platform decoder, which sees the same bytes. fflate inflates all it is given at once, so it
+ * is fed 16 KiB slices (at most ~16 MiB of output each) and stops once its output passes what the
+ * budget allows: the platform decoder, a little behind it, then fails with E009 on the same bytes.
  */
-function createGzipFramingCheck(): {
+function createGzipFramingCheck(allows: (bytes: number) => boolean): {
   push(chunk: Uint8Array): void;
   /**
    * Throws E012 if the input held anything after its last member: after the platform decoder
@@ -251,11 +257,13 @@ function createGzipFramingCheck(): {
    */
   finish(total: number, decoderFailed?: boolean): void;
 } {
-  let failed: 'boundary' | 'other' | undefined;
+  let failed: 'boundary' | 'over' | 'other' | undefined;
   let output = false;
+  let walked = 0;
   let memberAt = -1;
-  const walker = new Gunzip(() => {
+  const walker = new Gunzip((data) => {
     output = true;
+    walked += data.byteLength;
   });
   walker.onmember = (offset) => {
     output = true;
@@ -265,17 +273,29 @@ function createGzipFramingCheck(): {
     if (failed !== undefined) return;
     try {
       walker.push(chunk, last);
+      if (!allows(walked)) failed = 'over';
     } catch (e) {
       // fflate's code 6 is "invalid gzip data": a header that is not one, here after a member.
       failed = output && (e as { code?: number }).code === 6 ? 'boundary' : 'other';
     }
   };
   return {
-    push: (chunk) => step(chunk.slice(), false), // fflate may keep a view of what it is given
+    push(chunk) {
+      // slice() copies: fflate may keep a view of what it is given.
+      for (let p = 0; p < chunk.byteLength && failed === undefined; p += WALK_SLICE)
+        step(chunk.slice(p, p + WALK_SLICE), false);
+    },
     finish(total, decoderFailed) {
+      // Usually the platform decoder failed first on the same bytes; not always when the input
+      // size is unknown: the walker measures the ratio against all input read so far, ahead of it.
+      if (failed === 'over' && decoderFailed !== true)
+        throw new MlfError(
+          'MLF-E009',
+          `gzip: output passed the limits (maxDecompressedBytes, maxCompressionRatio) at ${walked} bytes, ${total} bytes of input`,
+        );
       // fflate ignores up to 3 bytes after a member: append a bare member header and check that
       // fflate saw it begin exactly where the input ended.
-      step(new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]), false);
+      step(GZIP_HEADER.slice(), false);
       const clean = failed === undefined && memberAt === total;
       if (decoderFailed ? failed === 'boundary' : !clean)
         throw new MlfError(
@@ -301,6 +321,8 @@ interface Budget {
   /** The limit as known before decoding (without the ratio when the input size is unknown). */
   readonly max: number;
   add(n: number): void;
+  /** Whether `bytes` of output are within the limits as known now. */
+  allows(bytes: number): boolean;
 }
 
 const RATIO_FLOOR = 1024 * 1024;
@@ -317,6 +339,7 @@ function createBudget(
   return {
     used: 0,
     max: inputBytes === undefined ? fixed : Math.min(fixed, byRatio()),
+    allows: (bytes: number) => bytes <= Math.min(fixed, byRatio()),
     add(n: number) {
       this.used += n;
       const ratio = byRatio();

@@ -1,5 +1,6 @@
 import { SIGNATURE_MEMBER } from '../metadata/layout.js';
 import { planTar } from '../tar/write.js';
+import { storedDeflate } from '../compression/gzip-stored.js';
 
 /**
  * The bytes that follow the signed part of an archive carrying an embedded signature
@@ -50,33 +51,6 @@ export function encodeSignedTail(container: SignedContainer, tail: Uint8Array, g
   return out;
 }
 
-/** The 10-byte gzip header of a signed `.tgz`: deflate, no flags, no timestamp, OS 255. */
-export const GZIP_HEADER = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-
-/** A gzip member trailer: CRC-32 and length (mod 2^32) of the uncompressed bytes, little-endian. */
-export function gzipTrailer(crc: number, length: number): Uint8Array {
-  const out = new Uint8Array(8);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, crc >>> 0, true);
-  view.setUint32(4, length % 2 ** 32, true);
-  return out;
-}
-
-function storedDeflate(data: Uint8Array): Uint8Array {
-  const MAX = 65535;
-  const blocks = Math.max(1, Math.ceil(data.byteLength / MAX));
-  const out = new Uint8Array(blocks * 5 + data.byteLength);
-  let pos = 0;
-  for (let i = 0; i < blocks; i++) {
-    const part = data.subarray(i * MAX, Math.min(data.byteLength, (i + 1) * MAX));
-    const n = part.byteLength;
-    out.set([i === blocks - 1 ? 1 : 0, n & 0xff, n >> 8, ~n & 0xff, (~n >> 8) & 0xff], pos);
-    out.set(part, pos + 5);
-    pos += 5 + n;
-  }
-  return out;
-}
-
 function rawZstd(data: Uint8Array): Uint8Array {
   const MAX = 128 * 1024; // Block_Maximum_Size: min(window = content size, 128 KiB)
   // Raw blocks up to the last non-zero byte, then RLE blocks of zeros (padding and end of archive).
@@ -104,18 +78,4 @@ function rawZstd(data: Uint8Array): Uint8Array {
     pos += type === 0 ? end - start : 1;
   });
   return out;
-}
-
-let table: Uint32Array | undefined;
-
-/** CRC-32 (IEEE, as gzip uses), continuing from `crc` (the CRC of the bytes before `data`). */
-export function crc32(data: Uint8Array, crc = 0): number {
-  table ??= Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  let c = (crc ^ 0xffffffff) >>> 0;
-  for (const b of data) c = (table[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }

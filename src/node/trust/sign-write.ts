@@ -4,14 +4,9 @@ import type { ArchiveContents, ArchiveMember } from '../../core/archive/archive.
 import { planCanonical } from '../../core/archive/canonical.js';
 import { MlfError } from '../../core/errors/errors.js';
 import type { MlfManifest } from '../../core/integrity/manifest.js';
-import {
-  crc32,
-  encodeSignedTail,
-  GZIP_HEADER,
-  gzipTrailer,
-  type SignedContainer,
-  signatureTarTail,
-} from '../../core/integrity/signed-tail.js';
+import { encodeSignedTail, type SignedContainer, signatureTarTail } from '../../core/integrity/signed-tail.js';
+import { GZIP_HEADER, gzipTrailer } from '../../core/compression/gzip-stored.js';
+import { crc32 } from '../../core/common/crc32.js';
 import { throughZlib } from '../write/zlib-stream.js';
 import { MEMBER_CHUNK } from '../read/member-chunks.js';
 import type { Compression } from '../write/compress.js';

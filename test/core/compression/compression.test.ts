@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
@@ -79,6 +79,30 @@ describe('gzip', () => {
     expect(stoppedAt).toBeGreaterThan(limit);
     expect(stoppedAt).toBeLessThan(limit + 1024 * 1024);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * 1024 * 1024);
+  });
+
+  it('holds a bounded amount of memory while stopping a bomb, not its output (peak RSS)', async () => {
+    // The peak, not what is left afterwards: Linux resets VmHWM on "5" > clear_refs.
+    const bomb = await gzipZeros(400 * 1024 * 1024);
+    const kib = (field: string) =>
+      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    writeFileSync('/proc/self/clear_refs', '5');
+    const before = kib('VmHWM');
+    const code = await codeOf(decompress(bomb, 'gzip', { limits: { maxDecompressedBytes: 8 * 1024 * 1024 } }));
+    expect(code).toBe('MLF-E009');
+    expect((kib('VmHWM') - before) / 1024).toBeLessThan(120); // MiB; the whole output would be 400
+  });
+
+  it('refuses an input ending in a gzip header that would swallow what follows (E008/E012)', async () => {
+    // FEXTRA of 10 bytes: a reader that appends a member of its own to find the end of input
+    // would see its header swallowed and its body end this member.
+    const good = zlib.gzipSync(tars[0]!);
+    const tail = [0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 10, 0];
+    expect(await codeOf(decompress(Buffer.concat([good, Buffer.from(tail)]), 'gzip'))).toMatch(/^MLF-E0(08|12)$/);
+    expect(await codeOf(decompress(Buffer.concat([good, good.subarray(0, 20)]), 'gzip'))).toMatch(/^MLF-E0(08|12)$/);
+    // A complete member at the end, however small, is a member: Python's gzip reads it too.
+    const last = zlib.gzipSync(new Uint8Array(16).fill(7));
+    expect((await decompress(Buffer.concat([good, last]), 'gzip')).byteLength).toBe(tars[0]!.byteLength + 16);
   });
 
   it('stops a bomb by the compression ratio (E009)', async () => {

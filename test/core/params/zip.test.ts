@@ -12,7 +12,8 @@ import { deflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Limits } from '../../../src/core/common/limits.js';
 import { decodeNpz } from '../../../src/core/params/npz.js';
-import { crc32, readZipEntry, readZipEntryHead, readZipIndex } from '../../../src/core/params/zip.js';
+import { crc32 } from '../../../src/core/common/crc32.js';
+import { readZipEntry, readZipEntryHead, readZipIndex } from '../../../src/core/params/zip.js';
 import { FIXTURES, mlfError } from '../../helpers/common.js';
 import {
   cat,
