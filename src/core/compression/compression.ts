@@ -1,8 +1,7 @@
 import { concatBytes } from '../common/bytes.js';
 import { MlfError } from '../errors/errors.js';
-import { Gunzip } from 'fflate';
+import { Gunzip } from 'fflate/browser'; // no worker_threads/createRequire: ./node bundles stay clean
 import { GZIP_HEADER } from './gzip-stored.js';
-import { createZstdFrameCheck, decodeZstd } from './zstd.js';
 import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from '../common/limits.js';
 
 /**
@@ -122,7 +121,10 @@ async function* inflate(
 ): AsyncGenerator<Uint8Array> {
   let seen = 0;
   const budget = createBudget(container, resolveLimits(options.limits), options.inputBytes, cap, () => seen);
-  const check = container === 'zstd' ? createZstdFrameCheck(budget.max) : undefined;
+  // The zstd decoder (fzstd) is loaded only for zstd input: a browser bundle split at dynamic
+  // imports then fetches it only for .tar.zst files (gzip uses the platform's DecompressionStream).
+  const zstd = container === 'zstd' ? await import('./zstd.js') : undefined;
+  const check = zstd?.createZstdFrameCheck(budget.max);
   const framing =
     container === 'gzip' && options.decoder === undefined && (await lenientGzipStream())
       ? createGzipFramingCheck((n) => budget.allows(n))
@@ -153,7 +155,7 @@ async function* inflate(
       ? counting(options.decoder)
       : container === 'gzip'
         ? gzipDecoder(budget.max)
-        : decodeZstd;
+        : zstd!.decodeZstd;
   try {
     for await (const chunk of decode(counted(), (n) => budget.add(n))) if (chunk.byteLength > 0) yield chunk;
   } catch (e) {

@@ -6,8 +6,7 @@ import { MlfError } from '../../core/errors/errors.js';
 import type { MlfManifest } from '../../core/integrity/manifest.js';
 import { encodeSignedTail, type SignedContainer, signatureTarTail } from '../../core/integrity/signed-tail.js';
 import { GZIP_HEADER, gzipTrailer } from '../../core/compression/gzip-stored.js';
-import { crc32 } from '../../core/common/crc32.js';
-import { throughZlib } from '../write/zlib-stream.js';
+import { crc32Fast, throughZlib } from '../write/zlib-stream.js';
 import { MEMBER_CHUNK } from '../read/member-chunks.js';
 import type { Compression } from '../write/compress.js';
 import { compressChunks } from '../write/compress-stream.js';
@@ -35,10 +34,6 @@ async function* compressPrefix(
   yield GZIP_HEADER.slice();
   yield* throughZlib(chunks, () => zlib.createDeflateRaw({ level: 6, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
 }
-
-/** node:zlib's CRC-32 where it exists (Node >= 20.15), else the portable one. */
-const crc32Of = (data: Uint8Array, crc: number): number =>
-  (zlib as unknown as { crc32?: (d: Uint8Array, v: number) => number }).crc32?.(data, crc) ?? crc32(data, crc);
 
 /**
  * Writes an archive with an embedded signature, streaming: the canonical tar of the members named
@@ -88,7 +83,7 @@ export async function writeSigned(
   let crc = 0; // of the whole tar, for the gzip trailer
   const crcChunks = async function* (): AsyncGenerator<Uint8Array> {
     for await (const chunk of tarChunks()) {
-      crc = crc32Of(chunk, crc);
+      crc = crc32Fast(chunk, crc);
       yield chunk;
     }
   };
@@ -109,7 +104,7 @@ export async function writeSigned(
       manifest,
     });
     const tail = signatureTarTail(encodeSignature(doc), tarBytes, mtime);
-    const trailer = compression === 'gzip' ? gzipTrailer(crc32Of(tail, crc), tarBytes + tail.byteLength) : undefined;
+    const trailer = compression === 'gzip' ? gzipTrailer(crc32Fast(tail, crc), tarBytes + tail.byteLength) : undefined;
     yield encodeSignedTail(container, tail, trailer);
   };
   await writeChunksAtomic(output, fileChunks(), {
