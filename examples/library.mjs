@@ -54,7 +54,7 @@ await exportModelLibraryFormat(
   { sourceDateEpoch: 0 },
 );
 
-// Sign (Ed25519 over the canonical manifest, embedded in the archive) and verify.
+// Sign (Ed25519 over the manifest and the exact archive bytes, embedded in the archive) and verify.
 const key = join(out, 'key.pem');
 await writeSigningKeys(key);
 await signArchive(written, { key });

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The tests use real tools: Debian's Chromium (driven by playwright-core, no browser download),
-// GNU tar, gzip and zstd, a host C toolchain (gcc, clang, make, cmake), the bare-metal toolchains
-// with picolibc (arm-none-eabi, riscv64-unknown-elf), QEMU for the emulated boards and NumPy. On a
-// Debian machine where we are root, install what is missing; otherwise say what to do.
+// GNU tar, bsdtar (libarchive-tools), gzip and zstd, a host C toolchain (gcc, clang, make, cmake),
+// the bare-metal toolchains with picolibc (arm-none-eabi, riscv64-unknown-elf), QEMU for the
+// emulated boards and NumPy. On a Debian machine where we are root, install what is missing;
+// otherwise say what to do.
 // .ci/run relies on this too, so the list lives in one place.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ const needs = [
   ['zstd', () => has('zstd')],
   ['gzip', () => has('gzip')],
   ['tar', () => has('tar')],
+  ['libarchive-tools', () => has('bsdtar')],
   ['gcc', () => has('gcc')],
   ['make', () => has('make')],
   ['cmake', () => has('cmake')],

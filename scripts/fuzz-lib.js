@@ -50,6 +50,75 @@ function shrinkTar(lib, bytes) {
   return concat(...parts, new Uint8Array(1024));
 }
 
+/** One 512-byte header (ustar, GNU or v7 magic) with a correct checksum, then its data padded. */
+function craft(name, data = new Uint8Array(0), { typeflag = '0', magic = 'ustar', prefix = '', size } = {}) {
+  const h = new Uint8Array(512);
+  const put = (at, text) => h.set(enc.encode(text), at);
+  put(0, name.slice(0, 100));
+  put(100, '0000644\0');
+  put(108, '0000000\0');
+  put(116, '0000000\0');
+  put(124, `${(size ?? data.length).toString(8).padStart(11, '0')}\0`);
+  put(136, '00000000000\0');
+  put(156, typeflag);
+  if (magic === 'ustar') put(257, 'ustar\x0000');
+  if (magic === 'gnu') put(257, 'ustar  \0');
+  put(345, prefix);
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const x of h) sum += x;
+  put(148, `${sum.toString(8).padStart(6, '0')}\0 `);
+  const padded = new Uint8Array(Math.ceil(data.length / 512) * 512);
+  padded.set(data);
+  return concat(h, padded);
+}
+
+function paxRecords(pairs) {
+  return enc.encode(
+    pairs
+      .map(([k, v]) => {
+        const body = ` ${k}=${v}\n`;
+        let n = body.length + 1;
+        while (String(n).length + enc.encode(body).length !== n) n = String(n).length + enc.encode(body).length;
+        return `${n}${body}`;
+      })
+      .join(''),
+  );
+}
+
+/**
+ * Accepted tars built around the constructs tar readers disagree on (issue 13): PAX records,
+ * GNU long names, v7 folders, ustar prefixes, the end marker and what follows. Mutations of
+ * these reach the refusals (empty values, slashes, prefixes in GNU/v7 headers, data after the end).
+ */
+function ambiguitySeeds() {
+  const end = new Uint8Array(1024);
+  const pax = (pairs, typeflag = 'x') => craft('././@PaxHeader', paxRecords(pairs), { typeflag });
+  return [
+    concat(
+      pax([
+        ['path', 'dir/long-name.c'],
+        ['size', '5'],
+        ['mtime', '1.5'],
+      ]),
+      craft('x', enc.encode('12345')),
+      end,
+    ),
+    concat(
+      craft('././@LongLink', enc.encode('gnu/long/name.c\0'), { typeflag: 'L', magic: 'gnu' }),
+      craft('n', enc.encode('g'), { magic: 'gnu' }),
+      end,
+    ),
+    concat(
+      craft('v7dir/', undefined, { typeflag: '\0', magic: 'v7' }),
+      craft('v7dir/f', enc.encode('v'), { magic: 'v7' }),
+      end,
+    ),
+    concat(craft('default_lib0.c', enc.encode('int x;'), { prefix: 'codegen/host/src' }), end, new Uint8Array(512)),
+    concat(pax([['mtime', '7']], 'g'), craft('d', undefined, { typeflag: '5' }), craft('d/f', enc.encode('f')), end),
+  ];
+}
+
 /** The same 64-bit little-endian object with extended numbering: e_shnum 0, e_shstrndx SHN_XINDEX, both in section 0. */
 function extendedNumbering(elf) {
   const b = elf.slice();
@@ -174,6 +243,7 @@ export function createTargets(lib, fixtures) {
           { path: `${'long/'.repeat(30)}name.c`, type: 'file', data: new Uint8Array(3) },
           { path: 'caf\u00e9.txt', type: 'file' },
         ]),
+        ...ambiguitySeeds(),
       ],
       run(b) {
         const index = lib.readTarIndexSync(b);

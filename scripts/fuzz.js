@@ -3,6 +3,10 @@
  * `npm run fuzz`: a long in-process mutation fuzz of the readers in dist/ (build first).
  *
  *   node scripts/fuzz.js [--execs N] [--seed S] [--target NAME ...] [--budget-ms MS] [--hang-ms MS]
+ *                        [--tarfile-execs N]
+ *
+ * After the targets, the `tarfile` pass (scripts/fuzz-tarfile.js; `--target tarfile` alone runs
+ * only it) sends the tar target's accepted inputs to CPython's tarfile and compares the listings.
  *
  * Each target runs in a worker thread: a tight loop builds input `i` from (seed, i) (so any input
  * can be rebuilt), runs the target, and times it. The main thread watches a shared counter; an
@@ -13,6 +17,7 @@
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createTargets, execute, inputFor, toBase64 } from './fuzz-lib.js';
+import { hasPython, tarfileDifferential } from './fuzz-tarfile.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -25,7 +30,7 @@ if (isMainThread) await main();
 else await work(workerData);
 
 function parseArgs(argv) {
-  const opts = { execs: 1_000_000, seed: 20261121, targets: [], budgetMs: 1000, hangMs: 20_000 };
+  const opts = { execs: 1_000_000, seed: 20261121, targets: [], budgetMs: 1000, hangMs: 20_000, tarfileExecs: 200_000 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--execs') opts.execs = Number(value);
@@ -33,6 +38,7 @@ function parseArgs(argv) {
     else if (flag === '--target') opts.targets.push(value);
     else if (flag === '--budget-ms') opts.budgetMs = Number(value);
     else if (flag === '--hang-ms') opts.hangMs = Number(value);
+    else if (flag === '--tarfile-execs') opts.tarfileExecs = Number(value);
     else throw new Error(`unknown argument ${flag}; see the comment at the top of scripts/fuzz.js`);
     i++;
   }
@@ -44,6 +50,7 @@ async function main() {
   const lib = await loadLib();
   const names = createTargets(lib, FIXTURES)
     .map((t) => t.name)
+    .filter((n) => n !== 'tarfile')
     .filter((n) => opts.targets.length === 0 || opts.targets.includes(n));
   console.log(
     `fuzz: ${opts.execs} executions per target, seed ${opts.seed}, budget ${opts.budgetMs} ms, hang ${opts.hangMs} ms, node ${process.version}`,
@@ -56,6 +63,15 @@ async function main() {
     failed ||= r.findings.length > 0 || r.hang;
     for (const f of r.findings)
       console.log(`\nFINDING ${name} #${f.i} (${f.ms.toFixed(1)} ms): ${f.error}\nreproducer (base64): ${f.input}\n`);
+  }
+  // The accepted inputs of the tar target, against CPython's tarfile (one Python process).
+  if ((opts.targets.length === 0 || opts.targets.includes('tarfile')) && hasPython()) {
+    const lib = await loadLib();
+    const target = createTargets(lib, FIXTURES).find((t) => t.name === 'tar');
+    const r = await tarfileDifferential(lib, target, { seed: opts.seed, execs: opts.tarfileExecs });
+    rows.push({ ...r, name: `tar vs tarfile (${r.accepted} accepted)`, maxMs: 0, hang: false });
+    failed ||= r.findings.length > 0;
+    for (const f of r.findings) console.log(`\nFINDING tarfile #${f.i}: ${f.error}\nreproducer (base64): ${f.input}\n`);
   }
   console.log('\n| target | executions | exec/s | mean µs | max ms per exec | findings |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');

@@ -148,7 +148,7 @@ export {
 export { CANONICAL_MTIME, type CanonicalOptions, packCanonical } from './archive/canonical.js';
 export { type PackTarEntry, type PackTarOptions, packTar } from './tar/write.js';
 
-// Integrity: the manifest that signatures cover
+// Integrity: the manifest and the signature document (signing with keys is in the Node entry)
 export {
   computeManifest,
   diffManifests,
@@ -160,6 +160,16 @@ export {
   type MlfManifest,
   parseManifest,
 } from './integrity/manifest.js';
+export {
+  type ByteDigest,
+  encodeSignature,
+  type MlfSignature,
+  parseSignature,
+  SIGNATURE_FORMAT,
+  type SignedStatement,
+  signedBytes,
+} from './integrity/signature.js';
+export type { SignedContainer } from './integrity/signed-tail.js';
 
 // Reports: diff and budgets
 export {

@@ -36,16 +36,12 @@ export { unpackArchive, type UnpackOptions, type UnpackResult } from './write/un
 // Signing and verifying
 export {
   checkSignature,
-  encodeSignature,
   keyIdOf,
   loadSigningKey,
-  type MlfSignature,
-  parseSignature,
   signArchive,
-  SIGNATURE_FORMAT,
-  signManifest,
   type SignOptions,
   type SignResult,
+  signStatement,
   verifyArchive,
   type VerifyOptions,
   type VerifyResult,

@@ -60,6 +60,11 @@ describe('- is standard input and standard output', () => {
     expect(mlf(['graph', GRAPH, '--json']).out).toBe(mlf(['graph', GRAPH, '--format', 'json']).out);
     const both = mlf(['graph', GRAPH, '--json', '--format', 'dot']);
     expect(both.code).toBe(2);
+    const paramsDot = mlf(['graph', GRAPH, '--params', 'nodes']); // --params is for the SVG drawing
+    expect([paramsDot.code, paramsDot.err]).toEqual([
+      2,
+      expect.stringMatching(/MLF-E901: --params nodes applies to --format svg only/),
+    ]);
     expect(existsSync(join(work, '-'))).toBe(false);
   });
 

@@ -36,6 +36,22 @@ const metaText = (s: string) => editedMlf((f) => f.set(META, new TextEncoder().e
 const META_V7 = (extra: string) =>
   `{"modules":{"default":{"executors":["graph"],"export_datetime":"2024-01-01 00:00:00Z","memory":{"functions":{"main":[],"operator_functions":[]},"sids":[]},"model_name":"default","style":"full-model","target":["c"]${extra}}},"version":7}`;
 
+const HIDDEN_TAR = () => b.tar([b.file('codegen/host/src/default_lib0.c', 'evil')]);
+/** An extended header with `extra` written into the zero padding after its payload. */
+const dirtyPadding = (head: Uint8Array, extra: string) => {
+  const out = new Uint8Array(head);
+  const size = Number.parseInt(new TextDecoder().decode(out.subarray(124, 135)), 8);
+  out.set(new TextEncoder().encode(extra), 512 + size);
+  return out;
+};
+const skippableFrame = (payload: Uint8Array) => {
+  const out = new Uint8Array(8 + payload.byteLength);
+  new DataView(out.buffer).setUint32(0, 0x184d2a50, true);
+  new DataView(out.buffer).setUint32(4, payload.byteLength, true);
+  out.set(payload, 8);
+  return out;
+};
+
 /** Every case. */
 export const CASES: Case[] = [
   // 1. ".." and look-alikes (look-alikes are plain names: extracted, never resolved)
@@ -64,7 +80,7 @@ export const CASES: Case[] = [
     make: () => withMlf(b.pax({ path: 'ok\0../../x' }), b.file('placeholder', 'x')),
     code: 'MLF-E005',
   },
-  { group: 3, name: 'regular file named x/', make: () => x('x/'), code: 'MLF-E005' },
+  { group: 3, name: 'regular file named x/', make: () => x('x/'), code: 'MLF-E013' },
   { group: 3, name: 'empty name', make: () => x(''), code: 'MLF-E005' },
   { group: 3, name: '"." as a regular file', make: () => x('.'), code: 'MLF-E005' },
   { group: 3, name: 'a second root entry', make: () => withMlf(b.dir('./'), b.dir('./')), code: 'MLF-E006' },
@@ -156,7 +172,7 @@ export const CASES: Case[] = [
     group: 5,
     name: 'GNU long name and PAX path disagree',
     make: () => withMlf(b.gnuLongName('a.txt'), b.pax({ path: 'b.txt' }), b.file('c.txt')),
-    code: 'MLF-E007',
+    code: 'MLF-E015',
   },
   {
     group: 5,
@@ -184,6 +200,30 @@ export const CASES: Case[] = [
     code: 'MLF-E009',
   },
   // 6. symlinks
+  {
+    group: 5,
+    name: 'type NUL, header name d/, PAX path d: tarfile parses the data as members (issue 13, 5B)',
+    make: () => withMlf(b.pax({ path: 'd' }), b.entry({ name: 'd/', typeflag: '\0' }, HIDDEN_TAR())),
+    code: 'MLF-E013',
+  },
+  {
+    group: 5,
+    name: 'type NUL, header name d/, GNU long name d (5C)',
+    make: () => withMlf(b.gnuLongName('d'), b.entry({ name: 'd/', typeflag: '\0' }, HIDDEN_TAR())),
+    code: 'MLF-E013',
+  },
+  {
+    group: 5,
+    name: 'GNU magic with a prefix field: tarfile joins it (5D)',
+    make: () => x('default_lib0.c', 'evil', { magic: 'gnu', prefix: 'codegen/host/src' }),
+    code: 'MLF-E014',
+  },
+  {
+    group: 5,
+    name: 'v7 header with a prefix field: tarfile joins it (5E)',
+    make: () => x('default_lib0.c', 'evil', { magic: 'v7', prefix: 'codegen/host/src' }),
+    code: 'MLF-E014',
+  },
   { group: 6, name: 'symlink to an absolute path', make: () => link('2', 'passwd', '/etc/passwd'), code: 'MLF-E004' },
   { group: 6, name: 'symlink escaping with ..', make: () => link('2', 'up', '../../x'), code: 'MLF-E004' },
   {
@@ -376,15 +416,27 @@ export const CASES: Case[] = [
   { group: 11, name: 'no end-of-archive blocks', make: () => b.concat(...mlfEntries()), code: 'MLF-W001' },
   {
     group: 11,
-    name: 'garbage after the end blocks is ignored',
+    name: 'garbage after the end blocks',
     make: () => b.concat(withMlf(), new TextEncoder().encode('garbage after the end')),
-    code: 'valid',
+    code: 'MLF-E017',
   },
   {
     group: 11,
     name: 'a lone zero block, then a hidden member',
     make: () => b.concat(...mlfEntries(), zeros(512), b.file('../hidden', 'x'), zeros(1024)),
-    code: 'MLF-W001',
+    code: 'MLF-E017',
+  },
+  {
+    group: 11,
+    name: 'a member after the end-of-archive marker (tar -i, ignore_zeros)',
+    make: () => b.concat(withMlf(), b.file('codegen/host/src/default_lib0.c', 'evil'), zeros(1024)),
+    code: 'MLF-E017',
+  },
+  {
+    group: 11,
+    name: 'devmajor tarfile cannot read (it stops listing there)',
+    make: () => x('extra.txt', 'x', { patches: [{ offset: 329, bytes: 'zz\0' }] }),
+    code: 'MLF-E003',
   },
   // 12. PAX records
   {
@@ -414,7 +466,7 @@ export const CASES: Case[] = [
   },
   {
     group: 12,
-    name: 'PAX duplicate keys: the later wins',
+    name: 'PAX duplicate keys',
     make: () =>
       withMlf(
         b.pax([
@@ -423,7 +475,7 @@ export const CASES: Case[] = [
         ]),
         b.file('x'),
       ),
-    code: 'MLF-W101',
+    code: 'MLF-E015',
   },
   {
     group: 12,
@@ -446,9 +498,40 @@ export const CASES: Case[] = [
   { group: 12, name: 'PAX header followed by the end', make: () => withMlf(b.pax({ path: 'x' })), code: 'MLF-E007' },
   {
     group: 12,
-    name: 'global PAX of 90k keys before 5000 entries (was quadratic)',
+    name: 'global PAX of 80k keys before 5000 entries (was quadratic)',
     make: globalKeysBomb,
     code: 'MLF-E004',
+  },
+  {
+    group: 12,
+    name: 'PAX size= empty over a tar as data (issue 13, 5A)',
+    make: () =>
+      withMlf(b.pax([['size', '']]), b.entry({ name: 'extra.txt', size: HIDDEN_TAR().byteLength }, HIDDEN_TAR())),
+    code: 'MLF-E015',
+  },
+  {
+    group: 12,
+    name: 'PAX record hidden in the header padding (tarfile reads it)',
+    make: () => withMlf(dirtyPadding(b.pax({ mtime: '1' }), '20 path=evil.txt.c\n'), b.file('extra.txt')),
+    code: 'MLF-E015',
+  },
+  {
+    group: 12,
+    name: 'GNU long name continued in its padding (tarfile and GNU tar read it)',
+    make: () => withMlf(dirtyPadding(b.gnuLongName('extra'), '.txt'), b.file('x')),
+    code: 'MLF-E015',
+  },
+  {
+    group: 12,
+    name: 'NUL padding inside a PAX payload (bsdtar drops the header)',
+    make: () => withMlf(b.pax(b.concat(b.paxRecord('path', 'extra.txt'), zeros(9))), b.file('x')),
+    code: 'MLF-E007',
+  },
+  {
+    group: 12,
+    name: 'PAX key with a NUL (GNU tar cuts it, tarfile does not)',
+    make: () => withMlf(b.pax([['path\0x', 'extra.txt']]), b.file('x')),
+    code: 'MLF-E015',
   },
   // 13. tiny crafted inputs: typed errors only
   { group: 13, name: 'empty file', make: () => new Uint8Array(0), code: 'MLF-E010' },
@@ -468,6 +551,33 @@ export const CASES: Case[] = [
     ext: '.tar.zst',
   },
   { group: 13, name: 'gzip of 11 bytes of text', make: () => gzipSync('hello world'), code: 'MLF-E002', ext: '.tgz' },
+  {
+    group: 13,
+    name: 'gzip members split by a zero byte, the second smuggling a member (issue 13, 2)',
+    make: () => b.concat(gzipSync(b.concat(...mlfEntries())), zeros(1), gzipSync(HIDDEN_TAR())),
+    code: 'MLF-E012',
+    ext: '.tgz',
+  },
+  {
+    group: 13,
+    name: 'zstd skippable frame before the archive',
+    make: () => b.concat(skippableFrame(new Uint8Array(16)), run('zstd', ['-c', '-q'], withMlf())),
+    code: 'MLF-E012',
+    ext: '.tar.zst',
+  },
+  {
+    group: 13,
+    name: 'zstd skippable frame that is also a tar (issue 13, 1)',
+    make: () => {
+      const inner = b.tar([b.file('placeholder', 'x'), b.file('codegen/host/src/default_lib0.c', 'evil')]);
+      new DataView(inner.buffer).setUint32(0, 0x184d2a50, true);
+      new DataView(inner.buffer).setUint32(4, inner.byteLength - 8, true);
+      b.fixChecksum(inner, 0);
+      return b.concat(inner, run('zstd', ['-c', '-q'], withMlf()));
+    },
+    code: 'MLF-E016',
+    ext: '.tar.zst',
+  },
   { group: 13, name: 'typeflag 0xff', make: () => raw({ name: 'x', typeflag: '\xff' }), code: 'MLF-E004' },
   // 14. metadata.json
   { group: 14, name: 'metadata.json missing', make: () => editedMlf((f) => f.delete(META)), code: 'MLF-E101' },
@@ -781,7 +891,7 @@ function zstdFrame(bytes: bigint): Uint8Array {
 }
 
 function globalKeysBomb(): Uint8Array {
-  const records = Array.from({ length: 90_000 }, (_, i) => [`k${i}`, ''] as [string, string]);
+  const records = Array.from({ length: 80_000 }, (_, i) => [`k${i}`, '1'] as [string, string]);
   const parts = [...mlfEntries(), b.pax(records, { typeflag: 'g' })];
   for (let i = 0; i < 5000; i++) parts.push(b.header({ name: `f${i}` }));
   parts.push(b.entry({ name: 'l', typeflag: '2', linkname: '/etc' }));

@@ -4,7 +4,7 @@
  */
 
 import { deflateRawSync } from 'node:zlib';
-import { crc32 as crc32Fast } from '../../src/core/common/crc32.js';
+import { crc32 as fuzzCrc32 } from '../../scripts/fuzz-mutate.js';
 
 const enc = new TextEncoder();
 
@@ -92,15 +92,8 @@ export const HOSTILE_ELF: Record<string, () => Uint8Array> = {
 
 // ---- zip ----
 
-/** CRC-32 (IEEE), bit by bit: an independent check of the reader's table-driven one. */
-export function crc32Slow(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of b) {
-    c ^= x;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
+/** CRC-32 (IEEE) of the fuzzer, written apart from src: an independent check of the reader's. */
+export const crc32Slow: (bytes: Uint8Array) => number = fuzzCrc32;
 
 /** Little-endian fields, as [width in bytes, value] pairs, into bytes. */
 export function le(...fields: [1 | 2 | 4 | 8, number | bigint][]): Uint8Array {
@@ -311,7 +304,7 @@ export const HOSTILE_NPZ: Record<string, () => Uint8Array> = {
       Uint8Array.of(1),
     );
     const compressed = new Uint8Array(deflateRawSync(npy, { level: 6 }));
-    const e = { name: 'a.npy', method: 8, crc: crc32Fast(npy), csize: compressed.length, usize: npy.length };
+    const e = { name: 'a.npy', method: 8, crc: crc32Slow(npy), csize: compressed.length, usize: npy.length };
     const local = cat(localHeader(e), compressed);
     const cd = centralEntry({ ...e, offset: 0 });
     return cat(local, cd, endRecord(1, cd.length, local.length));

@@ -11,6 +11,7 @@ import * as core from '../../src/core/index.js';
 import * as elf from '../../src/node/runner/elf.js';
 import { inspectArchive } from '../../src/core/archive/inspect.js';
 import { createTargets, execute, inputFor, mutate, rngFor, toBase64 } from '../../scripts/fuzz-lib.js';
+import { tarfileDifferential } from '../../scripts/fuzz-tarfile.js';
 import { FIXTURES } from '../helpers/common.js';
 
 const lib = { ...core, ...elf };
@@ -101,4 +102,13 @@ describe('the whole reader on mutated archives', () => {
       { seed: SEED, numRuns: 300 },
     );
   });
+});
+
+describe('differential fuzzing against CPython tarfile (scripts/fuzz-tarfile.js)', () => {
+  it('mutated tars we accept are listed by tarfile exactly as we list them (4000 executions)', async () => {
+    const tar = targets.find((t) => t.name === 'tar')!;
+    const r = await tarfileDifferential(lib, tar, { seed: SEED, execs: 4000 });
+    expect(r.accepted).toBeGreaterThan(200);
+    expect(r.findings.map((f) => `${f.error}\nreproducer (base64): ${f.input}`)).toEqual([]);
+  }, 60_000);
 });

@@ -101,7 +101,7 @@ export async function runVerify(
         reportFailure(ctx, new MlfError('MLF-E603', `${o.label}: the signature is valid, but ${describeChanges(r)}`));
     } else if (!ctx.json)
       ctx.print(
-        `${ctx.shown(o.label)}: signature valid (key ${r.keyId}, ${plural(r.members, 'member')}, ${r.source === 'embedded' ? 'embedded signature' : safeText(r.source)})`,
+        `${ctx.shown(o.label)}: signature valid (${bound(r)}, ${plural(r.members, 'member')}, key ${r.keyId}, ${r.source === 'embedded' ? 'embedded signature' : safeText(r.source)})`,
       );
   }
   if (ctx.json)
@@ -114,6 +114,11 @@ export async function runVerify(
       ])}`,
     );
   return bad === 0 ? 0 : 1;
+}
+
+/** What a valid signature vouched for: the file byte for byte, or a folder's files. */
+function bound(r: VerifyResult): string {
+  return r.container === 'folder' ? 'the files of a folder' : `every byte of the ${r.container} file`;
 }
 
 function describeChanges(r: VerifyResult): string {

@@ -124,6 +124,8 @@ export async function runGraph(
   },
 ): Promise<number> {
   const format = chooseFormat(opts, ['dot', 'svg', 'json', 'netron'], 'dot');
+  if (opts.params !== undefined && format !== 'svg')
+    throw new MlfError('MLF-E901', `--params ${opts.params} applies to --format svg only, not ${format}`);
   const path = await ctx.input(input);
   const text = await about(input, () =>
     withMlfPath(path, async (archive) => {

@@ -36,12 +36,13 @@ export function registerViewCommands(program: Command, ctx: CliContext, exec: Ex
     .addOption(
       new Option('--format <format>', 'output format (default dot)').choices(['dot', 'svg', 'json', 'netron'] as const),
     )
-    .option('--json', 'same as --format json')
     .addOption(
-      new Option('--params <mode>', 'svg: params listed in their consumers (folded) or drawn as nodes')
-        .choices(['folded', 'nodes'] as const)
-        .default('folded' as const),
+      new Option(
+        '--params <mode>',
+        'svg: params folded into their consumers, or drawn as nodes (default folded)',
+      ).choices(['folded', 'nodes'] as const),
     )
+    .option('--json', 'same as --format json')
     .option('-o, --output <file>', 'write to a file (atomically), or - (stdout, the default)')
     .option('-f, --force', 'replace a graph file written before (never a folder, a link or another kind of file)')
     .action((archive, opts) => exec(async () => (await import('../actions/view.js')).runGraph(ctx, archive, opts)));

@@ -1,3 +1,5 @@
+/** CRC-32 for zip entries and gzip trailers (browser-safe; the only implementation in src). */
+
 let table: Int32Array | undefined;
 
 /** CRC-32 (IEEE 802.3, as zip and gzip use it) of `bytes`, continuing from `crc` (that of the bytes before). */

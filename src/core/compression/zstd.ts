@@ -15,54 +15,88 @@ type Want = { read: number } | { skip: number };
 const NOTHING = new Uint8Array(0);
 const PUSH_BYTES = 1024 * 1024;
 
+/** The frame-header pre-check: `push` each input chunk in order, then `finish` at the end of input. */
+export interface ZstdFrameCheck {
+  push(chunk: Uint8Array): void;
+  finish(): void;
+}
+
 /**
- * Returns a function to call on each input chunk, in order, before the decoder sees it. It walks
+ * Returns a check to feed each input chunk, in order, before the decoder sees it. It walks
  * the zstd frame and block headers (no decoding) and throws MLF-E009 for a window over zstd's
  * default cap or declared content sizes over `max`, before fzstd allocates them: a 20-byte frame
- * can otherwise make it allocate 2 GB. A header split across chunks is checked once its last byte
- * arrives, and fzstd waits for 18 bytes (a whole frame header) before it reads one. Where the
- * headers stop making sense the walk stops quietly and leaves the verdict to the decoder.
+ * can otherwise make it allocate 2 GB. It throws MLF-E012 for a skippable frame (anywhere: its
+ * bytes are outside what every decoder shows, and sniffers that do not know its magic read it as
+ * something else) and for any byte after the last frame (zstd(1) and bsdtar refuse it, other
+ * decoders ignore it). A header split across chunks is checked once its last byte arrives, and
+ * fzstd waits for 18 bytes (a whole frame header) before it reads one. Where the headers stop
+ * making sense the walk stops quietly and leaves the verdict to the decoder.
  */
-export function createZstdFrameCheck(max: number): (chunk: Uint8Array) => void {
-  const walker = walkZstdFrames(max);
+export function createZstdFrameCheck(max: number): ZstdFrameCheck {
+  const state = { pos: 0, atFrameStart: true, frames: 0 };
+  const walker = walkZstdFrames(max, state);
   let want: Want | void = walker.next().value;
   const held = new Uint8Array(16); // the longest read: window, dictionary id and content size, 13 bytes
   let have = 0;
-  return (chunk) => {
-    let p = 0;
-    while (want !== undefined && p < chunk.byteLength) {
-      if ('skip' in want) {
-        const n = Math.min(want.skip, chunk.byteLength - p);
-        p += n;
-        want = want.skip === n ? walker.next(NOTHING).value : { skip: want.skip - n };
-      } else {
-        const n = Math.min(want.read - have, chunk.byteLength - p);
-        held.set(chunk.subarray(p, p + n), have);
-        have += n;
-        p += n;
-        if (have < want.read) continue;
-        have = 0;
-        want = walker.next(held.subarray(0, want.read)).value;
+  return {
+    push(chunk) {
+      let p = 0;
+      while (want !== undefined && p < chunk.byteLength) {
+        if ('skip' in want) {
+          const n = Math.min(want.skip, chunk.byteLength - p);
+          p += n;
+          want = want.skip === n ? walker.next(NOTHING).value : { skip: want.skip - n };
+        } else {
+          const n = Math.min(want.read - have, chunk.byteLength - p);
+          held.set(chunk.subarray(p, p + n), have);
+          have += n;
+          p += n;
+          if (have < want.read) continue;
+          have = 0;
+          want = walker.next(held.subarray(0, want.read)).value;
+        }
       }
-    }
+    },
+    finish() {
+      if (want !== undefined && state.atFrameStart && state.frames > 0 && have > 0) throw trailing(state.pos, have);
+    },
   };
 }
 
+function trailing(at: number, n: number | undefined): MlfError {
+  return new MlfError(
+    'MLF-E012',
+    `zstd: ${n === undefined ? 'bytes that are not a zstd frame follow' : `${n} bytes follow`} the last frame, at offset ${at}`,
+    { offset: at },
+  );
+}
+
 /** The header walk as a coroutine: it yields what it needs and is handed those bytes. */
-function* walkZstdFrames(max: number): Generator<Want, void, Uint8Array> {
+function* walkZstdFrames(
+  max: number,
+  state: { pos: number; atFrameStart: boolean; frames: number },
+): Generator<Want, void, Uint8Array> {
   let pos = 0;
   let declared = 0;
-  for (;;) {
+  for (let frames = 0; ; frames++) {
     const start = pos;
+    state.pos = pos;
+    state.atFrameStart = true;
+    state.frames = frames;
     const magic = u32(yield { read: 4 });
+    state.atFrameStart = false;
     pos += 4;
     if ((magic & 0xfffffff0) === 0x184d2a50) {
-      const size = u32(yield { read: 4 });
-      pos += 4 + size;
-      if (size > 0) yield { skip: size };
-      continue;
+      throw new MlfError(
+        'MLF-E012',
+        `zstd: skippable frame at offset ${start}: its bytes are outside the decoded archive, and tools that do not decode it read them instead`,
+        { offset: start },
+      );
     }
-    if (magic !== 0xfd2fb528) return;
+    if (magic !== 0xfd2fb528) {
+      if (frames > 0) throw trailing(start, undefined);
+      return;
+    }
     const fhd = (yield { read: 1 })[0] ?? 0;
     const single = (fhd >> 5) & 1;
     const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;

@@ -44,6 +44,30 @@ export const CODES = {
     title: 'file changed while read',
     hint: 'Another program wrote to the file while it was read, so the result was discarded (nothing half-written); run again once it has finished.',
   },
+  'MLF-E012': {
+    title: 'data outside the compressed stream',
+    hint: 'Bytes before, between or after the gzip members or zstd frames (skippable frames, padding, garbage) are read differently by gzip, Python and zstd readers. Decompress and compress the archive again.',
+  },
+  'MLF-E013': {
+    title: 'tar entry name and type disagree',
+    hint: 'A regular-file entry has a name ending in "/" in its header, GNU long name or PAX path: tarfile, GNU tar and bsdtar read it as a file or a folder differently. Re-pack the archive.',
+  },
+  'MLF-E014': {
+    title: 'ustar prefix field outside a ustar header',
+    hint: 'A GNU or v7 header carries bytes in the ustar prefix field: tarfile prepends them to the name, GNU tar and bsdtar do not. Re-pack the archive with a standard tar.',
+  },
+  'MLF-E015': {
+    title: 'ambiguous extended header',
+    hint: 'A PAX or GNU extended header that tar readers apply differently (empty value, repeated key, unusual key, data in its padding, a GNU long name and a PAX path that disagree, a global header inside a member). Re-pack the archive.',
+  },
+  'MLF-E016': {
+    title: 'compressed file also reads as a tar',
+    hint: 'The first block of this gzip/zstd file is also a valid tar header: readers without that decompressor (Python < 3.14 for zstd) would list another archive. Decompress and compress it again.',
+  },
+  'MLF-E017': {
+    title: 'data after the end of the tar archive',
+    hint: 'Non-zero bytes follow the first zero block (the end-of-archive marker): `tar -i` and tarfile(ignore_zeros=True) would read them as more members. Re-pack the archive.',
+  },
   // metadata.json
   'MLF-E101': {
     title: 'metadata.json missing',
@@ -195,7 +219,7 @@ export const CODES = {
   // warnings
   'MLF-W001': {
     title: 'tar end-of-archive marker missing',
-    hint: 'The archive lacks the two zero blocks at its end; it may be truncated at a member boundary.',
+    hint: 'The archive lacks the two zero blocks at its end; it may be truncated at a member boundary. mlf verify and mlf sign --detached refuse it (MLF-E002).',
   },
   'MLF-W101': { title: 'unknown extra file', hint: 'The file is not part of the MLF layout; consumers ignore it.' },
   'MLF-W102': {
@@ -303,7 +327,15 @@ export const CODES = {
   },
   'MLF-E605': {
     title: 'malformed signature or manifest',
-    hint: 'The signature file is not an mlf-signature/1 document (see docs/security.md); it was damaged or written by another tool.',
+    hint: 'The signature file is not an mlf-signature/2 document (see docs/security.md); it was damaged or written by another tool.',
+  },
+  'MLF-E606': {
+    title: 'signature format no longer accepted',
+    hint: 'mlf-signature/1 covered member bytes only, not the archive bytes every extractor reads; sign the archive again with mlf sign (see docs/security.md).',
+  },
+  'MLF-E607': {
+    title: 'archive bytes differ from the signed bytes',
+    hint: 'The archive is not byte for byte what was signed (bytes added, removed or changed outside the member data, or another compression). Do not trust it; get it again from its source.',
   },
 } as const satisfies Record<string, { title: string; hint: string }>;
 

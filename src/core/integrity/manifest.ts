@@ -46,18 +46,20 @@ export interface ManifestOptions {
    * WebCrypto, which has no incremental API.
    */
   hashMember?: (member: ArchiveMember) => Promise<string>;
+  /** Keep `.mlf/signature.json` in the manifest (detached signatures cover every member). @default false */
+  includeSignature?: boolean;
 }
 
 /**
  * The manifest of every regular file of an archive or folder, except the embedded signature
- * (`.mlf/signature.json`). Directories, modes, owners and mtimes are not part of it.
+ * (`.mlf/signature.json`) unless `includeSignature`. Directories, modes, owners and mtimes are not part of it.
  * @throws MlfError E009 when a member's bytes do not match its size; the members' reader codes.
  */
 export async function computeManifest(contents: ArchiveContents, options: ManifestOptions = {}): Promise<MlfManifest> {
   const hash = options.hashMember ?? hashWhole;
   const members: Record<string, ManifestEntry> = Object.create(null);
   for (const path of [...contents.members.keys()].sort()) {
-    if (isSignatureMember(path)) continue;
+    if (!options.includeSignature && isSignatureMember(path)) continue;
     const member = contents.members.get(path) as ArchiveMember;
     members[path] = { sha256: await hash(member), size: member.size };
   }

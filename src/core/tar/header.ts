@@ -56,29 +56,55 @@ export function decodeEntry(
   const sparse = globalSparse ?? [...(local?.keys() ?? [])].find((k) => k.startsWith('GNU.sparse.'));
   if (sparse !== undefined)
     throw new MlfError('MLF-E004', `tar: sparse file (PAX ${sparse}) at offset ${offset} is not supported`, { offset });
-  const magic = decodeText(h.subarray(257, 265));
-  const ustar = magic.startsWith('ustar\0');
-  const gnu = magic === 'ustar  \0';
-  let rawPath: string;
-  const paxPath = pending?.pax?.get('path');
-  if (paxPath !== undefined && paxPath !== '') {
-    if (pending?.longName !== undefined && pending.longName !== paxPath) {
-      throw new MlfError('MLF-E007', `tar: GNU long name and PAX path disagree for the entry at offset ${offset}`, {
-        offset,
-      });
-    }
-    rawPath = paxPath;
-  } else if (pending?.longName !== undefined) {
-    rawPath = pending.longName;
-  } else {
-    rawPath = decodeName(field(h, 0, 100), offset);
-    const prefix = ustar ? field(h, 345, 155) : new Uint8Array(0);
-    if (prefix.length > 0) rawPath = `${decodeName(prefix, offset + 345)}/${rawPath}`;
+  const ustar = isUstar(h);
+  const gnu = decodeText(h.subarray(257, 265)) === 'ustar  \0';
+  // CPython's tarfile joins the prefix field whatever the magic; GNU tar and bsdtar only for ustar.
+  if (!ustar && h[345] !== 0) {
+    throw new MlfError(
+      'MLF-E014',
+      `tar: ${gnu ? 'GNU' : 'v7'} header at offset ${offset} has bytes in the ustar prefix field (offset ${offset + 345}), which tar readers apply differently`,
+      { offset: offset + 345 },
+    );
   }
-  const type = flag === '5' || (flag === '\0' && rawPath.endsWith('/')) ? 'directory' : 'file';
+  const nameBytes = field(h, 0, 100);
+  const prefix = ustar ? field(h, 345, 155) : new Uint8Array(0);
+  const paxPath = local?.get('path');
+  const longName = pending?.longName;
+  // Decoded only when it is the name (GNU tar may cut a long UTF-8 name mid-character here).
+  const headerName = (): string => {
+    const name = decodeName(nameBytes, offset);
+    return prefix.length > 0 ? `${decodeName(prefix, offset + 345)}/${name}` : name;
+  };
+  if (paxPath !== undefined && longName !== undefined && longName !== paxPath) {
+    // CPython applies whichever came first last, GNU tar the PAX path, bsdtar the long name.
+    throw new MlfError(
+      'MLF-E015',
+      `tar: GNU long name ${JSON.stringify(longName)} and PAX path ${JSON.stringify(paxPath)} disagree for the entry at offset ${offset}`,
+      { offset },
+    );
+  }
+  const rawPath = paxPath ?? longName ?? headerName();
+  // tarfile decides "folder" from the 100-byte name field alone, GNU tar and bsdtar from the final
+  // name: every name this entry carries must agree on the trailing slash.
+  const headerSlash = nameBytes[nameBytes.length - 1] === 0x2f;
+  const names = [longName, paxPath].filter((n): n is string => n !== undefined);
+  const slashed = names.filter((n) => n.endsWith('/')).length + (headerSlash ? 1 : 0);
+  const count = names.length + 1;
+  if ((flag === '0' && slashed > 0) || (flag === '\0' && slashed > 0 && slashed < count)) {
+    throw new MlfError(
+      'MLF-E013',
+      `tar: ${flag === '0' ? 'regular file' : 'entry of type NUL'} ${JSON.stringify(rawPath)} at offset ${offset} has ${
+        flag === '0' ? 'a name ending in "/"' : 'names that disagree on a trailing "/"'
+      } (header name${headerSlash ? ' with' : ' without'} one${longName === undefined ? '' : ', GNU long name'}${
+        paxPath === undefined ? '' : ', PAX path'
+      }): tar readers see a file or a folder`,
+      { offset },
+    );
+  }
+  const type = flag === '5' || (flag === '\0' && slashed > 0) ? 'directory' : 'file';
   const paxNumber = (key: string, fraction: boolean): number | undefined => {
     const v = pax.get(key);
-    if (v === undefined || v === '') return undefined;
+    if (v === undefined) return undefined;
     if (!(fraction ? /^\d+(\.\d+)?$/ : /^\d+$/).test(v) || !Number.isSafeInteger(Math.floor(Number(v)))) {
       throw new MlfError(
         'MLF-E007',
@@ -90,7 +116,7 @@ export function decodeEntry(
   };
   const size = paxNumber('size', false) ?? headerSize;
   const text = (key: string, start: number): string =>
-    pax.get(key) || (ustar || gnu ? decodeText(field(h, start, 32)) : '');
+    pax.get(key) ?? (ustar || gnu ? decodeText(field(h, start, 32)) : '');
   return {
     rawPath,
     type,
@@ -104,18 +130,41 @@ export function decodeEntry(
   };
 }
 
-/** Parses `"<len> <key>=<value>\n"` records; trailing NUL padding is allowed. */
+/** The ustar magic `ustar\0` (any version bytes): what GNU tar and bsdtar take as POSIX ustar. */
+function isUstar(h: Uint8Array): boolean {
+  return h[257] === 0x75 && h[258] === 0x73 && h[259] === 0x74 && h[260] === 0x61 && h[261] === 0x72 && h[262] === 0;
+}
+
+/**
+ * Checks every numeric field CPython's tarfile parses in any header (mode, uid, gid, size, mtime,
+ * devmajor, devminor): a field it cannot read makes it stop listing at that header.
+ */
+export function checkNumbers(h: Uint8Array, offset: number): void {
+  readNumber(h, 100, 8, 'mode', offset);
+  readNumber(h, 108, 8, 'uid', offset);
+  readNumber(h, 116, 8, 'gid', offset);
+  readNumber(h, 136, 12, 'mtime', offset);
+  readNumber(h, 329, 8, 'devmajor', offset);
+  readNumber(h, 337, 8, 'devminor', offset);
+}
+
+/**
+ * Parses `"<len> <key>=<value>\n"` records filling the payload exactly. Refuses (E015) what
+ * tar readers apply differently: an empty value (POSIX: "delete the field"; tarfile: `""` or 0),
+ * a key given twice, a key outside printable ASCII (GNU tar and bsdtar cut it at a NUL).
+ */
 export function parsePax(payload: Uint8Array, at: number): Map<string, string> {
   const out = new Map<string, string>();
   const bad = (pos: number, why: string): never => {
     throw new MlfError('MLF-E007', `tar: bad PAX record at offset ${at + pos}: ${why}`, { offset: at + pos });
   };
+  const ambiguous = (pos: number, why: string): never => {
+    throw new MlfError('MLF-E015', `tar: PAX record at offset ${at + pos} ${why}`, { offset: at + pos });
+  };
   let pos = 0;
   while (pos < payload.length) {
-    if (payload[pos] === 0) {
-      if (!isZero(payload.subarray(pos))) bad(pos, 'data after NUL padding');
-      break;
-    }
+    // NUL padding inside the payload: tarfile stops there, bsdtar drops the whole header.
+    if (payload[pos] === 0) bad(pos, 'NUL byte where a record should start');
     let i = pos;
     let len = 0;
     for (let c = payload[i]; c !== undefined && c >= 0x30 && c <= 0x39; c = payload[++i]) {
@@ -129,10 +178,18 @@ export function parsePax(payload: Uint8Array, at: number): Map<string, string> {
     const record = payload.subarray(i + 1, end - 1);
     const eq = record.indexOf(0x3d);
     if (eq <= 0) bad(pos, 'missing key or "="');
-    const key = decodeUtf8(record.subarray(0, eq));
+    for (let k = 0; k < eq; k++) {
+      const c = record[k] as number;
+      if (c < 0x21 || c > 0x7e)
+        ambiguous(pos, `has the byte 0x${c.toString(16).padStart(2, '0')} in its key, which tar readers cut or refuse`);
+    }
+    const key = decodeUtf8(record.subarray(0, eq)) as string;
     const value = decodeUtf8(record.subarray(eq + 1));
-    if (key === undefined || value === undefined) bad(pos, 'key or value is not UTF-8');
-    out.set(key as string, value as string);
+    if (value === undefined) bad(pos, 'value is not UTF-8');
+    if (value === '') ambiguous(pos, `sets "${key}" to an empty value, which tar readers apply differently`);
+    if (out.has(key) && !key.startsWith('GNU.sparse.'))
+      ambiguous(pos, `sets "${key}" a second time in the same header, which tar readers apply differently`);
+    out.set(key, value as string);
     pos = end;
   }
   return out;

@@ -7,6 +7,7 @@ import {
   BLOCK,
   type TarEntry,
   checkFits,
+  checkNumbers,
   checkRead,
   decodeEntry,
   decodeName,
@@ -106,6 +107,9 @@ export async function readTarEntry(source: ByteSource, entry: TarEntry): Promise
 // The parser is a generator that yields the reads it needs, so the sync and async entry points
 // drive the very same code. It only ever asks for ranges inside `[0, total)`.
 
+/** Bytes read per request while checking that only zeros follow the end of the archive. */
+const ZERO_SCAN = 64 * 1024;
+
 interface ReadRequest {
   offset: number;
   length: number;
@@ -161,21 +165,28 @@ function* parseTar(total: number, limits: Limits): Generator<ReadRequest, TarInd
     const h = yield { offset, length: BLOCK };
     if (isZero(h)) {
       if (pending) finish(false, offset); // throws E007: extended header without its entry
-      if (total - offset < 2 * BLOCK)
-        return finish(
-          false,
-          total,
-          `end-of-archive marker incomplete: one zero block at offset ${offset}, then the input ends`,
-        );
-      const next = yield { offset: offset + BLOCK, length: BLOCK };
-      if (isZero(next)) return finish(true, offset + 2 * BLOCK);
+      // Every reader stops at the first zero block, but `tar -i` and tarfile(ignore_zeros=True)
+      // read on: whatever follows must be zeros (the second end block and record padding).
+      for (let at = offset + BLOCK; at < total; at += ZERO_SCAN) {
+        const rest = yield { offset: at, length: Math.min(ZERO_SCAN, total - at) };
+        const bad = rest.findIndex((b) => b !== 0);
+        if (bad >= 0) {
+          throw new MlfError(
+            'MLF-E017',
+            `tar: non-zero byte at offset ${at + bad} after the zero block at offset ${offset} that ends the archive`,
+            { offset: at + bad },
+          );
+        }
+      }
+      if (total - offset >= 2 * BLOCK) return finish(true, offset + 2 * BLOCK);
       return finish(
         false,
-        offset + BLOCK,
-        `lone zero block at offset ${offset}; like GNU tar and Python, reading stops there`,
+        total,
+        `end-of-archive marker incomplete: one zero block at offset ${offset}, then ${total - offset - BLOCK} zero bytes`,
       );
     }
     verifyChecksum(h, offset);
+    checkNumbers(h, offset);
     const flag = String.fromCharCode(h[156] ?? 0);
     if (!'0\x005xgL'.includes(flag)) refuseType(h, flag, offset, pending);
     const size = readNumber(h, 124, 12, 'size', offset);
@@ -189,8 +200,24 @@ function* parseTar(total: number, limits: Limits): Generator<ReadRequest, TarInd
           { offset },
         );
       }
-      checkFits(dataOffset, size, total, 'extended header', offset);
-      const payload = yield { offset: dataOffset, length: size };
+      if (flag === 'g' && pending) {
+        throw new MlfError(
+          'MLF-E015',
+          `tar: global PAX header at offset ${offset} between an extended header (offset ${pending.offset}) and its entry`,
+          { offset },
+        );
+      }
+      checkFits(dataOffset, padded(size), total, 'extended header', offset);
+      // CPython reads the padding too: records or name bytes hidden there count for it.
+      const block = yield { offset: dataOffset, length: padded(size) };
+      const payload = block.subarray(0, size);
+      if (!isZero(block.subarray(size))) {
+        throw new MlfError(
+          'MLF-E015',
+          `tar: the padding of the extended header at offset ${offset} is not zero (tarfile reads it, GNU tar and bsdtar do not)`,
+          { offset: dataOffset + size },
+        );
+      }
       if (flag === 'g') {
         for (const [k, v] of parsePax(payload, dataOffset)) {
           if (k === 'path' || k === 'linkpath' || k === 'size') {
@@ -225,7 +252,7 @@ function* parseTar(total: number, limits: Limits): Generator<ReadRequest, TarInd
     const path = normalizeMemberPath(entry.rawPath, { offset, limits });
     if (entry.type === 'file' && entry.rawPath.endsWith('/')) {
       throw new MlfError(
-        'MLF-E005',
+        'MLF-E013',
         `tar: regular file ${JSON.stringify(entry.rawPath)} at offset ${offset} has a name ending in "/"`,
         { offset },
       );

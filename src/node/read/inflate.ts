@@ -106,9 +106,47 @@ function nativeDecoder(
   container: 'gzip' | 'zstd',
 ): ((input: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array>) | undefined {
   const make = container === 'gzip' ? zlib.createGunzip : createZstdDecompress;
-  if (make !== undefined) return (input) => throughZlib(input, () => make({ chunkSize: OUT_CHUNK }));
+  if (make !== undefined) return (input) => throughZlibToEnd(input, container, () => make({ chunkSize: OUT_CHUNK }));
   const cli = container === 'zstd' ? findZstdCli() : undefined;
   return cli === undefined ? undefined : (input) => throughProcess(input, cli, ['-d', '-c', '-q']);
+}
+
+/**
+ * node:zlib, then a check that it consumed the whole input: its gunzip ends quietly at a zero byte
+ * after a member (where Python's gzip skips zeros and reads a further member) and ignores what
+ * follows. `bytesWritten` counts the input bytes the codec consumed.
+ */
+async function* throughZlibToEnd(
+  input: AsyncIterable<Uint8Array>,
+  container: 'gzip' | 'zstd',
+  create: () => Transform,
+): AsyncGenerator<Uint8Array> {
+  let fed = 0;
+  let first = -1;
+  let codec: Transform | undefined;
+  const counted = async function* (): AsyncGenerator<Uint8Array> {
+    for await (const chunk of input) {
+      if (fed === 0 && chunk.byteLength >= 2) first = ((chunk[0] as number) << 8) | (chunk[1] as number);
+      fed += chunk.byteLength;
+      yield chunk;
+    }
+  };
+  try {
+    yield* throughZlib(counted(), () => (codec = create()));
+  } catch (e) {
+    // zlib says this only of bytes that do not start with the gzip magic: with a good first
+    // member, that is junk after a member.
+    if (first === 0x1f8b && container === 'gzip' && /incorrect header check/.test(String((e as Error).message)))
+      throw new MlfError('MLF-E012', `gzip: bytes that are not a gzip member follow a member of this input`);
+    throw e;
+  }
+  const used = (codec as unknown as { bytesWritten: number } | undefined)?.bytesWritten ?? fed;
+  if (used < fed)
+    throw new MlfError(
+      'MLF-E012',
+      `${container}: ${fed - used} bytes follow the last ${container === 'gzip' ? 'gzip member' : 'zstd frame'}, at offset ${used}`,
+      { offset: used },
+    );
 }
 
 let zstdCli: string | null | undefined;

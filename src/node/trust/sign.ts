@@ -9,20 +9,22 @@ import {
 } from 'node:crypto';
 import { lstat, readFile } from 'node:fs/promises';
 import type { ArchiveContents } from '../../core/archive/archive.js';
-import { encodeUtf8 } from '../../core/common/bytes.js';
 import { MlfError } from '../../core/errors/errors.js';
-import { isRecord, parseJsonText } from '../../core/common/json.js';
 import { SIGNATURE_MEMBER } from '../../core/metadata/layout.js';
 import { DEFAULT_LIMITS } from '../../core/common/limits.js';
+import { computeManifest, diffManifests, type ManifestDiff } from '../../core/integrity/manifest.js';
+import { encodeSignedTail, signatureTarTail } from '../../core/integrity/signed-tail.js';
 import {
-  canonicalJson,
-  computeManifest,
-  diffManifests,
-  encodeManifest,
-  type ManifestDiff,
-  type MlfManifest,
-  parseManifest,
-} from '../../core/integrity/manifest.js';
+  type ByteDigest,
+  encodeSignature,
+  type MlfSignature,
+  parseSignature,
+  SIGNATURE_FORMAT,
+  type SignedStatement,
+  signedBytes,
+} from '../../core/integrity/signature.js';
+
+import { digestRange, endsWith, isFolder, openTrustArchive, type TrustArchive } from './archive-bytes.js';
 import type { Compression } from '../write/compress.js';
 import { hashMember } from '../read/member-chunks.js';
 import { openArchivePath } from '../read/open.js';
@@ -34,23 +36,10 @@ const isPem = (head: Uint8Array) => new TextDecoder().decode(head.subarray(0, 10
 const isJson = (head: Uint8Array) => /^\s*\{/.test(new TextDecoder().decode(head.subarray(0, 64)));
 
 /**
- * Ed25519 signatures over the canonical manifest (src/core/integrity/manifest.ts), embedded in the archive
- * as `.mlf/signature.json` or written beside it as `<archive>.sig`. Format in docs/security.md.
+ * Ed25519 signatures that bind an archive's bytes (docs/security.md): the signed document holds the
+ * manifest and digests of the exact file and decoded tar bytes, embedded in the archive as its
+ * last member `.mlf/signature.json` or written beside it as `<archive>.sig`.
  */
-
-/** Format tag of a signature document. */
-export const SIGNATURE_FORMAT = 'mlf-signature/1';
-
-/** A signature document: the signed manifest travels with its signature, so changes can be named. */
-export interface MlfSignature {
-  format: typeof SIGNATURE_FORMAT;
-  algorithm: 'ed25519';
-  /** `sha256:` + hex SHA-256 of the signer's public key (SPKI DER). */
-  keyId: string;
-  manifest: MlfManifest;
-  /** Base64 Ed25519 signature of `encodeManifest(manifest)`. */
-  signature: string;
-}
 
 /** Options of `signArchive`. */
 export interface SignOptions {
@@ -82,9 +71,16 @@ export interface VerifyOptions {
 /** The verdict of `verifyArchive`; `valid` when the archive is exactly what was signed. */
 export interface VerifyResult extends ManifestDiff {
   valid: boolean;
+  /** Format of the signature document (`mlf-signature/2`). */
+  format: MlfSignature['format'];
   keyId: string;
   /** `embedded` or the path of the detached file used. */
   source: string;
+  /**
+   * What the signature binds: `tar`, `gzip` or `zstd` (the file's exact bytes and its decoded tar),
+   * or `folder` (a detached signature of an extracted folder: its files' bytes only).
+   */
+  container: MlfSignature['container'];
   /** Members in the signed manifest. */
   members: number;
 }
@@ -133,107 +129,79 @@ export function keyIdOf(key: KeyObject): string {
     .digest('hex')}`;
 }
 
-/** Signs the canonical bytes of a manifest with an Ed25519 private key. */
-export function signManifest(manifest: MlfManifest, privateKey: KeyObject): MlfSignature {
-  const signature = sign(null, encodeManifest(manifest), privateKey).toString('base64');
-  return { format: SIGNATURE_FORMAT, algorithm: 'ed25519', keyId: keyIdOf(privateKey), manifest, signature };
-}
-
-/** A signature document as bytes: its canonical JSON (sorted keys, no whitespace, no newline). */
-export function encodeSignature(sig: MlfSignature): Uint8Array {
-  return encodeUtf8(canonicalJson(sig));
-}
-
-/**
- * Parses a signature document strictly: exactly its five keys, a valid manifest, a 64-byte base64
- * signature, and bytes that are exactly its canonical form (so no byte can change unnoticed).
- * @throws MlfError E605.
- */
-export function parseSignature(bytes: Uint8Array, where: string): MlfSignature {
-  const text = new TextDecoder().decode(bytes);
-  let raw: unknown;
-  try {
-    raw = parseJsonText(text, 'signature', 'MLF-E605', where);
-  } catch (e) {
-    throw e instanceof MlfError && e.code === 'MLF-E009' ? new MlfError('MLF-E605', e.message, { member: where }) : e;
-  }
-  const bad = (why: string): never => {
-    throw new MlfError('MLF-E605', `signature ${where}: ${why}`);
-  };
-  if (!isRecord(raw)) return bad('not a JSON object');
-  const keys = Object.keys(raw).sort().join(',');
-  if (keys !== 'algorithm,format,keyId,manifest,signature')
-    bad(`keys are {${keys}}, expected algorithm, format, keyId, manifest, signature`);
-  if (raw.format !== SIGNATURE_FORMAT) bad(`format is ${JSON.stringify(raw.format)}, expected "${SIGNATURE_FORMAT}"`);
-  if (raw.algorithm !== 'ed25519') bad(`algorithm is ${JSON.stringify(raw.algorithm)}, expected "ed25519"`);
-  if (typeof raw.keyId !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(raw.keyId))
-    bad('keyId is not "sha256:" and 64 hex digits');
-  if (typeof raw.signature !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(raw.signature))
-    bad('signature is not 64 bytes of base64');
-  const sig: MlfSignature = {
+/** Signs a statement with an Ed25519 private key. */
+export function signStatement(statement: SignedStatement, privateKey: KeyObject): MlfSignature {
+  const unsigned: Omit<MlfSignature, 'signature'> = {
     format: SIGNATURE_FORMAT,
-    algorithm: 'ed25519',
-    keyId: raw.keyId as string,
-    manifest: parseManifest(raw.manifest),
-    signature: raw.signature as string,
+    algorithm: 'ed25519' as const,
+    keyId: keyIdOf(privateKey),
+    mode: statement.mode,
+    container: statement.container,
+    archive: statement.archive,
+    tar: statement.tar,
+    mtime: statement.mtime,
+    manifest: statement.manifest,
   };
-  if (canonicalJson(sig) !== text) bad('is not in canonical form (sorted keys, no whitespace)');
-  return sig;
+  return { ...unsigned, signature: sign(null, signedBytes(unsigned), privateKey).toString('base64') };
 }
 
 /**
  * Checks a signature document against a public key: the key id it names and the Ed25519
- * signature over its manifest. @throws MlfError E602 when either does not match.
+ * signature over its signed fields. @throws MlfError E602 when either does not match.
  */
 export function checkSignature(sig: MlfSignature, publicKey: KeyObject): void {
   const ours = keyIdOf(publicKey);
-  const ok = verify(null, encodeManifest(sig.manifest), publicKey, Buffer.from(sig.signature, 'base64'));
+  const { signature, ...unsigned } = sig;
+  const ok = verify(null, signedBytes(unsigned), publicKey, Buffer.from(signature, 'base64'));
   if (!ok) {
     const other =
       sig.keyId === ours
-        ? 'the manifest or the signature was altered'
+        ? 'the signed fields or the signature were altered'
         : `it names key ${sig.keyId}, and this public key is ${ours}`;
     throw new MlfError('MLF-E602', `the signature does not verify under this public key: ${other}`);
   }
-  if (sig.keyId !== ours)
-    throw new MlfError(
-      'MLF-E602',
-      `the signature verifies, but its keyId ${sig.keyId} was altered (the key is ${ours})`,
-    );
+  if (sig.keyId !== ours) throw new MlfError('MLF-E602', `the signature names key ${sig.keyId}, not this key ${ours}`);
 }
 
 /**
- * Signs an archive (or folder): embedded by default, re-packing it canonically with
- * `.mlf/signature.json` added (member bytes unchanged; an old signature is replaced), or detached.
+ * Signs an archive (or folder). Embedded (default): re-packs it canonically (member bytes
+ * unchanged, an old signature replaced, compression kept when signing in place) with
+ * `.mlf/signature.json` as its last member. Detached: writes `<input>.sig` over the file as it is.
  * @throws MlfError E604 for a bad key, E901 for an embedded signature of a folder without
- *   `output`, E904 when the destination exists (without `force`), any reader code for the input.
+ *   `output`, E904 when the destination exists (without `force`), E002 for a detached signature of
+ *   an archive without its end marker, any reader code for the input.
  */
 export async function signArchive(input: string, options: SignOptions): Promise<SignResult> {
   const privateKey = await loadSigningKey(options.key, 'private');
   const detached = options.detached ?? false;
+  if (detached) {
+    const doc = signStatement(await describeForDetached(input), privateKey);
+    const output = options.output ?? `${input}.sig`;
+    await writeFileAtomic(output, encodeSignature(doc), {
+      force: options.force ?? false,
+      inputs: [input],
+      accepts: isJson,
+      kindName: 'a signature file',
+    });
+    return { output, keyId: doc.keyId, members: Object.keys(doc.manifest.members).length };
+  }
   const contents = await openArchivePath(input);
   try {
-    if (!detached && contents.container === 'folder' && options.output === undefined) {
+    if (contents.container === 'folder' && options.output === undefined) {
       throw new MlfError('MLF-E901', `${input} is a folder: give -o ARCHIVE for the signed archive, or --detached`);
     }
     const manifest = await computeManifest(contents, { hashMember });
-    const sig = signManifest(manifest, privateKey);
-    const members = Object.keys(manifest.members).length;
-    const output = options.output ?? (detached ? `${input}.sig` : input);
-    const rules = { force: options.force ?? false, inputs: [input] };
-    if (detached)
-      await writeFileAtomic(output, encodeSignature(sig), { ...rules, accepts: isJson, kindName: 'a signature file' });
-    else
-      await writeSigned(
-        contents,
-        manifest,
-        encodeSignature(sig),
-        output,
-        options.output === undefined
-          ? { force: true, compression: containerCompression(contents) } // in place: replaces the input by design
-          : rules,
-      );
-    return { output, keyId: sig.keyId, members };
+    const output = options.output ?? input;
+    const doc = await writeSigned(
+      contents,
+      manifest,
+      (statement) => signStatement(statement, privateKey),
+      output,
+      options.output === undefined
+        ? { force: true, compression: containerCompression(contents) } // in place: replaces the input by design
+        : { force: options.force ?? false, inputs: [input] },
+    );
+    return { output, keyId: doc.keyId, members: Object.keys(manifest.members).length };
   } finally {
     await contents.close?.(); // after writing: signing in place renames the new archive over the one read
   }
@@ -243,34 +211,128 @@ function containerCompression(contents: ArchiveContents): Compression {
   return contents.container === 'gzip' ? 'gzip' : contents.container === 'zstd' ? 'zstd' : 'none';
 }
 
+/** The statement of a detached signature: every member, and for a file the digests of all its bytes. */
+async function describeForDetached(input: string): Promise<SignedStatement> {
+  if (await isFolder(input)) {
+    const contents = await openArchivePath(input);
+    const manifest = await computeManifest(contents, { hashMember, includeSignature: true });
+    return { mode: 'detached', container: 'folder', archive: null, tar: null, mtime: null, manifest };
+  }
+  const a = await openTrustArchive(input);
+  try {
+    return {
+      mode: 'detached',
+      container: a.container,
+      archive: await digestRange(a.file, a.file.byteLength),
+      tar: a.tar === a.file ? await digestRange(a.file, a.file.byteLength) : await digestRange(a.tar, a.tar.byteLength),
+      mtime: null,
+      manifest: await computeManifest(a.contents, { hashMember, includeSignature: true }),
+    };
+  } finally {
+    await a.close();
+  }
+}
+
 /**
- * Verifies an archive against a public key and names what changed since signing.
- * @throws MlfError E601 (no signature), E602 (signature invalid), E604 (bad key), E605
- *   (malformed signature), or any reader code for the archive. Member changes are not thrown:
- *   they come back in the result with `valid: false`.
+ * Verifies an archive against a public key: the signature, then that the archive is byte for byte
+ * what was signed (docs/security.md, "What verify guarantees").
+ * @throws MlfError E601 (no signature), E602 (signature invalid), E604 (bad key), E605 (malformed
+ *   signature), E606 (old format), E607 (bytes differ outside the members), E002 (no end marker),
+ *   or any reader code for the archive. Member changes are not thrown: they come back in the
+ *   result with `valid: false`.
  */
 export async function verifyArchive(input: string, options: VerifyOptions): Promise<VerifyResult> {
   const publicKey = await loadSigningKey(options.publicKey, 'public');
-  const contents = await openArchivePath(input);
+  if (await isFolder(input)) {
+    const contents = await openArchivePath(input);
+    const { bytes, source } = await findSignature(input, undefined, options.signature);
+    const sig = parseSignature(bytes, source);
+    checkSignature(sig, publicKey);
+    if (sig.container !== 'folder')
+      throw differs(input, `the signature is for a ${sig.container} file, and ${input} is a folder`);
+    const diff = diffManifests(sig.manifest, await computeManifest(contents, { hashMember, includeSignature: true }));
+    return result(sig, source, diff);
+  }
+  const a = await openTrustArchive(input);
   try {
-    const { bytes, source } = await findSignature(input, contents, options.signature);
+    const { bytes, source } = await findSignature(input, a.contents, options.signature);
     const sig = parseSignature(bytes, source === 'embedded' ? SIGNATURE_MEMBER : source);
     checkSignature(sig, publicKey);
-    const diff = diffManifests(sig.manifest, await computeManifest(contents, { hashMember }));
-    const valid = diff.changed.length + diff.added.length + diff.removed.length === 0;
-    return { valid, keyId: sig.keyId, source, members: Object.keys(sig.manifest.members).length, ...diff };
+    const mode = source === 'embedded' ? 'embedded' : 'detached';
+    if (sig.mode !== mode)
+      throw differs(
+        input,
+        `the signature was made ${sig.mode}, and it was found ${source === 'embedded' ? 'embedded' : `in ${source}`}`,
+      );
+    if (sig.container !== a.container)
+      throw differs(input, `the signature is for a ${sig.container} file, and ${input} is ${a.container}`);
+    const actual = await computeManifest(a.contents, { hashMember, includeSignature: mode === 'detached' });
+    const diff = diffManifests(sig.manifest, actual);
+    const changed = diff.changed.length + diff.added.length + diff.removed.length > 0;
+    const why = mode === 'embedded' ? await embeddedMismatch(a, sig, bytes) : await detachedMismatch(a, sig);
+    if (!changed && why !== undefined) throw differs(input, why);
+    return result(sig, source, diff);
   } finally {
-    await contents.close?.();
+    await a.close();
   }
+}
+
+function result(sig: MlfSignature, source: string, diff: ManifestDiff): VerifyResult {
+  const valid = diff.changed.length + diff.added.length + diff.removed.length === 0;
+  const members = Object.keys(sig.manifest.members).length;
+  return { valid, format: sig.format, keyId: sig.keyId, source, container: sig.container, members, ...diff };
+}
+
+function differs(input: string, why: string): MlfError {
+  return new MlfError('MLF-E607', `${input}: the signature is valid, but the archive is not what was signed: ${why}`);
+}
+
+const same = (a: ByteDigest | null, b: ByteDigest): boolean =>
+  a !== null && a.bytes === b.bytes && a.sha256 === b.sha256;
+
+/** Why a detached signature does not cover these exact bytes, or undefined when it does. */
+async function detachedMismatch(a: TrustArchive, sig: MlfSignature): Promise<string | undefined> {
+  if (!same(sig.archive, await digestRange(a.file, a.file.byteLength)))
+    return `the file's ${a.file.byteLength} bytes differ from the ${sig.archive?.bytes ?? 0} bytes signed`;
+  if (!same(sig.tar, await digestRange(a.tar, a.tar.byteLength))) return 'the decoded tar differs from the one signed';
+  return undefined;
+}
+
+/**
+ * Why an embedded signature does not cover these exact bytes, or undefined when it does: the
+ * signature is the last member; the tar before its header and the file before its tail hash to
+ * the signed digests; the rest of both is exactly the tail rebuilt from the document.
+ */
+async function embeddedMismatch(a: TrustArchive, sig: MlfSignature, doc: Uint8Array): Promise<string | undefined> {
+  const last = a.index.entries[a.index.entries.length - 1];
+  if (last === undefined || last.path !== SIGNATURE_MEMBER) return `${SIGNATURE_MEMBER} is not the last member`;
+  const at = last.headerOffset;
+  if (!same(sig.tar, await digestRange(a.tar, at)))
+    return `the ${at} tar bytes before ${SIGNATURE_MEMBER} differ from the ${sig.tar?.bytes ?? 0} bytes signed`;
+  const tail = signatureTarTail(doc, at, sig.mtime ?? 0);
+  if (!(await endsWith(a.tar, at, tail)))
+    return `what follows the tar at offset ${at} is not exactly ${SIGNATURE_MEMBER}, its padding and the end of the archive`;
+  if (a.container === 'tar') return undefined; // the file is the tar
+  // The gzip trailer holds the CRC-32 and length of the whole tar, which the decoder has checked:
+  // one value is possible, so it is taken from the file.
+  const trailer =
+    a.container === 'gzip' && a.file.byteLength >= 8 ? await a.file.read(a.file.byteLength - 8, 8) : undefined;
+  const encoded = encodeSignedTail(a.container, tail, trailer ?? new Uint8Array(8));
+  const prefix = a.file.byteLength - encoded.byteLength;
+  if (prefix < 0 || !same(sig.archive, await digestRange(a.file, prefix)))
+    return `the ${a.container} bytes before the signature differ from the ${sig.archive?.bytes ?? 0} bytes signed`;
+  if (!(await endsWith(a.file, prefix, encoded)))
+    return `the file does not end with the signature exactly as ${a.container} stores it`;
+  return undefined;
 }
 
 async function findSignature(
   input: string,
-  contents: ArchiveContents,
+  contents: ArchiveContents | undefined,
   detached: string | undefined,
 ): Promise<{ bytes: Uint8Array; source: string }> {
   if (detached !== undefined) return { bytes: await readSmallFile(detached, 'signature'), source: detached };
-  const member = contents.members.get(SIGNATURE_MEMBER);
+  const member = contents?.members.get(SIGNATURE_MEMBER);
   if (member !== undefined) {
     if (member.size > DEFAULT_LIMITS.maxMetadataBytes)
       throw new MlfError('MLF-E605', `${SIGNATURE_MEMBER} has ${member.size} bytes, too many for a signature`);
@@ -278,7 +340,10 @@ async function findSignature(
   }
   const beside = `${input}.sig`;
   if (await exists(beside)) return { bytes: await readSmallFile(beside, 'signature'), source: beside };
-  throw new MlfError('MLF-E601', `${input} has no embedded ${SIGNATURE_MEMBER} and there is no ${beside}`);
+  throw new MlfError(
+    'MLF-E601',
+    `${input} has ${contents === undefined ? 'no signature: it is a folder,' : `no embedded ${SIGNATURE_MEMBER}`} and there is no ${beside}`,
+  );
 }
 
 /** Reads a key or signature file, refusing anything larger than metadata may be. */

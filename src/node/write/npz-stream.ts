@@ -6,14 +6,13 @@ import { indexParams, type ParamIndex } from '../../core/params/tensor-index.js'
 import { type ImportArray, npyItemsOfParams, paramsChunks } from '../../core/params/params-stream.js';
 import type { NpyHeader } from '../../core/params/npy.js';
 import { listNpzArrays, npyMemberChunks, npzChunks, readNpyHeaderFrom } from '../../core/params/npz-stream.js';
-import { crc32 as crc32Js } from '../../core/common/crc32.js';
 import type { RangeChunks, ZipEntryChunksOptions } from '../../core/params/zip-stream.js';
 import { memberRangeChunks, sourceMember } from '../read/range-chunks.js';
 import { type ClosableSource, fileSource } from '../read/source.js';
 import { fsCall, fsError } from '../fs-error.js';
 import { type ChunkedFile, type FolderWriteOptions, writeFolderAtomic, type Written } from './atomic.js';
 import { type StreamTarget, type WriteChunksOptions, writeChunksAtomic } from './write-stream.js';
-import { throughZlib } from './zlib-stream.js';
+import { crc32Fast, throughZlib } from './zlib-stream.js';
 
 /**
  * `params export` and `params import` in bounded memory: tensors go from a `.params` file or an
@@ -21,10 +20,6 @@ import { throughZlib } from './zlib-stream.js';
  * `.params`, a chunk at a time (core's params-stream.ts and npz-stream.ts), through the atomic
  * writers. node:zlib gives the CRC-32 (Node >= 20.15) and the inflater.
  */
-
-/** CRC-32 by node:zlib where this Node has it (Node >= 20.15: many GB/s), else core's. */
-export const crc32Fast: (bytes: Uint8Array, crc: number) => number =
-  typeof zlib.crc32 === 'function' ? (bytes, crc) => zlib.crc32(bytes, crc) : crc32Js;
 
 /** Raw deflate through node:zlib (its chunks are copied in: the stream may hold them). */
 const inflateRaw = (input: AsyncIterable<Uint8Array>) =>

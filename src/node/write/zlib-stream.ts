@@ -1,5 +1,7 @@
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { crc32 } from '../../core/common/crc32.js';
 
 /**
  * Pipes chunks through a node:zlib transform made on the first read (so an unread generator holds
@@ -15,3 +17,7 @@ export async function* throughZlib(
   pipeline(Readable.from(input), codec).catch(() => undefined); // its errors come out of the iteration below
   for await (const chunk of codec) yield chunk as Buffer;
 }
+
+/** CRC-32 by node:zlib where this Node has it (Node >= 20.15: many GB/s), else core's. */
+export const crc32Fast: (bytes: Uint8Array, crc: number) => number =
+  typeof zlib.crc32 === 'function' ? (bytes, crc) => zlib.crc32(bytes, crc) : crc32;

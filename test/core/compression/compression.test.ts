@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
@@ -63,7 +63,8 @@ describe('gzip', () => {
     const multi = Buffer.concat(tars.map((t) => zlib.gzipSync(t)));
     const out = await decompress(multi, 'gzip');
     expect(same(out, all)).toBe(true);
-    expect(readTarIndexSync(out).entries.length).toBe(readTarIndexSync(tars[0]!).entries.length);
+    // Concatenated tars: every reader stops at the first end marker, tar -i reads on: refused.
+    expect(() => readTarIndexSync(out)).toThrow(expect.objectContaining({ code: 'MLF-E017' }));
   });
 
   it('stops a 200 MB gzip bomb at the output limit (E009) without producing it', async () => {
@@ -78,6 +79,30 @@ describe('gzip', () => {
     expect(stoppedAt).toBeGreaterThan(limit);
     expect(stoppedAt).toBeLessThan(limit + 1024 * 1024);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * 1024 * 1024);
+  });
+
+  it('holds a bounded amount of memory while stopping a bomb, not its output (peak RSS)', async () => {
+    // The peak, not what is left afterwards: Linux resets VmHWM on "5" > clear_refs.
+    const bomb = await gzipZeros(400 * 1024 * 1024);
+    const kib = (field: string) =>
+      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    writeFileSync('/proc/self/clear_refs', '5');
+    const before = kib('VmHWM');
+    const code = await codeOf(decompress(bomb, 'gzip', { limits: { maxDecompressedBytes: 8 * 1024 * 1024 } }));
+    expect(code).toBe('MLF-E009');
+    expect((kib('VmHWM') - before) / 1024).toBeLessThan(120); // MiB; the whole output would be 400
+  });
+
+  it('refuses an input ending in a gzip header that would swallow what follows (E008/E012)', async () => {
+    // FEXTRA of 10 bytes: a reader that appends a member of its own to find the end of input
+    // would see its header swallowed and its body end this member.
+    const good = zlib.gzipSync(tars[0]!);
+    const tail = [0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 10, 0];
+    expect(await codeOf(decompress(Buffer.concat([good, Buffer.from(tail)]), 'gzip'))).toMatch(/^MLF-E0(08|12)$/);
+    expect(await codeOf(decompress(Buffer.concat([good, good.subarray(0, 20)]), 'gzip'))).toMatch(/^MLF-E0(08|12)$/);
+    // A complete member at the end, however small, is a member: Python's gzip reads it too.
+    const last = zlib.gzipSync(new Uint8Array(16).fill(7));
+    expect((await decompress(Buffer.concat([good, last]), 'gzip')).byteLength).toBe(tars[0]!.byteLength + 16);
   });
 
   it('stops a bomb by the compression ratio (E009)', async () => {
@@ -100,7 +125,9 @@ describe('gzip', () => {
     const err = await decompress(badCrc, 'gzip').catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'MLF-E008' });
     expect((err as Error).message).toMatch(/^gzip: corrupt or truncated stream of \d+ bytes: .+/);
-    expect(await codeOf(decompress(Buffer.concat([good, Buffer.from('trailing junk')]), 'gzip'))).toBe('MLF-E008');
+    expect(await codeOf(decompress(Buffer.concat([good, Buffer.from('trailing junk')]), 'gzip'))).toBe('MLF-E012');
+    expect(await codeOf(decompress(Buffer.concat([good, new Uint8Array(3)]), 'gzip'))).toBe('MLF-E012');
+    expect(await codeOf(decompress(Buffer.concat([good, new Uint8Array(1), good]), 'gzip'))).toBe('MLF-E012');
   });
 
   it('random corruption never throws anything but MlfError', async () => {
@@ -137,15 +164,21 @@ describe('zstd', () => {
     ).toBe(true);
   });
 
-  it('decompresses multiple frames and skippable frames', async () => {
+  it('decompresses multiple frames; refuses skippable frames and bytes after the last frame (E012)', async () => {
     const frames = Buffer.concat(tars.map((t) => cli('zstd', ['-c', '-q'], t)));
     expect(same(await decompress(frames, 'zstd'), all)).toBe(true);
-    const skippable = Buffer.concat([
-      Buffer.from([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]),
-      cli('zstd', ['-c', '-q'], tars[0]!),
-    ]);
-    expect(detectContainer(skippable)).toBe('zstd');
-    expect(same(await decompress(skippable, 'zstd'), tars[0]!)).toBe(true);
+    const one = cli('zstd', ['-c', '-q'], tars[0]!);
+    const skip = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+    expect(detectContainer(Buffer.concat([skip, one]))).toBe('zstd');
+    for (const bad of [
+      Buffer.concat([skip, one]),
+      Buffer.concat([one, skip]),
+      Buffer.concat([one, Buffer.from([0x5f, 0x2a, 0x4d, 0x18, 0, 0, 0, 0]), one]),
+      Buffer.concat([one, new Uint8Array(1)]),
+      Buffer.concat([one, new Uint8Array(4)]),
+      Buffer.concat([one, Buffer.from('trailing junk!!')]),
+    ])
+      expect(await codeOf(decompress(bad, 'zstd'))).toBe('MLF-E012');
   });
 
   it('stops a 200 MB zstd bomb at the output limit (E009)', async () => {
@@ -177,7 +210,7 @@ describe('zstd', () => {
     expect(await codeOf(decompress(good.subarray(0, 3), 'zstd'))).toBe('MLF-E008');
     expect(await codeOf(decompress(new Uint8Array(0), 'zstd'))).toBe('MLF-E008');
     expect(await codeOf(decompress(new TextEncoder().encode('plain text, not zstd at all'), 'zstd'))).toBe('MLF-E008');
-    expect(await codeOf(decompress(Buffer.concat([good, Buffer.from('trailing junk!!')]), 'zstd'))).toBe('MLF-E008');
+    expect(await codeOf(decompress(Buffer.concat([good, Buffer.from('trailing junk!!')]), 'zstd'))).toBe('MLF-E012');
     const err = await decompress(good.subarray(0, 40), 'zstd').catch((e: Error) => e);
     expect((err as Error).message).toMatch(/^zstd: corrupt or truncated stream of 40 bytes: .+/);
   });

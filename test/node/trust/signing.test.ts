@@ -4,10 +4,11 @@
  * the CLI round trip works, and a wrong key fails.
  */
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive } from '../../../src/core/archive/archive.js';
 import { SIGNATURE_MEMBER } from '../../../src/core/metadata/layout.js';
@@ -18,7 +19,8 @@ import { run as runCli } from '../../../src/cli/main.js';
 import { hashMember } from '../../../src/node/read/member-chunks.js';
 import { openArchivePath } from '../../../src/node/read/open.js';
 import { writeSigned } from '../../../src/node/trust/sign-write.js';
-import { signArchive, verifyArchive, writeSigningKeys } from '../../../src/node/trust/sign.js';
+import { signArchive, signStatement, verifyArchive, writeSigningKeys } from '../../../src/node/trust/sign.js';
+import { parseSignature, type SignedStatement } from '../../../src/core/integrity/signature.js';
 import { packFiles, tarFiles, validateBytes } from '../../helpers/archive.js';
 import { codeOf, FIXTURES } from '../../helpers/common.js';
 import { GRAPH_TAR } from '../../helpers/hostile.js';
@@ -151,6 +153,12 @@ describe('tampering with the manifest or the signature', () => {
     expect(await codeOf(repack(JSON.stringify(doc, null, 1)))).toBe('MLF-E605'); // not canonical
     expect(await codeOf(repack(canonicalJson({ ...doc, extra: 1 })))).toBe('MLF-E605');
     expect(await codeOf(repack(canonicalJson({ ...doc, algorithm: 'rsa' })))).toBe('MLF-E605');
+    // mtime (of the signature's own header) is signed, and must be whole seconds a tar header holds.
+    expect(await codeOf(repack(canonicalJson({ ...doc, mtime: doc.mtime + 1 })))).toBe('MLF-E602');
+    for (const mtime of [null, -1, 2 ** 33, '499162500'])
+      expect(await codeOf(repack(canonicalJson({ ...doc, mtime })))).toBe('MLF-E605');
+    const fraction = canonicalJson(doc).replace(`"mtime":${doc.mtime}`, `"mtime":${doc.mtime}.5`);
+    expect(await codeOf(repack(fraction))).toBe('MLF-E605');
     expect(await codeOf(repack('{'))).toBe('MLF-E605');
     expect(await codeOf(repack(undefined))).toBe('MLF-E601');
     // The untouched signature still verifies and names members added or removed.
@@ -190,6 +198,7 @@ describe('tampering with the manifest or the signature', () => {
         check(canonicalJson({ ...doc, signature: `${doc.signature.slice(0, 10)}B${doc.signature.slice(11)}` })),
       ),
     ).toBe('MLF-E602');
+    expect(await codeOf(check(canonicalJson({ ...doc, mtime: 499162500 })))).toBe('MLF-E605'); // null when detached
     expect(await codeOf(check(`${canonicalJson(doc)}\n`))).toBe('MLF-E605');
     expect(await codeOf(check(canonicalJson(doc).slice(0, -1)))).toBe('MLF-E605');
     // Every single-byte change of the detached file is caught.
@@ -327,15 +336,18 @@ describe('streamed hashing and signing', () => {
     const altered = await original.read();
     contents.members.set(victim!, { path: victim!, size: original.size, read: async () => altered.map((b) => b ^ 1) });
     const dest = path('signed.tar');
-    await expect(
-      writeSigned(contents, manifest, new Uint8Array([123, 125]), dest, { force: false }),
-    ).rejects.toMatchObject({ code: 'MLF-E011', member: victim });
+    const key = generateKeyPairSync('ed25519').privateKey;
+    const signer = (statement: SignedStatement) => signStatement(statement, key);
+    await expect(writeSigned(contents, manifest, signer, dest, { force: false })).rejects.toMatchObject({
+      code: 'MLF-E011',
+      member: victim,
+    });
     expect(existsSync(dest)).toBe(false);
     expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // Unchanged, the same call writes the archive.
     contents.members.set(victim!, original);
-    await writeSigned(contents, manifest, new Uint8Array([123, 125]), dest, { force: false });
-    expect(Buffer.from(tarFiles(dest).get(SIGNATURE_MEMBER)!).toString()).toBe('{}');
+    const doc = await writeSigned(contents, manifest, signer, dest, { force: false });
+    expect(parseSignature(tarFiles(dest).get(SIGNATURE_MEMBER)!, 'test')).toEqual(doc);
   });
 });
 
@@ -421,5 +433,30 @@ describe('CLI', () => {
     writeFileSync(unsigned, readFileSync(GRAPH_TAR));
     expect((await cli('verify', unsigned, '--pubkey', `${k}.pub`)).err).toContain('MLF-E601');
     expect((await cli('sign', work, '--key', k)).code).toBe(2); // a folder needs -o or --detached
+  });
+
+  it('verify of several archives: what each signature binds, one summary, errors per archive in --json', async () => {
+    const tgz = path('a.tgz');
+    writeFileSync(tgz, gzipSync(readFileSync(GRAPH_TAR)));
+    expect((await cli('sign', tgz, '--key', key)).code).toBe(0);
+    const appended = path('appended.tgz');
+    writeFileSync(appended, Buffer.concat([readFileSync(tgz), Buffer.alloc(1)])); // gzip(1) ignores it
+    const detached = path('d.tar');
+    writeFileSync(detached, readFileSync(GRAPH_TAR));
+    expect((await cli('sign', detached, '--key', key, '--detached')).code).toBe(0);
+
+    const text = await cli('verify', tgz, appended, detached, '--pubkey', `${key}.pub`);
+    expect(text.code).toBe(1);
+    expect(text.out).toContain(`${tgz}: signature valid (every byte of the gzip file, `);
+    expect(text.out).toContain(`${detached}: signature valid (every byte of the tar file, `);
+    expect(text.out).toContain('3 archives: 2 valid, 1 not valid');
+    expect(text.err).toMatch(new RegExp(`^error MLF-E012 .*${appended}`, 'm'));
+
+    const json = await cli('verify', tgz, appended, detached, '--pubkey', `${key}.pub`, '--json');
+    const doc = JSON.parse(json.out);
+    expect([json.code, doc.valid, doc.invalid]).toEqual([1, 2, 1]);
+    expect(doc.archives[0]).toMatchObject({ path: tgz, valid: true, format: 'mlf-signature/2', container: 'gzip' });
+    expect(doc.archives[1]).toMatchObject({ path: appended, error: { code: 'MLF-E012' } });
+    expect(doc.archives[2]).toMatchObject({ container: 'tar', source: `${detached}.sig` });
   });
 });
