@@ -218,8 +218,9 @@ describe('navigating the drawing', () => {
     const want = graph.nodes.flatMap((n, id) =>
       n.name.includes('max_pool') || (n.attrs?.func_name ?? '').includes('max_pool') ? [`n${id}`] : [],
     );
-    expect(await keys('match')).toEqual(want.sort());
-    expect(await page.locator('#panel-graph svg.mlf-graph.searching').count()).toBe(1);
+    // The drawing is marked in an effect after the list renders: poll rather than race it.
+    await expect.poll(() => keys('match')).toEqual(want.sort());
+    await expect.poll(() => page.locator('#panel-graph svg.mlf-graph.searching').count()).toBe(1);
     await page.click('#graph-fit');
     await page.waitForTimeout(400);
     await shot(page, 'graph-mnist-search-selection');
