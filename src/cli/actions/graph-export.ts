@@ -1,8 +1,9 @@
 import type { InspectModule } from '../../core/archive/inspect.js';
 import type { GraphTable, GraphTableNode } from '../../core/report/view-data.js';
 
-/** `float32[1, 3, 16, 16]`. */
-const tensor = (o: { dtype: string; shape: number[] }) => `${o.dtype}[${o.shape.join(', ')}]`;
+/** `float32[1, 3, 16, 16]`; AOT buffers of unknown shape show their bytes (`float32 · 8192 B`). */
+const tensor = (o: { dtype: string | null; shape: number[] | null; bytes: number | null }) =>
+  o.shape !== null ? `${o.dtype ?? '?'}[${o.shape.join(', ')}]` : `${o.dtype ?? '?'} · ${o.bytes ?? '?'} B`;
 
 /** A DOT string literal: backslashes and quotes escaped, newlines as `\n` line breaks. */
 function dotString(s: string): string {
@@ -42,7 +43,7 @@ export function renderDot(module: string, table: GraphTable): string {
 }
 
 /** The `--format json` document: nodes with shapes, dtypes, storage ids and bytes, and edges. */
-export function renderGraphJson(module: string, table: GraphTable): unknown {
+export function renderGraphJson(module: string, table: GraphTable): Record<string, unknown> {
   return {
     module,
     nodes: table.nodes.map((n) => ({
@@ -106,13 +107,13 @@ export function renderNetronAttachment(
       kind,
       target,
       'mlf.output_bytes',
-      n.outputs.reduce((a, o) => a + o.bytes, 0),
+      n.outputs.reduce((a, o) => a + (o.bytes ?? 0), 0),
     );
     int(
       kind,
       target,
       'mlf.storage_pool_bytes',
-      n.outputs.reduce((a, o) => a + o.poolBytes, 0),
+      n.outputs.reduce((a, o) => a + (o.poolBytes ?? 0), 0),
     );
     const ws = n.funcName === null ? undefined : workspace.get(n.funcName);
     if (ws !== undefined) int(kind, target, 'mlf.workspace_bytes', ws);

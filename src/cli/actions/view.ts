@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { findModule, loadGraph, loadParams } from '../../core/archive/archive.js';
 import { MlfError } from '../../core/errors/errors.js';
-import { inspectArchive } from '../../core/archive/inspect.js';
+import { type InspectModule, inspectArchive } from '../../core/archive/inspect.js';
+import { type AotAnalysis, analyzeAotCodegen, analyzeAotModule } from '../../core/graph/aot-archive.js';
+import { aotGraphJson, aotGraphTable } from '../../core/report/aot-view.js';
 import { buildSnapshot, graphTable } from '../../core/report/view-data.js';
 import { withMlfPath } from '../../node/read/open.js';
 import { serveViewer } from '../../node/viewer/serve.js';
@@ -65,30 +67,42 @@ export async function runView(path: string, opts: { port?: string; open?: boolea
   return 0;
 }
 
-/** `mlf graph`: the graph of one module as DOT, JSON or a Netron attachment. */
+/** `mlf graph`: the graph of one module as DOT, JSON or a Netron attachment (graph executor or AOT). */
 export async function runGraph(
   path: string,
   opts: { module?: string; format: string; output?: string; force?: boolean },
   io: CliIo,
 ): Promise<number> {
   const text = await withMlfPath(path, async (archive) => {
-    const graphs = archive.modules.filter((m) => m.files.graph !== null);
+    if (archive.metadata === null) {
+      // Generated code without metadata.json: the AOT main alone says what the module is.
+      const aot = await analyzeAotCodegen(archive, opts.module === undefined ? {} : { module: opts.module });
+      return renderAot(aot.main.module, aot, null, opts.format);
+    }
+    const graphs = archive.modules.filter((m) => m.files.graph !== null || m.executor === 'aot');
     if (opts.module === undefined && graphs.length > 1) {
       throw new MlfError(
         'MLF-E901',
-        `the archive has several graph modules (${graphs.map((m) => m.name).join(', ')}); choose one with --module`,
+        `the archive has several modules with a graph (${graphs.map((m) => m.name).join(', ')}); choose one with --module`,
       );
     }
     const mod = opts.module === undefined ? (graphs[0] ?? archive.modules[0]) : findModule(archive, opts.module);
     const graph = mod === undefined ? null : await loadGraph(archive, mod);
+    if (mod !== undefined && graph === null && mod.executor === 'aot') {
+      const aot = await analyzeAotModule(archive, mod);
+      if (aot !== null) {
+        const report = await inspectArchive(archive, { module: mod.name, hashParams: false });
+        return renderAot(mod.name, aot, report.modules[mod.name] ?? null, opts.format);
+      }
+    }
     if (mod === undefined || graph === null) {
       const what =
         mod === undefined
           ? 'the archive has no modules'
-          : `module "${mod.name}" has no graph-executor JSON (${mod.executor ?? 'operator style'})`;
+          : `module "${mod.name}" has no graph-executor JSON and no AOT C sources (${mod.executor ?? 'operator style'})`;
       throw new MlfError(
         'MLF-E901',
-        `${what}; mlf graph needs a graph-executor module`,
+        `${what}; mlf graph needs a graph-executor module or an AOT module with its generated C`,
         {},
         'List the modules and their executors with mlf inspect.',
       );
@@ -106,4 +120,13 @@ export async function runGraph(
     io.out(`${opts.output}: ${formatBytes(Buffer.byteLength(text))}`);
   }
   return 0;
+}
+
+/** An AOT module's graph: the node table from its main, plus (JSON) its calls, buffers and memory layout. */
+function renderAot(module: string, aot: AotAnalysis, info: InspectModule | null, format: string): string {
+  const table = aotGraphTable(aot.main);
+  if (format === 'dot') return renderDot(module, table);
+  if (format === 'json')
+    return `${toJson({ ...renderGraphJson(module, table), executor: 'aot', aot: aotGraphJson(aot.main), memory: aot.layout })}\n`;
+  return `${toJson(renderNetronAttachment(module, table, info ?? undefined))}\n`;
 }

@@ -7,6 +7,7 @@ import type { MainEntry } from '../metadata/schema.js';
 import { type ParamIndex, type RangeRead, loadParamIndex, withParamsMember } from '../params/tensor-index.js';
 import { type ParamDict, packedTensorBytes } from '../params/codec.js';
 import { parseHeaderStruct, parseRelayMain } from '../graph/relay.js';
+import { type AotAnalysis, tryAnalyzeAotModule } from '../graph/aot-archive.js';
 
 /** A tensor's interface facts; `shape` is null where the archive does not record it. */
 export interface TensorFacts {
@@ -43,12 +44,36 @@ export interface InspectModule {
   };
   /** Operator style: each PrimFunc's parameter buffers in order; null for full-model modules. */
   functions: Record<string, TensorFacts[]> | null;
+  /** AOT modules with C sources: the fused-operator graph read from the main; null otherwise. */
+  aot: AotFacts | null;
   files: { graph: string | null; relay: string | null; tir: string[] };
   codegen: {
     sources: { path: string; bytes: number }[];
     objects: { path: string; bytes: number }[];
     headers: { path: string; bytes: number }[];
   };
+}
+
+/** What `inspect` says of an AOT module's main (see docs/format.md, "AOT main"). */
+export interface AotFacts {
+  /** `tvmgen_<m>___tvm_main__` or `tvmgen_<m>_run_model`; null when it could not be read (see `error`). */
+  function: string | null;
+  abi: 'unpacked' | 'packed' | null;
+  /** The entry wrapper `tvmgen_<m>_run` and how it takes its arguments. */
+  entry: { name: string; style: 'c' | 'packed' | 'raw' } | null;
+  /** The fused operators the main calls, in call order (a function called twice appears twice). */
+  operators: string[];
+  buffers: number;
+  pools: { name: string; kind: 'workspace' | 'constant'; bytes: number | null }[];
+  /** `usmp` (pool offsets), `arena` (TVMBackendAllocWorkspace) or `none`. */
+  planner: 'usmp' | 'arena' | 'none' | null;
+  /** Workspace as TVM computes it from the C, against metadata.json. */
+  workspace: { computedBytes: number; metadataBytes: number | null; how: string } | null;
+  /** Most workspace bytes held during one call. */
+  peakBytes: number | null;
+  notes: string[];
+  /** Why the main could not be read (an MLF-E308/E309 message), else null. */
+  error: string | null;
 }
 
 /** The whole `mlf inspect --json` document. */
@@ -126,6 +151,7 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, options: Inspect
   const graph = await loadGraph(archive, m);
   const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
   const size = (p: string) => ({ path: p, bytes: archive.contents.members.get(p)?.size ?? 0 });
+  const aot = m.executor === 'aot' ? await tryAnalyzeAotModule(archive, m) : null;
   return {
     modelName: md.modelName,
     style: md.style,
@@ -135,7 +161,7 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, options: Inspect
     params: params === null ? null : paramFacts(params, hashes),
     paramsFile: m.files.params === null ? null : size(m.files.params),
     graph: graph === null ? null : graphFacts(graph, paramNames),
-    ...(await interfaceFacts(archive, m, graph, params)),
+    ...(await interfaceFacts(archive, m, graph, params, aot?.analysis ?? null)),
     memory: {
       main: md.main?.map(mainFacts) ?? null,
       storageBytes: graph === null ? null : computeStoragePools(graph).reduce((a, p) => a + p.bytes, 0),
@@ -154,12 +180,45 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, options: Inspect
               bs.map((b) => ({ dtype: b.dtype, shape: b.shape, bytes: b.size_bytes })),
             ]),
           ),
+    aot: aot === null ? null : aotFacts(aot.analysis, aot.error?.message ?? null),
     files: { graph: m.files.graph, relay: m.files.relay, tir: m.files.tir },
     codegen: {
       sources: m.files.sources.map(size),
       objects: m.files.objects.map(size),
       headers: m.files.headers.map(size),
     },
+  };
+}
+
+function aotFacts(a: AotAnalysis | null, error: string | null): AotFacts | null {
+  if (a === null && error === null) return null; // no C sources (object files only)
+  if (a === null)
+    return {
+      function: null,
+      abi: null,
+      entry: null,
+      operators: [],
+      buffers: 0,
+      pools: [],
+      planner: null,
+      workspace: null,
+      peakBytes: null,
+      notes: [],
+      error,
+    };
+  const { main, layout } = a;
+  return {
+    function: main.function,
+    abi: main.abi,
+    entry: main.entry === null ? null : { name: main.entry.name, style: main.entry.style },
+    operators: main.calls.map((c) => c.callee),
+    buffers: main.buffers.length,
+    pools: main.pools,
+    planner: layout.planner,
+    workspace: layout.workspace,
+    peakBytes: layout.peak.bytes,
+    notes: main.notes,
+    error: null,
   };
 }
 
@@ -202,6 +261,7 @@ async function interfaceFacts(
   m: MlfModule,
   graph: GraphJson | null,
   params: ParamDict | ParamIndex | null,
+  aot: AotAnalysis | null,
 ) {
   const mainIo = m.metadata.main?.[0];
   if (graph !== null) {
@@ -233,6 +293,8 @@ async function interfaceFacts(
   if (inputNames === null && relay !== null) {
     const declared = mainIo?.inputs;
     inputNames = relay.params.map((p) => p.name).filter((n) => (declared ? n in declared : !paramNames.has(n)));
+    // Relay also lists bound params; the AOT main's arity says how many are inputs (TVM puts them first).
+    if (declared === undefined && aot !== null) inputNames = inputNames.slice(0, aot.main.inputs.length);
   }
   inputNames ??= Object.keys(mainIo?.inputs ?? {});
   const inputs: Record<string, TensorFacts> = {};

@@ -107,6 +107,18 @@ export const CODES = {
     hint: 'dltype strings must be TVM dtype names such as float32 or int8.',
   },
   'MLF-E307': { title: 'graph arg_nodes invalid', hint: 'arg_nodes must list exactly the "null" nodes.' },
+  'MLF-E308': {
+    title: 'generated C not readable',
+    hint: 'The C source has an unterminated comment or literal, unbalanced brackets, or is too large to read; check that the file is the one TVM generated.',
+  },
+  'MLF-E309': {
+    title: 'AOT main not found',
+    hint: 'An AOT module defines tvmgen_<module>___tvm_main__ (or tvmgen_<module>_run_model in early archives) in codegen/host/src; check the module name and that the sources are complete.',
+  },
+  'MLF-E310': {
+    title: 'Relay text not readable',
+    hint: 'The Relay text could not be parsed at the reported offset; it is informational, so everything but shapes still works.',
+  },
   // consistency
   'MLF-E401': {
     title: 'file implied by metadata is missing',
@@ -135,6 +147,14 @@ export const CODES = {
   'MLF-E407': {
     title: 'executor information inconsistent',
     hint: 'A graph-executor module needs a graph; an AOT module must not declare memory.sids.',
+  },
+  'MLF-E408': {
+    title: 'AOT entry point not defined',
+    hint: 'The C header declares tvmgen_<module>_run but no source defines it; the archive cannot be linked. Re-export the module.',
+  },
+  'MLF-E409': {
+    title: 'object file for another architecture',
+    hint: 'A prebuilt object under codegen/host/lib was compiled for a different machine than the target says; rebuild it for the target or remove it.',
   },
   'MLF-E410': {
     title: 'codegen cannot be placed in MLF',
@@ -194,6 +214,14 @@ export const CODES = {
   'MLF-W107': {
     title: 'informational file missing',
     hint: 'Relay/TIR text is for people and tools, not for building; re-export to get it back.',
+  },
+  'MLF-W108': {
+    title: 'C header disagrees with metadata',
+    hint: 'A TVMGEN_<M>_<NAME>_SIZE or _WORKSPACE_SIZE macro in the interface header differs from metadata.json; one of them was edited or comes from another build.',
+  },
+  'MLF-W110': {
+    title: 'workspace figure disagrees with the generated code',
+    hint: 'The workspace the AOT main needs (allocations or USMP pools, read from the C) differs from metadata.json; size the arena from the larger figure.',
   },
   'MLF-W109': {
     title: 'generated C symbols clash',

@@ -11,13 +11,19 @@ import { type ValidationReport, validateArchive } from '../archive/validate.js';
 
 /** One output tensor of a graph node. */
 export interface NodeOutput {
-  shape: number[];
-  dtype: string;
+  /** Null where unknown (AOT buffers whose shape the C does not carry). */
+  shape: number[] | null;
+  dtype: string | null;
+  /** Graph executor: the storage id. AOT: the buffer id (buffers reused across calls share it). */
   storageId: number;
-  /** Bytes of this tensor (per-element byte rounding, as the graph executor allocates). */
-  bytes: number;
+  /** Bytes of this tensor (per-element byte rounding, as the graph executor allocates); null where unknown. */
+  bytes: number | null;
   /** Bytes of the storage pool the tensor lives in (the largest tensor sharing the id). */
-  poolBytes: number;
+  poolBytes: number | null;
+  /** AOT: the C buffer (`sid_3`, `sid_5_let`), its USMP pool and byte offset there. */
+  buffer?: string;
+  pool?: string | null;
+  offset?: number | null;
 }
 
 /** `op` for a `tvm_op` node, `input` for a graph input, `param` for a bound constant. */
