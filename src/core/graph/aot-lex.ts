@@ -24,29 +24,36 @@ export interface TokenizeOptions {
   maxTokens?: number;
 }
 
-const PUNCT3 = new Set(['<<=', '>>=', '...']);
-const PUNCT2 = new Set([
-  '->',
-  '++',
-  '--',
-  '<<',
-  '>>',
-  '<=',
-  '>=',
-  '==',
-  '!=',
-  '&&',
-  '||',
-  '+=',
-  '-=',
-  '*=',
-  '/=',
-  '%=',
-  '&=',
-  '|=',
-  '^=',
-  '::',
-]);
+/** Width of the punctuator at `i` (3, 2 or 1): `<<=`, `>>=`, `...`, `->`, `==`, `&&`, ... */
+function punctWidth(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  const n = text.charCodeAt(i + 1);
+  if ((c === 60 || c === 62) && n === c && text.charCodeAt(i + 2) === 61) return 3; // <<= >>=
+  if (c === 46 && n === 46 && text.charCodeAt(i + 2) === 46) return 3; // ...
+  switch (c) {
+    case 45: // - : -> -- -=
+      return n === 62 || n === 45 || n === 61 ? 2 : 1;
+    case 43: // + : ++ +=
+      return n === 43 || n === 61 ? 2 : 1;
+    case 60: // < : << <=
+    case 62: // > : >> >=
+      return n === c || n === 61 ? 2 : 1;
+    case 38: // & : && &=
+    case 124: // | : || |=
+      return n === c || n === 61 ? 2 : 1;
+    case 61: // = : ==
+    case 33: // ! : !=
+    case 42: // *=
+    case 47: // /=
+    case 37: // %=
+    case 94: // ^=
+      return n === 61 ? 2 : 1;
+    case 58: // ::
+      return n === 58 ? 2 : 1;
+    default:
+      return 1;
+  }
+}
 
 const isIdentStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -59,31 +66,27 @@ const isIdentPart = (c: number) => isIdentStart(c) || isDigit(c);
  */
 export function tokenizeC(text: string, options: TokenizeOptions = {}): CTokens {
   const max = options.maxTokens ?? 20_000_000;
-  const fail = (message: string, offset: number): never => {
-    throw new MlfError('MLF-E308', `C source: ${message}`, { member: options.member, offset });
-  };
-  let cap = Math.min(Math.max(64, text.length >> 2), max + 1);
-  let kind = new Uint8Array(cap);
-  let start = new Uint32Array(cap);
-  let end = new Uint32Array(cap);
-  let n = 0;
-  const push = (k: number, s: number, e: number) => {
-    if (n === cap) {
-      if (n >= max) fail(`more than ${max} tokens`, s);
-      cap = Math.min(cap * 2, max + 1);
-      const grow = <T extends Uint8Array | Uint32Array>(a: T, b: T) => (b.set(a), b);
-      kind = grow(kind, new Uint8Array(cap));
-      start = grow(start, new Uint32Array(cap));
-      end = grow(end, new Uint32Array(cap));
-    }
-    kind[n] = k;
-    start[n] = s;
-    end[n] = e;
-    n++;
-  };
+  const n = lexTokens(text, max, options.member, null);
+  const buf: TokenBuffer = { n, kind: new Uint8Array(n), start: new Uint32Array(n), end: new Uint32Array(n) };
+  lexTokens(text, max, options.member, buf);
+  const match = matchBrackets(text, buf, options.member);
+  return { text, count: buf.n, kind: buf.kind, start: buf.start, end: buf.end, match };
+}
+
+function lexFail(member: string | undefined, message: string, offset: number): never {
+  throw new MlfError('MLF-E308', `C source: ${message}`, { member, offset });
+}
+
+/**
+ * The lexing pass, run twice: first to count the tokens (`out` null), then to fill arrays of
+ * exactly that size. Plain locals, no closures and no allocation inside the loop: growing
+ * typed arrays mid-loop made V8's optimised code crawl on some large inputs.
+ */
+function lexTokens(text: string, max: number, member: string | undefined, out: TokenBuffer | null): number {
   const len = text.length;
   let lineStart = true; // only whitespace since the last newline: `#` starts a directive
   let i = 0;
+  let n = 0;
   while (i < len) {
     const c = text.charCodeAt(i);
     if (c === 10) {
@@ -96,96 +99,144 @@ export function tokenizeC(text: string, options: TokenizeOptions = {}): CTokens 
       continue;
     }
     if (c === 47 && text.charCodeAt(i + 1) === 42) {
-      const close = text.indexOf('*/', i + 2);
-      if (close < 0) fail('unterminated /* comment', i);
-      i = close + 2;
+      i = blockCommentEnd(text, i, member);
       continue;
     }
     if (c === 47 && text.charCodeAt(i + 1) === 47) {
-      const nl = text.indexOf('\n', i);
-      i = nl < 0 ? len : nl;
+      i = lineEnd(text, i);
       continue;
     }
     if (c === 35 && lineStart) {
-      // A directive runs to a newline not escaped by a backslash.
-      let j = i;
-      for (;;) {
-        const nl = text.indexOf('\n', j);
-        if (nl < 0) {
-          j = len;
-          break;
-        }
-        let k = nl - 1;
-        if (text.charCodeAt(k) === 13) k--;
-        if (text.charCodeAt(k) !== 92) {
-          j = nl;
-          break;
-        }
-        j = nl + 1;
-      }
-      i = j;
+      i = directiveEnd(text, i);
       continue;
     }
     lineStart = false;
+    let kind: number;
+    let j: number;
     if (isIdentStart(c)) {
-      let j = i + 1;
+      j = i + 1;
       while (j < len && isIdentPart(text.charCodeAt(j))) j++;
-      push(TK.ident, i, j);
-      i = j;
+      kind = TK.ident;
     } else if (isDigit(c) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
-      // pp-number: digits, letters, dots, and a sign right after an exponent letter (1e-5, 0x1p+3).
-      let j = i + 1;
-      while (j < len) {
-        const d = text.charCodeAt(j);
-        if (isIdentPart(d) || d === 46) j++;
-        else if ((d === 43 || d === 45) && /[eEpP]/.test(text[j - 1] ?? '')) j++;
-        else break;
-      }
-      push(TK.number, i, j);
-      i = j;
+      j = numberEnd(text, i);
+      kind = TK.number;
     } else if (c === 34 || c === 39) {
-      let j = i + 1;
-      while (j < len) {
-        const d = text.charCodeAt(j);
-        if (d === 92) j += 2;
-        else if (d === c) break;
-        else if (d === 10) fail(`newline inside a ${c === 34 ? 'string' : 'character'} literal`, i);
-        else j++;
-      }
-      if (j >= len) fail(`unterminated ${c === 34 ? 'string' : 'character'} literal`, i);
-      push(c === 34 ? TK.string : TK.char, i, j + 1);
-      i = j + 1;
+      j = literalEnd(text, i, member);
+      kind = c === 34 ? TK.string : TK.char;
     } else {
-      const three = text.slice(i, i + 3);
-      const width = PUNCT3.has(three) ? 3 : PUNCT2.has(three.slice(0, 2)) ? 2 : 1;
-      push(TK.punct, i, i + width);
-      i += width;
+      j = i + punctWidth(text, i);
+      kind = TK.punct;
     }
+    if (n >= max) lexFail(member, `more than ${max} tokens`, i);
+    if (out !== null) {
+      out.kind[n] = kind;
+      out.start[n] = i;
+      out.end[n] = j;
+    }
+    n++;
+    i = j;
   }
+  return n;
+}
+
+// Scans below are character loops, not String#indexOf: in V8's optimised lexer loop an
+// indexOf for a newline on a long line without one was observed to cost time per token
+// (2M tokens: 150 s instead of 0.3 s).
+
+/** Index of the next newline at or after `i`, or the text's length. */
+function lineEnd(text: string, i: number): number {
+  const len = text.length;
+  let j = i;
+  while (j < len && text.charCodeAt(j) !== 10) j++;
+  return j;
+}
+
+/** Index just after the `*\/` closing the comment opened at `i`. */
+function blockCommentEnd(text: string, i: number, member: string | undefined): number {
+  const len = text.length;
+  for (let j = i + 2; j + 1 < len; j++) {
+    if (text.charCodeAt(j) === 42 && text.charCodeAt(j + 1) === 47) return j + 2;
+  }
+  return lexFail(member, 'unterminated /* comment', i);
+}
+
+/** End of a directive: the first newline not escaped by a backslash. */
+function directiveEnd(text: string, i: number): number {
+  let j = i;
+  for (;;) {
+    const nl = lineEnd(text, j);
+    if (nl >= text.length) return text.length;
+    let k = nl - 1;
+    if (text.charCodeAt(k) === 13) k--;
+    if (text.charCodeAt(k) !== 92) return nl;
+    j = nl + 1;
+  }
+}
+
+/** End of a pp-number: digits, letters, dots, and a sign right after an exponent letter (1e-5, 0x1p+3). */
+function numberEnd(text: string, i: number): number {
+  const len = text.length;
+  let j = i + 1;
+  while (j < len) {
+    const d = text.charCodeAt(j);
+    if (isIdentPart(d) || d === 46) j++;
+    else if (d === 43 || d === 45) {
+      const e = text.charCodeAt(j - 1);
+      if (e === 101 || e === 69 || e === 112 || e === 80) j++;
+      else break;
+    } else break;
+  }
+  return j;
+}
+
+/** End (exclusive) of the string or character literal opened at `i`. */
+function literalEnd(text: string, i: number, member: string | undefined): number {
+  const c = text.charCodeAt(i);
+  const what = c === 34 ? 'string' : 'character';
+  const len = text.length;
+  let j = i + 1;
+  while (j < len) {
+    const d = text.charCodeAt(j);
+    if (d === 92) j += 2;
+    else if (d === c) return j + 1;
+    else if (d === 10) lexFail(member, `newline inside a ${what} literal`, i);
+    else j++;
+  }
+  return lexFail(member, `unterminated ${what} literal`, i);
+}
+
+/** Matches ( [ { with their closers using an explicit stack; E308 when unbalanced. */
+function matchBrackets(text: string, buf: TokenBuffer, member: string | undefined): Int32Array {
+  const { n, kind, start, end } = buf;
   const match = new Int32Array(n).fill(-1);
-  const stack: number[] = [];
-  const closer: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  const stack = new Int32Array(n);
+  let depth = 0;
   for (let t = 0; t < n; t++) {
     if (kind[t] !== TK.punct || (end[t] as number) - (start[t] as number) !== 1) continue;
-    const ch = text[start[t] as number] as string;
-    if (ch === '(' || ch === '[' || ch === '{') stack.push(t);
-    else if (ch === ')' || ch === ']' || ch === '}') {
-      const open = stack.pop();
-      if (open === undefined || text[start[open] as number] !== closer[ch])
-        fail(`unbalanced ${JSON.stringify(ch)}`, start[t] as number);
-      match[open as number] = t;
-      match[t] = open as number;
+    const ch = text.charCodeAt(start[t] as number);
+    if (ch === 40 || ch === 91 || ch === 123) stack[depth++] = t;
+    else if (ch === 41 || ch === 93 || ch === 125) {
+      const open = depth > 0 ? (stack[--depth] as number) : -1;
+      // ( ) = 40 41, [ ] = 91 93, { } = 123 125
+      const want = ch === 41 ? 40 : ch - 2;
+      if (open < 0 || text.charCodeAt(start[open] as number) !== want)
+        lexFail(member, `unbalanced ${JSON.stringify(String.fromCharCode(ch))}`, start[t] as number);
+      match[open] = t;
+      match[t] = open;
     }
   }
-  if (stack.length > 0) fail(`unclosed ${JSON.stringify(text[start[stack[stack.length - 1] as number] as number])}`, start[stack[stack.length - 1] as number] as number);
-  return {
-    text,
-    count: n,
-    kind: kind.subarray(0, n),
-    start: start.subarray(0, n),
-    end: end.subarray(0, n),
-    match,
-  };
+  if (depth > 0) {
+    const at = start[stack[depth - 1] as number] as number;
+    lexFail(member, `unclosed ${JSON.stringify(text[at])}`, at);
+  }
+  return match;
+}
+
+interface TokenBuffer {
+  n: number;
+  kind: Uint8Array;
+  start: Uint32Array;
+  end: Uint32Array;
 }
 
 /** The text of token `i` ('' past the end). */

@@ -298,12 +298,7 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
       return { t: 'buf', id };
     }
     if (call !== null && tokenText(t, call) === 'TVMBackendGetFuncFromEnv') {
-      // `TVMBackendGetFuncFromEnv(ctx, "name", &handle)` sets the handle; the result is a status.
-      const parts = splitTop(t, call + 1);
-      const name = parts[1] === undefined ? null : tokenText(t, parts[1][0]);
-      const out = parts[2] === undefined ? null : pointerPath(t, parts[2][0], parts[2][1]);
-      if (name !== null && name.startsWith('"') && out?.addressOf)
-        env.set(out.root, { t: 'fn', name: name.slice(1, -1) });
+      handleCall(call);
       return null;
     }
     const n = intValue(t, from, to);
@@ -424,6 +419,14 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
       const last = parts[parts.length - 1];
       const v = last === undefined ? null : readValue(last[0], last[1], null);
       if (v?.t === 'buf' && buffer(v.id).alloc !== null) (buffer(v.id).alloc as { freedAt: number | null }).freedAt = calls.length;
+      return;
+    }
+    if (callee === 'TVMBackendGetFuncFromEnv') {
+      // `TVMBackendGetFuncFromEnv(ctx, "name", &handle)` sets the handle a later TVMFuncCall uses.
+      const name = parts[1] === undefined ? null : tokenText(t, parts[1][0]);
+      const out = parts[2] === undefined ? null : pointerPath(t, parts[2][0], parts[2][1]);
+      if (name !== null && name.startsWith('"') && out?.addressOf === true)
+        env.set(out.root, { t: 'fn', name: name.slice(1, -1) });
       return;
     }
     if (callee === 'TVMFuncCall') {

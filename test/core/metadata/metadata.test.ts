@@ -41,6 +41,13 @@ const FIXTURE_EXPECT: FixtureExpect[] = [
     modules: [{ name: 'default', executors: ['graph'], targets: HOST, targetDevices: null, graph: true }],
   },
   {
+    file: 'tvm-0.18/mnist-aot-usmp/model.tar',
+    tar: true,
+    version: 7,
+    style: 'full-model',
+    modules: [{ name: 'mnist', executors: ['aot'], targets: HOST, targetDevices: null, graph: false }],
+  },
+  {
     file: 'tvm-0.18/mnist-graph/model.tar',
     tar: true,
     version: 7,

@@ -86,8 +86,8 @@ describe('committed JSON Schemas are in sync with src/core/metadata/schema.ts', 
 });
 
 describe('fixture metadata validates against the committed schema of its version and style', () => {
-  it('covers 12 metadata files', () => {
-    expect(METADATA).toHaveLength(12);
+  it('covers 13 metadata files', () => {
+    expect(METADATA).toHaveLength(13);
   });
 
   for (const [label, text] of METADATA) {
