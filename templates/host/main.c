@@ -18,8 +18,6 @@
 #include "mlf_model.h"
 #include "mlf_runtime.h"
 
-#define MAX_FILES 64
-
 static int fail(const char* what, const char* detail) {
   fprintf(stderr, "mlf_model: error: %s%s%s\n", what, detail != NULL ? ": " : "", detail != NULL ? detail : "");
   return 1;
@@ -60,7 +58,9 @@ static int64_t now_ns(void) {
 int main(int argc, char** argv) {
   const char* params_path = NULL;
   const char* out_dir = NULL;
-  const char* inputs[MAX_FILES];
+  /* Sized from the model: one slot per model input (a model may have hundreds). */
+  const char** inputs = malloc((size_t)(mlf_num_inputs > 0 ? mlf_num_inputs : 1) * sizeof *inputs);
+  if (inputs == NULL) return fail("out of memory", NULL);
   int num_files = 0;
   long repeat = 1;
   for (int a = 1; a < argc; a += 2) { /* every option takes one value */
@@ -69,11 +69,12 @@ int main(int argc, char** argv) {
     if (strcmp(argv[a], "-p") == 0) params_path = v;
     else if (strcmp(argv[a], "-o") == 0) out_dir = v;
     else if (strcmp(argv[a], "-n") == 0) repeat = strtol(v, NULL, 10);
-    else if (strcmp(argv[a], "-i") == 0 && num_files < MAX_FILES) inputs[num_files++] = v;
-    else return fail("unknown option (usage: mlf_model [-p params] [-n repeat] [-i input.bin]... [-o outdir])", argv[a]);
+    else if (strcmp(argv[a], "-i") == 0) {
+      if (num_files >= mlf_num_inputs) return fail("more -i files than model inputs", v);
+      inputs[num_files++] = v;
+    } else return fail("unknown option (usage: mlf_model [-p params] [-n repeat] [-i input.bin]... [-o outdir])", argv[a]);
   }
   if (repeat < 1) return fail("-n needs a positive count", NULL);
-  if (num_files > mlf_num_inputs) return fail("more -i files than model inputs", NULL);
 
   size_t params_size = 0;
   uint8_t* params = NULL;
@@ -86,7 +87,8 @@ int main(int argc, char** argv) {
   free(params);
 
   /* Inputs are kept aside and copied in before every run: a run may reuse input memory. */
-  uint8_t* saved[MAX_FILES];
+  uint8_t** saved = malloc((size_t)(num_files > 0 ? num_files : 1) * sizeof *saved);
+  if (saved == NULL) return fail("out of memory", NULL);
   for (int i = 0; i < num_files; i++) {
     size_t size = 0;
     saved[i] = read_file(inputs[i], &size);
@@ -117,5 +119,7 @@ int main(int argc, char** argv) {
   printf("]}\n");
   free(times);
   for (int i = 0; i < num_files; i++) free(saved[i]);
+  free(saved);
+  free(inputs);
   return 0;
 }

@@ -39,14 +39,26 @@ function parseInputs(pairs: string[]): Record<string, string> {
 /** `mlf project`: writes the C project of one module (all or nothing). */
 export async function runProject(
   archive: string,
-  opts: { output: string; module?: string; template?: string; embedParams?: boolean; force?: boolean },
+  opts: {
+    output: string;
+    module?: string;
+    template?: string;
+    embedParams?: boolean;
+    allowMissingParams?: boolean;
+    force?: boolean;
+  },
   io: CliIo,
 ): Promise<number> {
   const template = (opts.template ?? 'host') as ProjectTemplate;
   if (!PROJECT_TEMPLATES.includes(template))
     throw new MlfError('MLF-E901', `--template must be ${PROJECT_TEMPLATES.join(' or ')}`);
   const project = await withMlfPath(archive, (a) =>
-    generateProject(a, { module: opts.module, template, embedParams: opts.embedParams ?? false }),
+    generateProject(a, {
+      module: opts.module,
+      template,
+      embedParams: opts.embedParams ?? false,
+      allowMissingParams: opts.allowMissingParams ?? false,
+    }),
   );
   await writeTree(opts.output, project.files, { force: opts.force ?? false });
   const m = project.manifest;
@@ -69,6 +81,7 @@ interface RunFlags {
   cc?: string;
   cflags?: string;
   json?: boolean;
+  allowMissingParams?: boolean;
   force?: boolean;
 }
 
@@ -83,6 +96,7 @@ export async function runRun(archive: string, opts: RunFlags, io: CliIo): Promis
     cc: opts.cc,
     cflags: opts.cflags,
     force: opts.force ?? false,
+    allowMissingParams: opts.allowMissingParams ?? false,
   });
   if (opts.json) {
     io.out(toJson(result));

@@ -15,6 +15,7 @@ export function registerRunnerCommands(program: Command, io: CliIo, setCode: (n:
     .option('-m, --module <name>', 'module (needed when the archive has several)')
     .option('--template <kind>', 'host (program + Makefile + CMakeLists.txt) or cmake-lib (static library)', 'host')
     .option('--embed-params', 'compile the params into the program instead of reading the .params file')
+    .option('--allow-missing-params', 'build a graph module whose params file is missing (its weights become inputs)')
     .option('-f, --force', 'replace an existing folder')
     .action(async (archive, opts) => {
       const { runProject } = await import('../actions/runner.js');
@@ -33,6 +34,7 @@ export function registerRunnerCommands(program: Command, io: CliIo, setCode: (n:
     .option('--cc <compiler>', 'C compiler', 'cc')
     .option('--cflags <flags>', 'compiler flags (default -O2)')
     .option('--json', 'print outputs and timings as JSON')
+    .option('--allow-missing-params', 'run a graph module whose params file is missing (its weights become inputs)')
     .option('-f, --force', 'replace an existing output folder')
     .action(async (archive, opts) => {
       const { runRun } = await import('../actions/runner.js');

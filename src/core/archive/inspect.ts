@@ -7,6 +7,9 @@ import type { MainEntry } from '../metadata/schema.js';
 import { type ParamIndex, type RangeRead, loadParamIndex, withParamsMember } from '../params/tensor-index.js';
 import { type ParamDict, packedTensorBytes } from '../params/codec.js';
 import { parseHeaderStruct, parseRelayMain } from '../graph/relay.js';
+import { analyzeRelay, knownShape, type RelayAnalysis } from '../graph/relay-graph.js';
+import { isMlfError } from '../errors/errors.js';
+import { sanitizeCName } from '../graph/c-names.js';
 import { type AotAnalysis, tryAnalyzeAotModule } from '../graph/aot-archive.js';
 
 /** A tensor's interface facts; `shape` is null where the archive does not record it. */
@@ -15,6 +18,8 @@ export interface TensorFacts {
   shape: number[] | null;
   /** Bytes of the tensor (bit-packed, as metadata.json counts them); null when unknown. */
   bytes: number | null;
+  /** AOT: the C identifier TVM made of the name (header struct field), when it differs. */
+  cName?: string;
 }
 
 /** One module in `mlf inspect --json` (a contract: keys are added, never renamed). */
@@ -46,6 +51,8 @@ export interface InspectModule {
   functions: Record<string, TensorFacts[]> | null;
   /** AOT modules with C sources: the fused-operator graph read from the main; null otherwise. */
   aot: AotFacts | null;
+  /** The Relay text read as a typed graph; null without Relay text (or for graph-executor modules, whose graph has the types). */
+  relay: { expressions: number; calls: number; notes: string[]; error: string | null } | null;
   files: { graph: string | null; relay: string | null; tir: string[] };
   codegen: {
     sources: { path: string; bytes: number }[];
@@ -283,13 +290,21 @@ async function interfaceFacts(
         shape: t.shape,
         bytes: tensorBytes(t.dtype, t.shape),
       })),
+      relay: null,
     };
   }
-  if (m.executor === null) return { inputs: null, outputs: null };
-  const relay = m.files.relay === null ? null : parseRelayMain(await readText(archive, m.files.relay));
+  if (m.executor === null) return { inputs: null, outputs: null, relay: null };
+  const relayText = m.files.relay === null ? null : await readText(archive, m.files.relay);
+  const relay = relayText === null ? null : parseRelayMain(relayText);
+  const typed = relayText === null ? null : tryAnalyzeRelay(relayText, m.files.relay as string);
   const header = m.files.headers.length > 0 ? await readText(archive, m.files.headers[0] as string) : null;
   const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
-  let inputNames = header === null ? null : parseHeaderStruct(header, m.name, 'inputs');
+  // Header names are C-sanitised (`serving_default_input_1:0` → `serving_default_input_1_0`);
+  // facts are keyed by the model's own names (Relay, metadata), with the C name beside them.
+  const modelNames = [...(relay?.params.map((p) => p.name) ?? []), ...Object.keys(mainIo?.inputs ?? {})];
+  const original = (c: string, known: readonly string[]) => known.find((n) => n === c) ?? known.find((n) => sanitizeCName(n) === c) ?? c;
+  const headerIn = header === null ? null : parseHeaderStruct(header, m.name, 'inputs');
+  let inputNames = headerIn?.map((c) => original(c, modelNames)) ?? null;
   if (inputNames === null && relay !== null) {
     const declared = mainIo?.inputs;
     inputNames = relay.params.map((p) => p.name).filter((n) => (declared ? n in declared : !paramNames.has(n)));
@@ -307,21 +322,64 @@ async function interfaceFacts(
       shape,
       bytes: mainIo?.inputs?.[name]?.size ?? (dtype !== null && shape !== null ? tensorBytes(dtype, shape) : null),
     };
+    const c = sanitizeCName(name);
+    if (c !== name) inputs[name].cName = c;
   }
-  let outNames = header === null ? null : parseHeaderStruct(header, m.name, 'outputs');
-  outNames ??= relay?.outputTensorNames ?? Object.keys(mainIo?.outputs ?? {});
-  if (outNames.length === 0) outNames = ['output'];
+  const outputKeys = Object.keys(mainIo?.outputs ?? {});
+  const headerOut = header === null ? null : parseHeaderStruct(header, m.name, 'outputs');
+  const inferred = typed?.analysis?.outputs ?? null;
+  let outNames = headerOut?.map((c) => original(c, [...(typed?.analysis?.outputTensorNames ?? []), ...outputKeys])) ?? null;
+  outNames ??= relay?.outputTensorNames ?? (outputKeys.length > 0 ? outputKeys : null);
+  if (outNames === null || (inferred !== null && inferred.length !== outNames.length && headerOut === null)) {
+    // TVM's names: `output` for one tensor, `output<i>` for tuple leaves (mlf-spec §4.3).
+    const n = inferred?.length ?? 1;
+    outNames = n === 1 ? ['output'] : Array.from({ length: n }, (_, i) => `output${i}`);
+  }
   const ret = relay?.returns;
-  // Relay return types (when the text is type-annotated) line up with outputs by position.
-  const typed = ret !== null && ret !== undefined && ret.length === outNames.length ? ret : null;
-  const outputs = outNames.map((name, i) => ({
-    name,
-    dtype: mainIo?.outputs?.[name]?.dtype ?? typed?.[i]?.dtype ?? null,
-    shape: typed?.[i]?.shape ?? null,
-    bytes: mainIo?.outputs?.[name]?.size ?? null,
-  }));
-  return { inputs, outputs };
+  // Return types written in the text, else inferred ones, line up with outputs by position.
+  const written = ret !== null && ret !== undefined && ret.length === outNames.length ? ret : null;
+  const notes: string[] = [];
+  const outputs = outNames.map((name, i) => {
+    const dtype = mainIo?.outputs?.[name]?.dtype ?? written?.[i]?.dtype ?? inferred?.[i]?.dtype ?? null;
+    const bytes = mainIo?.outputs?.[name]?.size ?? null;
+    let shape = written?.[i]?.shape ?? (inferred?.length === outNames.length ? knownShape(inferred[i]) : null);
+    if (shape !== null && dtype !== null && bytes !== null && tensorBytes(dtype, shape) !== bytes) {
+      // Never a wrong shape: one that disagrees with the recorded size is dropped.
+      notes.push(`output ${name}: the Relay type gives ${dtype}[${shape.join(', ')}], metadata.json ${bytes} bytes; shape left unknown`);
+      shape = null;
+    }
+    const out: { name: string } & TensorFacts = {
+      name,
+      dtype,
+      shape,
+      bytes: bytes ?? (dtype !== null && shape !== null ? tensorBytes(dtype, shape) : null),
+    };
+    const c = sanitizeCName(name);
+    if (c !== name) out.cName = c;
+    return out;
+  });
+  const relayFacts =
+    typed === null
+      ? null
+      : {
+          expressions: typed.analysis?.program.nodes.length ?? 0,
+          calls: typed.analysis?.program.nodes.filter((n) => n.kind === 'call').length ?? 0,
+          notes: [...(typed.analysis?.inference.notes ?? []), ...notes],
+          error: typed.error,
+        };
+  return { inputs, outputs, relay: relayFacts };
 }
+
+/** Relay text parsed and typed, or the reason it could not be (the text is informational). */
+function tryAnalyzeRelay(text: string, member: string): { analysis: RelayAnalysis | null; error: string | null } {
+  try {
+    return { analysis: analyzeRelay(text, { member }), error: null };
+  } catch (e) {
+    if (!isMlfError(e)) throw e;
+    return { analysis: null, error: `${e.code} at byte ${e.offset ?? '?'}: ${e.message}` };
+  }
+}
+
 
 function tensorBytes(dtype: string, shape: number[]): number | null {
   try {

@@ -8,6 +8,9 @@ import { parseAotMain } from './aot-main.js';
 import type { AotMain } from './aot-model.js';
 import { type CSource, findAotModules, scanSources } from './aot-scan.js';
 import { parseHeaderStruct, parseRelayMain } from './relay.js';
+import { analyzeRelay, knownShape, type RelayAnalysis } from './relay-graph.js';
+import { elementSize } from './aot-callee.js';
+import { sanitizeCName } from './c-names.js';
 
 /** What {@link analyzeAotModule} found. */
 export interface AotAnalysis {
@@ -76,6 +79,7 @@ export async function analyzeAotModule(
       b.bytesFrom = 'interface';
     }
   }
+  fillShapesFromRelay(main, m.files.relay === null ? null : await readText(archive, m.files.relay), m.files.relay);
   const operatorWorkspace = new Map<string, number>();
   for (const f of md.operatorFunctions ?? [])
     operatorWorkspace.set(f.function_name, Math.max(0, ...f.workspace.map((w) => w.workspace_size_bytes)));
@@ -96,6 +100,43 @@ export async function analyzeAotModule(
     );
   }
   return { main, layout, diagnostics };
+}
+
+/**
+ * Module I/O shapes from the Relay text (parameters by name, inferred outputs by position), kept
+ * only where they agree with the bytes already known. Unreadable Relay text changes nothing.
+ */
+function fillShapesFromRelay(main: AotMain, text: string | null, member: string | null): void {
+  if (text === null) return;
+  let relay: RelayAnalysis;
+  try {
+    relay = analyzeRelay(text, member === null ? {} : { member });
+  } catch (e) {
+    if (isMlfError(e)) return;
+    throw e;
+  }
+  const fit = (id: number, shape: number[] | null, dtype: string | null) => {
+    const b = main.buffers[id];
+    if (b === undefined || shape === null || b.shape !== null) return;
+    const dt = b.dtype ?? dtype;
+    const size = elementSize(dt);
+    if (size === null) return;
+    const bytes = size * shape.reduce((x, y) => x * y, 1);
+    if (b.bytes !== null && b.bytes !== bytes) return;
+    b.shape = shape;
+    b.dtype = dt;
+    if (b.bytes === null) {
+      b.bytes = bytes;
+      b.bytesFrom = 'interface';
+    }
+  };
+  for (const id of main.inputs) {
+    const p = relay.params.find((x) => x.name === main.buffers[id]?.name || sanitizeCName(x.name) === main.buffers[id]?.name);
+    const t = p?.type?.kind === 'tensor' ? p.type : null;
+    fit(id, knownShape(t), t?.dtype ?? null);
+  }
+  if (relay.outputs.length === main.outputs.length)
+    main.outputs.forEach((id, i) => fit(id, knownShape(relay.outputs[i]), relay.outputs[i]?.dtype ?? null));
 }
 
 /** {@link analyzeAotModule}, with its errors turned into a diagnostic (for reports that go on). */

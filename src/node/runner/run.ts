@@ -31,6 +31,8 @@ export interface RunOptions {
   force?: boolean;
   /** Cache folder. @default cacheRoot() */
   cacheDir?: string;
+  /** Run a graph module whose params file is missing (its weights become inputs). @default false */
+  allowMissingParams?: boolean;
 }
 
 /** Per-inference timings in nanoseconds, as the driver measured them. */
@@ -75,7 +77,10 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
   if (taken && options.force !== true)
     throw new MlfError('MLF-E904', `${options.outputDir} already exists; use --force to replace it`);
   const { project, digest } = await withMlfPath(archivePath, async (archive) => ({
-    project: await generateProject(archive, { module: options.module }),
+    project: await generateProject(archive, {
+      module: options.module,
+      allowMissingParams: options.allowMissingParams ?? false,
+    }),
     digest: await archiveDigest(archivePath, archive),
   }));
   const manifest = project.manifest;

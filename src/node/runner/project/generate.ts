@@ -15,6 +15,8 @@ export interface ProjectOptions {
   template?: ProjectTemplate;
   /** Compile the .params file into the plan instead of reading it at run time. @default false */
   embedParams?: boolean;
+  /** Build a graph module whose params file is missing (its weights become inputs). @default false */
+  allowMissingParams?: boolean;
 }
 
 /** `mlf-project.json`: what the project holds and how to feed it. */
@@ -52,7 +54,7 @@ const SAFE_PATH = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
 export async function generateProject(archive: MlfArchive, options: ProjectOptions = {}): Promise<GeneratedProject> {
   const module = pickModule(archive, options.module);
   const template = options.template ?? 'host';
-  const iface = await readModelInterface(archive, module);
+  const iface = await readModelInterface(archive, module, { allowMissingParams: options.allowMissingParams ?? false });
   const files = new Map<string, Uint8Array>();
   const enc = (s: string) => new TextEncoder().encode(s);
   const copied = [...module.files.sources, ...module.files.objects, ...module.files.headers];

@@ -86,7 +86,7 @@ export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
 function cInterfaceRun(iface: ModelInterface): string[] {
   const m = iface.module.toLowerCase(); // the header's struct names are lower-cased (mlf-spec §2.8)
   const fields = (list: RunnerTensor[], prefix: string) =>
-    list.map((t, i) => `.${t.name} = ${prefix}_${i}_data`).join(', ');
+    list.map((t, i) => `.${t.cName ?? t.name} = ${prefix}_${i}_data`).join(', ');
   return [
     'int mlf_model_run(void) {',
     `  struct tvmgen_${m}_inputs inputs = {${fields(iface.inputs, 'input')}};`,
