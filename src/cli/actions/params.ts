@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { findModule, loadParams, type MlfArchive, type MlfModule } from '../../core/archive/archive.js';
 import { MlfError } from '../../core/errors/errors.js';
-import { withParamsMember } from '../../core/params/tensor-index.js';
+import { loadParamIndex, withParamsMember } from '../../core/params/tensor-index.js';
 import { encodeNpy, paramToNpy } from '../../core/params/npy.js';
 import { encodeNpz } from '../../core/params/npz.js';
 import { decodeParams, type ParamDict } from '../../core/params/codec.js';
@@ -46,7 +46,16 @@ async function readParamsInput<T>(
     }
   }
   return withMlfPath(input, async (archive) => {
-    const candidates = archive.modules.filter((m) => m.files.params !== null);
+    let candidates = archive.modules.filter((m) => m.files.params !== null);
+    if (module === undefined && candidates.length > 1) {
+      // Empty param dicts (AOT modules keep their constants in the C) do not make the choice ambiguous.
+      const holding: MlfModule[] = [];
+      for (const m of candidates) {
+        const index = await loadParamIndex(archive, m).catch(() => null);
+        if (index === null || index.tensors.length > 0) holding.push(m);
+      }
+      if (holding.length > 0) candidates = holding;
+    }
     const mod = module === undefined ? candidates[0] : findModule(archive, module);
     if (module === undefined && candidates.length > 1) {
       throw new MlfError(

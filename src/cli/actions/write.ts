@@ -8,6 +8,7 @@ import type { Assembled } from '../../core/archive/packages.js';
 import { type Compression, compressionForPath } from '../../node/write/compress.js';
 import { loadBuildManifest, loadModuleSpec, type ModuleSpec } from '../../node/write/build-manifest.js';
 import {
+  convertArchive,
   exportModelLibraryFormat,
   mergeArchives,
   packArchive,
@@ -134,9 +135,10 @@ export async function runConvert(input: string, opts: OutOpts & { toVersion: str
   const version = Number(opts.toVersion);
   if (version !== 6 && version !== 7)
     throw new MlfError('MLF-E901', `--to-version must be 6 or 7, got ${JSON.stringify(opts.toVersion)}`);
-  await withPackages([input], ([packages = []]) =>
-    writePackages(packages, opts.output, version, { force: opts.force ?? false }),
-  );
+  const converted = await convertArchive(input, opts.output, version, { force: opts.force ?? false });
+  reportClashes(converted, io);
+  for (const p of converted.kept) io.err(`kept ${p} (not part of any module) at the same path`);
+  for (const d of converted.dropped) io.err(`dropped ${d.path}: ${d.reason}`);
   io.err(`wrote ${opts.output} (version ${version})`);
   return 0;
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MlfError } from '../../../core/errors/errors.js';
 import { spawnCollect, tail } from '../spawn.js';
+import { checkObjectMachines } from './object-check.js';
 
 /** Options of {@link buildProject}. */
 export interface BuildOptions {
@@ -39,6 +40,7 @@ export function compilerErrors(output: string, n = 8): string {
 export async function buildProject(dir: string, options: BuildOptions = {}): Promise<void> {
   const cc = options.cc ?? 'cc';
   await resolveCompiler(cc);
+  await checkObjectMachines(dir, cc);
   const args = [`-j${options.jobs ?? availableParallelism()}`, `CC=${cc}`];
   if (options.cflags !== undefined) args.push(`CFLAGS=${options.cflags}`);
   const r = await spawnCollect('make', args, { cwd: dir });
