@@ -151,7 +151,7 @@ describe('mlf graph', () => {
     });
     expect(att.metrics.filter((m: { kind: string }) => m.kind === 'model').length).toBeGreaterThan(0);
     expect(mlf('graph', tarOf('multi-graph'), '--format', 'dot').code).toBe(2);
-    expect(mlf('graph', tarOf('aot-mlp'), '--format', 'dot').code).toBe(2);
+    expect(mlf('graph', tarOf('operator-add-i8'), '--format', 'dot').code).toBe(2);
     expect(mlf('graph', tarOf('graph-cnn'), '--format', 'svg').code).toBe(2);
   });
 });

@@ -73,6 +73,16 @@ function moduleRows(m: InspectModule): string[][] {
       `${g.nodes} nodes, ${g.operators.length} operators, ${g.argNodes} arg nodes, ${g.storageIds} storage ids (${formatBytes(m.memory.storageBytes)})`,
     ]);
   }
+  if (m.aot !== null) {
+    const a = m.aot;
+    const ws = a.workspace;
+    rows.push([
+      'aot main',
+      a.error !== null
+        ? `not read: ${a.error}`
+        : `${a.function}: ${a.operators.length} calls, ${a.buffers} buffers, ${a.planner === 'usmp' ? 'USMP pools' : a.planner === 'arena' ? 'workspace arena' : 'no intermediates'}${ws === null ? '' : `, workspace ${formatBytes(ws.computedBytes)} from the C`}`,
+    ]);
+  }
   for (const e of m.memory.main ?? []) {
     rows.push([
       `memory dev ${e.device}`,
