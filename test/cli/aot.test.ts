@@ -100,6 +100,12 @@ describe('inspect and diff of AOT modules', () => {
     expect(j.outputs).toEqual([{ name: 'output', dtype: 'float32', shape: [1, 10], bytes: 40 }]);
   });
 
+  it('inspect lists only real inputs of an AOT module whose Relay @main also takes the weights (kws v5)', () => {
+    const j = JSON.parse(mlf('inspect', `${WILD}/guberti-arduino-kws-v5-aot-packed/model.tar`, '--json').out).modules.default;
+    expect(j.inputs).toEqual({ Reshape_1: { dtype: 'int8', shape: [1, 1960], bytes: 1960 } });
+    expect(j.outputs).toEqual([{ name: 'output', dtype: 'int8', shape: [1, 4], bytes: 4 }]);
+  });
+
   it('diff lists operators added and removed between AOT builds', () => {
     const files = tarFiles(`${TVM}/aot-mlp/model.tar`);
     const lib1 = decode(files.get('codegen/host/src/default_lib1.c'));
