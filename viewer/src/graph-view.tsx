@@ -7,6 +7,7 @@ import { layoutInWorker } from './layout-client.js';
 import { NodeDetails } from './node-details.js';
 import { NodeList } from './node-list.js';
 import type { Session } from './session.js';
+import type { ModuleViews } from '../../src/core/report/module-views.js';
 
 type Phase =
   | { state: 'loading' }
@@ -17,6 +18,9 @@ type Phase =
 /** The graph panel of one module; `visible` tells it to resize after being hidden. */
 export function GraphView(props: { session: Session; module: string; visible: boolean }) {
   const [phase, setPhase] = useState<Phase>({ state: 'loading' });
+  // `fused`: the graph executor's graph or the AOT main's calls; `relay`: the Relay @main.
+  const [level, setLevel] = useState<'fused' | 'relay'>('fused');
+  const [views, setViews] = useState<ModuleViews | null>(null);
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<number | null>(null);
   const [drawError, setDrawError] = useState<string | null>(null);
@@ -31,10 +35,13 @@ export function GraphView(props: { session: Session; module: string; visible: bo
     setDrawError(null);
     const t0 = performance.now();
     (async () => {
-      const graph = await props.session.graph(props.module);
-      if (graph === null) return setPhase({ state: 'none' });
+      const v = await props.session.views(props.module);
+      if (!cancelled) setViews(v);
+      const graph = level === 'relay' ? null : await props.session.graph(props.module);
       const paramNames = new Set(Object.keys(props.session.report.modules[props.module]?.params ?? {}));
-      const table = graphTable(graph, paramNames);
+      const table =
+        level === 'relay' ? v.relay : graph !== null ? graphTable(graph, paramNames) : (v.aot?.table ?? null);
+      if (table === null) return setPhase({ state: 'none' });
       const from = new Int32Array(table.edges.length);
       const to = new Int32Array(table.edges.length);
       table.edges.forEach((e, i) => {
@@ -65,7 +72,7 @@ export function GraphView(props: { session: Session; module: string; visible: bo
       canvas.current?.destroy();
       canvas.current = null;
     };
-  }, [props.session, props.module]);
+  }, [props.session, props.module, level]);
 
   useEffect(() => {
     if (props.visible) canvas.current?.resize();
@@ -89,14 +96,18 @@ export function GraphView(props: { session: Session; module: string; visible: bo
   };
   useEffect(() => canvas.current?.select(selected), [selected]);
 
-  if (phase.state === 'none') {
+  if (phase.state === 'none' && level === 'fused' && views?.relay == null) {
     const ex = props.session.report.modules[props.module]?.executors.join(', ') || 'operator style';
     return (
       <p class="empty">
-        Module {props.module} has no graph-executor JSON ({ex}): nothing to draw.
+        Module {props.module} has no graph-executor JSON or AOT main ({ex}): nothing to draw.
       </p>
     );
   }
+  const members = (id: number) => {
+    const f = table?.nodes[id]?.funcName;
+    return level === 'fused' && f != null ? views?.aot?.members[f] : undefined;
+  };
   return (
     <div class="graph-view" data-graph-ready={phase.state === 'ready' ? 'true' : 'false'}>
       <aside class="graph-side" aria-label="Node search">
@@ -131,6 +142,19 @@ export function GraphView(props: { session: Session; module: string; visible: bo
       </aside>
       <div class="graph-main">
         <div class="graph-toolbar">
+          {views?.relay != null && (
+            <label class="graph-level">
+              Level{' '}
+              <select
+                id="graph-level"
+                value={level}
+                onChange={(e) => setLevel(e.currentTarget.value as 'fused' | 'relay')}
+              >
+                <option value="fused">fused operators</option>
+                <option value="relay">Relay</option>
+              </select>
+            </label>
+          )}
           <button type="button" onClick={() => canvas.current?.fit()} disabled={canvas.current === null}>
             Fit graph
           </button>
@@ -155,7 +179,7 @@ export function GraphView(props: { session: Session; module: string; visible: bo
       </div>
       <aside class="graph-details" aria-label="Selected node">
         {table !== null && selected !== null ? (
-          <NodeDetails table={table} id={selected} onJump={(id) => select(id)} />
+          <NodeDetails table={table} id={selected} onJump={(id) => select(id)} members={members(selected)} />
         ) : (
           <p class="muted">Select a node in the list or the drawing.</p>
         )}

@@ -4,7 +4,13 @@ import type { GraphTable } from '../../src/core/report/view-data.js';
 import { formatBytes, formatTensor } from './format.js';
 
 /** The details panel for node `id`. */
-export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id: number) => void }) {
+export function NodeDetails(props: {
+  table: GraphTable;
+  id: number;
+  onJump: (id: number) => void;
+  /** Operators the fused function's name lists (AOT and graph executor), shown under its name. */
+  members?: string[] | undefined;
+}) {
   const { nodes, edges } = props.table;
   const n = nodes[props.id];
   if (n === undefined) return null;
@@ -40,6 +46,14 @@ export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id:
             </dd>
           </div>
         )}
+        {props.members !== undefined && (
+          <div class="fact">
+            <dt>Relay ops</dt>
+            <dd class="mono wrap" id="detail-members">
+              {props.members.join(' → ')}
+            </dd>
+          </div>
+        )}
       </dl>
       <h3>Outputs</h3>
       <table class="grid compact" id="detail-outputs">
@@ -59,8 +73,17 @@ export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id:
         </thead>
         <tbody>
           {n.outputs.map((o, i) => (
-            <tr key={i} data-shape={JSON.stringify(o.shape)} data-dtype={o.dtype}>
-              <td class="mono">{formatTensor(o.dtype, o.shape)}</td>
+            <tr key={i} data-shape={JSON.stringify(o.shape)} data-dtype={o.dtype ?? ''}>
+              <td class="mono">
+                {formatTensor(o.dtype, o.shape)}
+                {o.buffer !== undefined && (
+                  <span class="muted">
+                    {' '}
+                    {o.buffer}
+                    {o.pool != null ? ` @ ${o.pool}+${o.offset ?? '?'}` : ''}
+                  </span>
+                )}
+              </td>
               <td class="num">{o.storageId}</td>
               <td class="num" title={`${o.bytes} bytes`}>
                 {formatBytes(o.bytes)}

@@ -8,6 +8,7 @@ import { type InspectReport, inspectArchive } from '../archive/inspect.js';
 import type { ParamTensor } from '../params/codec.js';
 import { type TensorStats, tensorStats, tensorView } from '../params/tensor.js';
 import { type ValidationReport, validateArchive } from '../archive/validate.js';
+import { loadModuleViews, type ModuleViews } from './module-views.js';
 
 /** One output tensor of a graph node. */
 export interface NodeOutput {
@@ -144,6 +145,8 @@ export function summariseTensor(t: Pick<ParamTensor, 'dtype' | 'data'>): TensorS
 export interface SnapshotModule {
   graph: GraphJson | null;
   params: { name: string; dtype: string; shape: number[]; bytes: number; summary: TensorSummary }[];
+  /** The AOT main and Relay @main as drawn by the viewer (absent in snapshots of older versions). */
+  views?: ModuleViews;
 }
 
 /** Everything a report page shows without the archive bytes (embedded as JSON). */
@@ -169,6 +172,7 @@ async function snapshotModule(archive: MlfArchive, m: MlfModule): Promise<Snapsh
   const params = await loadParams(archive, m).catch(() => null);
   return {
     graph,
+    views: await loadModuleViews(archive, m),
     params: (params?.tensors ?? []).map((t) => ({
       name: t.name,
       dtype: t.dtypeName,
