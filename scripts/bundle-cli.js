@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the built CLI (dist/cli/main.js and what it imports, zod and commander included) into
+// Bundles the built CLI (dist/cli/main.js and what it imports, commander included) into
 // dist/cli-bundle/, one chunk per lazily loaded command: Node then reads a few files instead of
 // ~200 modules, and `mlf inspect`/`mlf validate` start ~0.08 s sooner (30 % here). The library
 // stays unbundled in dist/. Run by `npm run build`, after tsc.

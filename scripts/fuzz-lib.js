@@ -2,11 +2,24 @@
  * Mutation fuzzing shared by `npm run fuzz` (scripts/fuzz.js, over dist/) and test/fuzz.test.ts
  * (over src/): seeds from the real fixtures, a seeded PRNG, structure-aware mutations, and one
  * function per target. The oracle: anything thrown that is not an MlfError is a finding, and so
- * is a params file that decodes but does not re-encode to the same bytes.
+ * is a params file that decodes but does not re-encode to the same bytes, or ELF sizes that are
+ * not safe integers. `lib` is the core library plus the ELF reader (`readElfSections`, `elfSizes`).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { zipSync } from 'fflate';
 import { join } from 'node:path';
-import { concat, enc, fixChecksums, mutate, mutateJson, mutateNpyHeader, rngFor } from './fuzz-mutate.js';
+import {
+  concat,
+  elfHot,
+  enc,
+  fixChecksums,
+  fixZipCrcs,
+  mutate,
+  mutateJson,
+  mutateNpyHeader,
+  rngFor,
+  zipHot,
+} from './fuzz-mutate.js';
 
 export { createRng, mutate, rngFor } from './fuzz-mutate.js';
 
@@ -35,6 +48,42 @@ function shrinkTar(lib, bytes) {
     prevEnd = e.dataOffset + Math.ceil(e.size / 512) * 512;
   }
   return concat(...parts, new Uint8Array(1024));
+}
+
+/** The same 64-bit little-endian object with extended numbering: e_shnum 0, e_shstrndx SHN_XINDEX, both in section 0. */
+function extendedNumbering(elf) {
+  const b = elf.slice();
+  const v = new DataView(b.buffer);
+  if (b[4] !== 2 || b[5] !== 1) return b;
+  const shoff = Number(v.getBigUint64(0x28, true));
+  v.setBigUint64(shoff + 32, BigInt(v.getUint16(0x3c, true)), true);
+  v.setUint32(shoff + 40, v.getUint16(0x3e, true), true);
+  v.setUint16(0x3c, 0, true);
+  v.setUint16(0x3e, 0xffff, true);
+  return b;
+}
+
+/** The same zip with a Zip64 end record and locator (as zipfile writes them), the end record's fields all ones. */
+function withZip64End(zip) {
+  const at = zip.length - 22;
+  const v = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const count = v.getUint16(at + 10, true);
+  const rec = new Uint8Array(56 + 20);
+  const r = new DataView(rec.buffer);
+  r.setUint32(0, 0x06064b50, true);
+  r.setBigUint64(4, 44n, true);
+  r.setUint16(12, 45, true);
+  r.setUint16(14, 45, true);
+  r.setBigUint64(24, BigInt(count), true);
+  r.setBigUint64(32, BigInt(count), true);
+  r.setBigUint64(40, BigInt(v.getUint32(at + 12, true)), true);
+  r.setBigUint64(48, BigInt(v.getUint32(at + 16, true)), true);
+  r.setUint32(56, 0x07064b50, true);
+  r.setBigUint64(64, BigInt(at), true);
+  r.setUint32(72, 1, true);
+  const end = zip.slice(at);
+  end.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], 8);
+  return concat(zip.subarray(0, at), rec, end);
 }
 
 function files(dir, test) {
@@ -81,7 +130,15 @@ export function createTargets(lib, fixtures) {
     lib.encodeNpy({ descr: '>i4', shape: [2, 3], fortranOrder: true, data: new Uint8Array(24) }),
     lib.encodeNpy({ descr: '<U3', shape: [1], data: new Uint8Array(12) }),
   );
-  const text = (b) => lib.decodeText(b);
+  const npzs = files(fixtures, (p) => p.endsWith('.npz')).map((p) => new Uint8Array(readFileSync(p)));
+  const fromParams = Object.fromEntries(npys.slice(0, 4).map((b, i) => [`p${i}`, lib.decodeNpy(b)]));
+  npzs.push(lib.encodeNpz(fromParams), lib.encodeNpz(fromParams, { compress: true }));
+  npzs.push(...npzs.slice(0, 2).map(withZip64End));
+  for (const z of npzs) for (const [, a] of Object.entries(lib.decodeNpz(z))) npys.push(lib.encodeNpy(a));
+  const elfs = files(fixtures, (p) => p.endsWith('.o')).map((p) => new Uint8Array(readFileSync(p)));
+  elfs.push(...elfs.filter((e) => e[4] === 2).map(extendedNumbering));
+  const utf8 = new TextDecoder(); // lenient, like the readers decode text members
+  const text = (b) => utf8.decode(b);
   const tarHot = (t) =>
     lib
       .readTarIndexSync(t)
@@ -168,10 +225,41 @@ export function createTargets(lib, fixtures) {
         lib.npyToParam('x', a);
       },
     },
+    {
+      name: 'elf',
+      kind: 'binary',
+      seeds: elfs,
+      run(b) {
+        const sizes = lib.elfSizes(lib.readElfSections(b));
+        for (const [k, n] of Object.entries(sizes))
+          if (!Number.isSafeInteger(n) || n < 0) throw new Error(`elf: ${k} is ${n}, not a byte count`);
+      },
+    },
+    {
+      name: 'npz',
+      kind: 'binary',
+      seeds: npzs,
+      run(b) {
+        for (const [name, a] of Object.entries(lib.decodeNpz(b))) lib.npyToParam(name, a);
+      },
+    },
   ];
+  // npz: one member's .npy edited (header rebuilt or bytes mutated), the zip written again, so
+  // edits reach the .npy decoder through a well-formed zip.
+  const mutateNpzMember = (seed, rng) => {
+    const members = Object.entries(lib.decodeNpz(seed)).map(([k, a]) => [`${k}.npy`, lib.encodeNpy(a)]);
+    const k = Math.floor(rng() * members.length);
+    const [name, npy] = members[k];
+    members[k] = [
+      name,
+      rng() < 0.5 ? mutateNpyHeader(npy, rng) : mutate(npy, npys, [6, 8, 10, 20, 40, 60], 'binary', rng),
+    ];
+    return zipSync(Object.fromEntries(members), { level: rng() < 0.8 ? 0 : 6, mtime: new Date(1980, 0, 1) });
+  };
   for (const t of targets) {
     if (t.kind === 'text') t.structured = mutateJson;
     if (t.name === 'npy') t.structured = mutateNpyHeader;
+    if (t.name === 'npz') t.structured = mutateNpzMember;
     t.hot = t.seeds.map((s) => {
       try {
         return t.name === 'tar'
@@ -180,7 +268,11 @@ export function createTargets(lib, fixtures) {
             ? paramsHot(s)
             : t.name === 'npy'
               ? [6, 8, 10, 20, 40, 60, 70, 80]
-              : [];
+              : t.name === 'elf'
+                ? elfHot(s)
+                : t.name === 'npz'
+                  ? zipHot(s)
+                  : [];
       } catch {
         return [];
       }
@@ -200,6 +292,7 @@ export function inputFor(target, seed, i) {
   const out =
     base !== target.seeds[k] && rng() < 0.7 ? base : mutate(base, target.seeds, target.hot[k], target.kind, rng);
   if (target.name === 'tar' && rng() < 0.9) fixChecksums(out);
+  if (target.name === 'npz' && rng() < 0.7) fixZipCrcs(out);
   return out;
 }
 

@@ -311,3 +311,81 @@ export function mutateNpyHeader(seed, rng) {
   out.set(data, 10 + padded.length);
   return out;
 }
+
+let crcTable;
+/** CRC-32 (IEEE), for rewriting zip CRCs after a mutation; independent of the reader's. */
+export function crc32(b) {
+  if (crcTable === undefined) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < b.length; i++) c = crcTable[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Offsets of the records of a zip (end record, central entries, local headers) found by their
+ * signatures: the fields the zip reader trusts most, where mutations land more often.
+ */
+export function zipHot(b) {
+  const out = [];
+  for (let i = 0; i + 4 <= b.length; i++) {
+    if (b[i] !== 0x50 || b[i + 1] !== 0x4b) continue;
+    const s = b[i + 2] | (b[i + 3] << 8);
+    if (s === 0x0201) out.push(i + 8, i + 10, i + 16, i + 20, i + 24, i + 28, i + 30, i + 42);
+    else if (s === 0x0403) out.push(i + 6, i + 8, i + 14, i + 18, i + 22, i + 26, i + 28);
+    else if (s === 0x0605) out.push(i + 8, i + 10, i + 12, i + 16, i + 20);
+    else if (s === 0x0606) out.push(i + 4, i + 24, i + 32, i + 40, i + 48);
+    else if (s === 0x0706) out.push(i + 4, i + 8, i + 16);
+  }
+  return out;
+}
+
+/**
+ * Rewrites the CRC-32 of every stored member whose directory entry and local header can be found,
+ * in place (in the central entry, and in the local header unless sizes come in a descriptor), so
+ * that byte edits of member data reach the `.npy` decoder instead of stopping at the CRC check.
+ */
+export function fixZipCrcs(b) {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length < 22) return;
+  const end = b.length - 22;
+  if (v.getUint32(end, true) !== 0x06054b50) return;
+  let p = v.getUint32(end + 16, true);
+  for (let i = 0, n = v.getUint16(end + 10, true); i < n && p + 46 <= b.length; i++) {
+    if (v.getUint32(p, true) !== 0x02014b50) return;
+    const next = p + 46 + v.getUint16(p + 28, true) + v.getUint16(p + 30, true) + v.getUint16(p + 32, true);
+    const local = v.getUint32(p + 42, true);
+    const size = v.getUint32(p + 20, true);
+    if (v.getUint16(p + 10, true) === 0 && local + 30 <= b.length && v.getUint32(local, true) === 0x04034b50) {
+      const data = local + 30 + v.getUint16(local + 26, true) + v.getUint16(local + 28, true);
+      if (data + size <= b.length) {
+        const crc = crc32(b.subarray(data, data + size));
+        v.setUint32(p + 16, crc, true);
+        if ((v.getUint16(local + 6, true) & 8) === 0) v.setUint32(local + 14, crc, true);
+      }
+    }
+    p = next;
+  }
+}
+
+/** Section-header fields of an ELF file (and its header's table fields): where mutations land more often. */
+export function elfHot(b) {
+  if (b.length < 64 || b[0] !== 0x7f) return [];
+  const is64 = b[4] === 2;
+  const le = b[5] === 1;
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out = is64 ? [0x28, 0x3a, 0x3c, 0x3e] : [0x20, 0x2e, 0x30, 0x32];
+  const shoff = Number(is64 ? v.getBigUint64(0x28, le) : v.getUint32(0x20, le));
+  const ent = is64 ? 64 : 40;
+  for (let i = 0; i < 64 && shoff + (i + 1) * ent <= b.length; i++) {
+    const o = shoff + i * ent;
+    out.push(...(is64 ? [o, o + 4, o + 8, o + 24, o + 32, o + 40] : [o, o + 4, o + 8, o + 16, o + 20, o + 24]));
+  }
+  return out;
+}

@@ -16,7 +16,10 @@ import { createTargets, execute, inputFor, toBase64 } from './fuzz-lib.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures');
-const loadLib = () => import(join(ROOT, 'dist', 'core', 'index.js'));
+const loadLib = async () => ({
+  ...(await import(join(ROOT, 'dist', 'core', 'index.js'))),
+  ...(await import(join(ROOT, 'dist', 'node', 'runner', 'elf.js'))),
+});
 
 if (isMainThread) await main();
 else await work(workerData);

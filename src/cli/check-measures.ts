@@ -27,4 +27,5 @@ export interface CheckFlags {
   baseline?: string;
   maxIncrease?: string;
   format?: string;
+  json?: boolean;
 }

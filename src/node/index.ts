@@ -1,16 +1,76 @@
-/** Node additions: files and folders on disk. Re-exports the browser-safe core. */
+/**
+ * `model-library-format/node`: everything of the browser-safe entry, plus archives and folders on
+ * disk, streamed and atomic writers, safe extraction, Ed25519 signing and the host runner.
+ *
+ * The names below are the public API; everything else under `src/node` is internal.
+ * `test/package/exports.test.ts` keeps a list of them, so a change is deliberate.
+ * @packageDocumentation
+ * @module model-library-format/node
+ */
 export * from '../core/index.js';
-export * from './read/open.js';
-export * from './read/source.js';
-export * from './write/atomic.js';
-export * from './write/compress.js';
-export * from './write/write-archive.js';
-export * from './write/unpack.js';
-export * from './runner/project/index.js';
-export * from './runner/run.js';
-export * from './runner/footprint.js';
-export * from './runner/cache.js';
-export * from './runner/elf.js';
-export * from './trust/sign.js';
-export * from './read/params-hash.js';
-export * from './read/inflate.js';
+
+// Reading files and folders
+export { openArchivePath, type OpenPathOptions, readMlfPath, withMlfPath } from './read/open.js';
+export { type ClosableSource, fileSource } from './read/source.js';
+export { hashMember, type ChunkedMember } from './read/member-chunks.js';
+export { hashParamsFile, type HashedParams, scanParamsFile } from './read/params-hash.js';
+
+// Writing archives
+export {
+  exportModelLibraryFormat,
+  mergeArchives,
+  packArchive,
+  type PackOptions,
+  withPackages,
+  writePackages,
+} from './write/pack.js';
+export type { Assembled, FileData, FileEntry, ModulePackage } from '../core/archive/packages.js';
+export { writeArchiveFile, type WriteArchiveOptions } from './write/write-archive.js';
+export { type Compression, compressionForPath } from './write/compress.js';
+export { unpackArchive, type UnpackOptions, type UnpackResult } from './write/unpack.js';
+
+// Signing and verifying
+export {
+  checkSignature,
+  encodeSignature,
+  keyIdOf,
+  loadSigningKey,
+  type MlfSignature,
+  parseSignature,
+  signArchive,
+  SIGNATURE_FORMAT,
+  signManifest,
+  type SignOptions,
+  type SignResult,
+  verifyArchive,
+  type VerifyOptions,
+  type VerifyResult,
+  writeSigningKeys,
+} from './trust/sign.js';
+
+// Running models on the host, without TVM
+export { buildProject, type BuildOptions as BuildProjectOptions } from './runner/project/build.js';
+export {
+  generateProject,
+  type GeneratedProject,
+  type ProjectManifest,
+  type ProjectOptions,
+} from './runner/project/generate.js';
+export {
+  type ModelInterface,
+  type ModelKind,
+  readModelInterface,
+  type RunnerTensor,
+} from './runner/project/interface.js';
+export { PROJECT_TEMPLATES, type ProjectTemplate } from './runner/project/templates.js';
+export { runModel, type RunOptions, type RunResult, type RunTimings } from './runner/run.js';
+export {
+  type FileFootprint,
+  type FootprintOptions,
+  type FootprintReport,
+  measureFootprint,
+  type ModuleFootprint,
+} from './runner/footprint.js';
+export type { ElfSizes } from './runner/elf.js';
+export { DEFAULT_RUNNER_LIMITS, type RunnerLimits } from './runner/limits.js';
+export type { ChunkedFile, ProjectFileData } from './runner/project/plan-common.js';

@@ -56,70 +56,116 @@ static int64_t now_ns(void) {
 }
 
 int main(int argc, char** argv) {
+  /* Every path out goes through `done`, which frees what was allocated (no leak on errors). */
+  int status = 1;
   const char* params_path = NULL;
   const char* out_dir = NULL;
-  /* Sized from the model: one slot per model input (a model may have hundreds). */
-  const char** inputs = malloc((size_t)(mlf_num_inputs > 0 ? mlf_num_inputs : 1) * sizeof *inputs);
-  if (inputs == NULL) return fail("out of memory", NULL);
+  size_t params_size = 0;
+  uint8_t* params = NULL;
+  int64_t* times = NULL;
   int num_files = 0;
   long repeat = 1;
+  /* Sized from the model: one slot per model input (a model may have hundreds). */
+  size_t slots = (size_t)(mlf_num_inputs > 0 ? mlf_num_inputs : 1);
+  const char** inputs = malloc(slots * sizeof *inputs);
+  uint8_t** saved = calloc(slots, sizeof *saved);
+  if (inputs == NULL || saved == NULL) {
+    status = fail("out of memory", NULL);
+    goto done;
+  }
   for (int a = 1; a < argc; a += 2) { /* every option takes one value */
     const char* v = a + 1 < argc ? argv[a + 1] : NULL;
-    if (v == NULL) return fail("missing value after", argv[a]);
+    if (v == NULL) {
+      status = fail("missing value after", argv[a]);
+      goto done;
+    }
     if (strcmp(argv[a], "-p") == 0) params_path = v;
     else if (strcmp(argv[a], "-o") == 0) out_dir = v;
     else if (strcmp(argv[a], "-n") == 0) repeat = strtol(v, NULL, 10);
     else if (strcmp(argv[a], "-i") == 0) {
-      if (num_files >= mlf_num_inputs) return fail("more -i files than model inputs", v);
+      if (num_files >= mlf_num_inputs) {
+        status = fail("more -i files than model inputs", v);
+        goto done;
+      }
       inputs[num_files++] = v;
-    } else return fail("unknown option (usage: mlf_model [-p params] [-n repeat] [-i input.bin]... [-o outdir])", argv[a]);
+    } else {
+      status = fail("unknown option (usage: mlf_model [-p params] [-n repeat] [-i input.bin]... [-o outdir])", argv[a]);
+      goto done;
+    }
   }
-  if (repeat < 1) return fail("-n needs a positive count", NULL);
+  if (repeat < 1) {
+    status = fail("-n needs a positive count", NULL);
+    goto done;
+  }
 
-  size_t params_size = 0;
-  uint8_t* params = NULL;
   if (mlf_params_required) {
-    if (params_path == NULL) return fail("this model needs its parameters", "give -p model.params");
+    if (params_path == NULL) {
+      status = fail("this model needs its parameters", "give -p model.params");
+      goto done;
+    }
     params = read_file(params_path, &params_size);
-    if (params == NULL) return fail("cannot read", params_path);
+    if (params == NULL) {
+      status = fail("cannot read", params_path);
+      goto done;
+    }
   }
-  if (mlf_model_init(params, params_size) != 0) return fail("initialisation failed", TVMGetLastError());
-  free(params);
+  if (mlf_model_init(params, params_size) != 0) {
+    status = fail("initialisation failed", TVMGetLastError());
+    goto done;
+  }
+  free(params); /* copied into the model's storage */
+  params = NULL;
 
   /* Inputs are kept aside and copied in before every run: a run may reuse input memory. */
-  uint8_t** saved = malloc((size_t)(num_files > 0 ? num_files : 1) * sizeof *saved);
-  if (saved == NULL) return fail("out of memory", NULL);
   for (int i = 0; i < num_files; i++) {
     size_t size = 0;
     saved[i] = read_file(inputs[i], &size);
-    if (saved[i] == NULL) return fail("cannot read", inputs[i]);
-    if (size != mlf_inputs[i].bytes) return fail("input file size differs from the model input", mlf_inputs[i].name);
+    if (saved[i] == NULL) {
+      status = fail("cannot read", inputs[i]);
+      goto done;
+    }
+    if (size != mlf_inputs[i].bytes) {
+      status = fail("input file size differs from the model input", mlf_inputs[i].name);
+      goto done;
+    }
   }
 
-  int64_t* times = malloc((size_t)repeat * sizeof *times);
-  if (times == NULL) return fail("out of memory", NULL);
+  times = malloc((size_t)repeat * sizeof *times);
+  if (times == NULL) {
+    status = fail("out of memory", NULL);
+    goto done;
+  }
   for (long r = -1; r < repeat; r++) { /* r = -1: untimed warm-up run */
     for (int i = 0; i < num_files; i++) memcpy(mlf_inputs[i].data, saved[i], mlf_inputs[i].bytes);
     int64_t t0 = now_ns();
-    int status = mlf_model_run();
+    int run = mlf_model_run();
     int64_t t1 = now_ns();
-    if (status != 0) return fail("inference failed", TVMGetLastError());
+    if (run != 0) {
+      status = fail("inference failed", TVMGetLastError());
+      goto done;
+    }
     if (r >= 0) times[r] = t1 - t0;
   }
 
   for (int i = 0; out_dir != NULL && i < mlf_num_outputs; i++) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/output%d.bin", out_dir, i);
-    if (write_file(path, mlf_outputs[i].data, mlf_outputs[i].bytes) != 0) return fail("cannot write", path);
+    int n = snprintf(path, sizeof path, "%s/output%d.bin", out_dir, i);
+    if (n < 0 || (size_t)n >= sizeof path || write_file(path, mlf_outputs[i].data, mlf_outputs[i].bytes) != 0) {
+      status = fail("cannot write", path);
+      goto done;
+    }
   }
 
   printf("{\"module\":\"%s\",\"repeat\":%ld,\"workspace_bytes\":%zu,\"workspace_peak\":%zu,\"ns\":[", mlf_model_name,
          repeat, mlf_workspace_size(), mlf_workspace_peak());
   for (long r = 0; r < repeat; r++) printf("%s%lld", r > 0 ? "," : "", (long long)times[r]);
   printf("]}\n");
+  status = 0;
+done:
+  free(params);
   free(times);
-  for (int i = 0; i < num_files; i++) free(saved[i]);
+  for (int i = 0; saved != NULL && i < num_files; i++) free(saved[i]);
   free(saved);
   free(inputs);
-  return 0;
+  return status;
 }

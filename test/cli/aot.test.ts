@@ -75,7 +75,15 @@ describe('mlf graph on every AOT module of the fixtures', () => {
         }
       }
       expect(g.memory.steps).toHaveLength(calls.length);
-      expect(mlf('graph', fixture, '--format', 'dot').code).toBe(0);
+      // DOT (the default format) and SVG draw one operator box per call, in order, pool slices placed.
+      const dot = mlf('graph', fixture);
+      expect(dot.code, dot.err).toBe(0);
+      const boxes = dot.out.split('\n').filter((l) => l.includes('shape=box'));
+      expect(boxes.map((l) => /label="(tvmgen_\w+)/.exec(l)?.[1])).toEqual(calls);
+      if (fixture.includes('mnist')) expect(dot.out).toContain('float32 · 6272 B @ global_workspace+35712');
+      const svg = mlf('graph', fixture, '--format', 'svg');
+      expect(svg.code, svg.err).toBe(0);
+      expect(svg.out.match(/<g class="node op /g)).toHaveLength(calls.length);
       expect(JSON.parse(mlf('graph', fixture, '--format', 'netron').out).signature).toBe('netron:attachment');
     });
   }
@@ -127,13 +135,15 @@ describe('validate: AOT and object-file checks', () => {
     return JSON.parse(r.out).diagnostics.map((d: { code: string; member?: string }) => `${d.code} ${d.member ?? ''}`.trim());
   };
 
-  it('the header declares tvmgen_default_run but no source defines it: E408', () => {
+  it('the header declares tvmgen_default_run but no source defines it: E409', () => {
     const files = tarFiles(`${TVM}/aot-mlp/model.tar`);
     files.delete('codegen/host/src/default_lib0.c');
-    expect(codes(write('no-run.tar', files))).toContain('MLF-E408 codegen/host/include/tvmgen_default.h');
+    const found = codes(write('no-run.tar', files));
+    expect(found).toContain('MLF-E409 codegen/host/include/tvmgen_default.h');
+    expect(found.filter((c: string) => c.endsWith('tvmgen_default.h'))).toHaveLength(1);
   });
 
-  it('header _SIZE macros that disagree with metadata: W108', () => {
+  it('header _SIZE macros that disagree with metadata: E420, each once', () => {
     const files = tarFiles(`${TVM}/aot-mlp/model.tar`);
     const h = decode(files.get('codegen/host/include/tvmgen_default.h'));
     files.set(
@@ -141,14 +151,14 @@ describe('validate: AOT and object-file checks', () => {
       text(h.replace('TVMGEN_DEFAULT_X_SIZE 256', 'TVMGEN_DEFAULT_X_SIZE 512').replace('WORKSPACE_SIZE 8352', 'WORKSPACE_SIZE 100')),
     );
     const r = JSON.parse(mlf('validate', write('macros.tar', files), '--json').out);
-    const w = r.diagnostics.filter((d: { code: string }) => d.code === 'MLF-W108').map((d: { message: string }) => d.message);
-    expect(w).toEqual([
-      'codegen/host/include/tvmgen_default.h: TVMGEN_DEFAULT_WORKSPACE_SIZE is 100, metadata.json says the workspace is 8352 bytes',
-      'codegen/host/include/tvmgen_default.h: TVMGEN_DEFAULT_X_SIZE is 512, metadata.json says input "x" is 256 bytes',
+    const w = r.diagnostics.filter((d: { code: string }) => d.code === 'MLF-E420').map((d: { message: string }) => d.message);
+    expect(w.sort()).toEqual([
+      'input "x" is 256 bytes in metadata.json, but codegen/host/include/tvmgen_default.h says TVMGEN_DEFAULT_X_SIZE 512',
+      'workspace_size_bytes is 8352 in metadata.json, but codegen/host/include/tvmgen_default.h says TVMGEN_DEFAULT_WORKSPACE_SIZE 100',
     ]);
   });
 
-  it('an object file for another machine than the target names: E409; one for the target passes', () => {
+  it('an object file for another machine than the target names: E416; one for the target passes', () => {
     const src = join(tmp, 'o.c');
     writeFileSync(src, 'int mlf_extra(void) { return 1; }\n');
     const build = (cmd: string, args: string[], out: string) => {
@@ -173,7 +183,7 @@ describe('validate: AOT and object-file checks', () => {
     };
     const bad = mlf('validate', withObject('linaro-a64.tar', arm64), '--json');
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.out).diagnostics.find((d: { code: string }) => d.code === 'MLF-E409').message).toBe(
+    expect(JSON.parse(bad.out).diagnostics.find((d: { code: string }) => d.code === 'MLF-E416').message).toBe(
       'codegen/host/lib/default_lib0.o is AArch64 code (ELF), but module "default" targets ARM (c -keys=cpu -link-params=0 -mcpu=cortex-m33)',
     );
     expect(codes(withObject('linaro-m33.tar', thumb)).filter((c: string) => c.startsWith('MLF-E'))).toEqual([]);

@@ -2,27 +2,18 @@
  * The `mlf` binary as users run it (a child process of the built CLI): exit statuses, error
  * output without stack traces, and params export that NumPy loads.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { json, packFiles, TVM, tarFiles, text } from '../helpers/archive.js';
+import { mlf, noStack } from '../helpers/common.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-cli-'));
 const GRAPH = `${TVM}/graph-cnn/model.tar`;
 const MULTI = `${TVM}/multi-graph/model.tar`;
-
-function mlf(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 describe('exit statuses and errors', () => {
   it('--help and --version exit 0', () => {
@@ -131,7 +122,7 @@ print(json.dumps([out, out2]))`;
     const before = createHash('sha256').update(readFileSync(npz)).digest('hex');
     const r = mlf('params', 'export', MULTI, '--module', 'mod2', '--to', npz);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/MLF-E904.*--force/);
+    expect(r.err).toMatch(/MLF-E904.*already exists\n\s+hint: Use --force/);
     expect(createHash('sha256').update(readFileSync(npz)).digest('hex')).toBe(before);
     expect(mlf('params', 'export', MULTI, '--module', 'mod2', '--to', npz, '--force').code).toBe(0);
     expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -139,15 +130,6 @@ print(json.dumps([out, out2]))`;
 });
 
 describe('package invariants', () => {
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-
-  it('is ESM, Node >= 20, with the bin mlf', () => {
-    expect(pkg.type).toBe('module');
-    expect(pkg.engines.node).toBe('>=20');
-    expect(pkg.bin.mlf).toBe('./bin/mlf.js');
-    expect(Object.keys(pkg.exports['.'])).toEqual(['types', 'import']);
-  });
-
   it('docs/diagnostics.md lists every code (regenerate with scripts/write-diagnostics-doc.js)', async () => {
     const { renderDiagnosticsDoc } = await import('../../src/core/errors/diagnostics-doc.js');
     expect(readFileSync('docs/diagnostics.md', 'utf8')).toBe(renderDiagnosticsDoc());

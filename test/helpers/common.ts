@@ -2,18 +2,45 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { MlfError } from '../../src/core/errors/errors.js';
 import { readTarIndexSync, tarEntryData } from '../../src/core/tar/read.js';
+
+/** Absolute path of the repository. */
+export const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Absolute path of test/fixtures. */
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
-/** Runs a command (optionally with stdin) and returns its stdout; throws with its stderr on a non-zero exit. */
+/** Runs a command (optionally with stdin, in UTC and the C locale) and returns its stdout; throws with its stderr on a non-zero exit. */
 export function run(cmd: string, args: string[], input?: Uint8Array): Buffer {
-  const r = spawnSync(cmd, args, { input, maxBuffer: 1 << 28 });
+  // UTC and the C locale: listings of GNU tar and others do not depend on the machine.
+  const r = spawnSync(cmd, args, { input, maxBuffer: 1 << 28, env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout;
 }
+
+/** What a CLI run gave: exit status, stdout and stderr. */
+export interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** `node bin/mlf.js ...args` (the built CLI bundle) with `env` added to the environment, no colour. */
+export function mlfEnv(env: Record<string, string>, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'mlf.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** `node bin/mlf.js ...args` (the built CLI bundle), no colour. */
+export const mlf = (...args: string[]): CliResult => mlfEnv({}, ...args);
+
+/** Expects a message shown to a user to carry no stack trace. */
+export const noStack = (s: string): void => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 /** Runs `sh -c script sh ...args` (so the script sees args as "$1", "$2", ...) and returns its stdout. */
 export const sh = (script: string, ...args: string[]): Buffer => run('sh', ['-c', script, 'sh', ...args]);

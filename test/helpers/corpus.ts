@@ -1,6 +1,6 @@
 /**
- * The malicious-archive corpus of test/malicious.test.ts: one case per attack, by case group of
- * ecosystem.md §5.2 (1-17), each built from code with the documented code the reader gives.
+ * The malicious-archive corpus of test/security/malicious.test.ts: one case per attack, by case group of
+ * docs/security.md, "The malicious-archive corpus" (1-17), each built from code with the documented code the reader gives.
  */
 import { gzipSync } from 'node:zlib';
 import type { Limits } from '../../src/core/common/limits.js';
@@ -12,7 +12,7 @@ export type Made = Uint8Array | { size: number; blocks: [number, Uint8Array][] }
 
 /** One attack. */
 export interface Case {
-  /** ecosystem.md §5.2 group (1-17). */
+  /** Group (1-17) of docs/security.md, "The malicious-archive corpus". */
   group: number;
   name: string;
   make: () => Made;

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { decodeNpy } from '../../src/core/params/npy.js';
+import { type CliResult, mlfEnv } from './common.js';
 
 export const WILD = 'test/fixtures/wild';
 
@@ -23,13 +24,7 @@ export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
 /** `node bin/mlf.js ...` with its own cache folder; returns exit status and output. */
 export function cli(cacheDir: string) {
-  return (...args: string[]) => {
-    const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', MLF_CACHE_DIR: cacheDir },
-    });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
+  return (...args: string[]): CliResult => mlfEnv({ MLF_CACHE_DIR: cacheDir }, ...args);
 }
 
 /** Runs a program and returns its exit status and output (no shell). */

@@ -1,16 +1,19 @@
 /**
  * A short run of the fuzzing of `npm run fuzz` (scripts/fuzz-lib.js) over src/: fast-check
  * properties over mutated fixture bytes for the tar reader, params decoder, graph and metadata
- * parsers and npy decoder, the same seeded mutation loop the long run uses, and the whole reader
+ * parsers, npy and npz decoders and the ELF section reader, the same seeded mutation loop the long
+ * run uses, and the whole reader
  * pipeline on mutated archives. Anything thrown that is not an MlfError fails.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as lib from '../../src/core/index.js';
+import * as core from '../../src/core/index.js';
+import * as elf from '../../src/node/runner/elf.js';
 import { inspectArchive } from '../../src/core/archive/inspect.js';
 import { createTargets, execute, inputFor, mutate, rngFor, toBase64 } from '../../scripts/fuzz-lib.js';
 import { FIXTURES } from '../helpers/common.js';
 
+const lib = { ...core, ...elf };
 const targets = createTargets(lib, FIXTURES) as {
   name: string;
   kind: string;
@@ -28,8 +31,8 @@ function check(target: (typeof targets)[number], input: Uint8Array): boolean {
 }
 
 describe('fuzz targets', () => {
-  it('cover the five readers with seeds from the fixtures', () => {
-    expect(targets.map((t) => t.name)).toEqual(['tar', 'params', 'graph', 'metadata', 'npy']);
+  it('cover the seven readers with seeds from the fixtures', () => {
+    expect(targets.map((t) => t.name)).toEqual(['tar', 'params', 'graph', 'metadata', 'npy', 'elf', 'npz']);
     for (const t of targets) {
       expect(t.seeds.length, t.name).toBeGreaterThanOrEqual(4);
       for (const s of t.seeds) expect(execute(lib, t, s), `${t.name} seed`).toBeUndefined(); // seeds are accepted

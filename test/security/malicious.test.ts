@@ -1,5 +1,5 @@
 /**
- * The malicious-archive corpus: every case group of ecosystem.md §5.2 (1-17) plus MLF-level
+ * The malicious-archive corpus: every case group of docs/security.md, "The malicious-archive corpus" (1-17) plus MLF-level
  * attacks, built here from code. For each case the reader (openArchive + readMlf + validateArchive,
  * via validateContents) gives the documented code; `mlf unpack` either refuses with a code and
  * leaves the sandbox exactly as it was, or writes only inside the destination; and both finish
@@ -38,7 +38,7 @@ async function cli(...argv: string[]): Promise<{ code: number; err: string }> {
 /** Per-case time bound (ms) for reading and for unpacking. */
 const BOUND_MS = 10_000;
 
-describe('malicious corpus (ecosystem.md §5.2 groups 1-17 and MLF-level)', () => {
+describe('malicious corpus (docs/security.md groups 1-17 and MLF-level)', () => {
   it('covers every group with at least 60 cases', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(60);
     expect(new Set(CASES.map((c) => c.group))).toEqual(new Set(Array.from({ length: 17 }, (_, i) => i + 1)));

@@ -2,7 +2,7 @@
 // with the pages they make opened in headless Chromium: every fixture's report from file://
 // without console errors; a report with the archive embedded shows code; the served viewer loads
 // its archive and Ctrl-C stops the server; a 50k-node synthetic graph becomes interactive.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,19 +10,21 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticArchive } from '../../bench/lib/synthetic.js';
-import { collectErrors, launchChromium, ROOT, shot, TVM_DIR, VIEWER_URL, waitForText } from '../helpers/viewer.js';
+import {
+  collectErrors,
+  launchChromium,
+  ROOT,
+  SHOTS,
+  shot,
+  TVM_DIR,
+  VIEWER_URL,
+  waitForText,
+} from '../helpers/viewer.js';
+import { mlf } from '../helpers/common.js';
+import { TVM_FIXTURES, tarFiles } from '../helpers/archive.js';
 
-const FIXTURES = ['aot-mlp', 'graph-cnn', 'mnist-graph', 'multi-graph', 'operator-add-i8'];
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-viewer-cli-'));
 const tarOf = (f: string) => join(TVM_DIR, f, 'model.tar');
-
-function mlf(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'mlf.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 let browser: Browser;
 let page: Page;
@@ -39,7 +41,7 @@ afterAll(async () => {
 
 describe('mlf report', () => {
   it('writes one HTML file per fixture that opens from file:// with the overview and no console errors', async () => {
-    for (const f of FIXTURES) {
+    for (const f of TVM_FIXTURES) {
       const out = join(tmp, `${f}.html`);
       const r = mlf('report', tarOf(f), '-o', out);
       expect(r.code, r.err).toBe(0);
@@ -77,6 +79,25 @@ describe('mlf report', () => {
     expect(await page.textContent('#code-host .cm-content')).toContain('#include <tvm/runtime/crt/module.h>');
     await shot(page, 'report-embedded-code');
     expect(errors).toEqual([]);
+  });
+
+  it('shows the graph drawings without JavaScript (inline SVG in <noscript>)', async () => {
+    const out = join(tmp, 'multi-graph.html');
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1000, height: 900 } });
+    try {
+      const p = await context.newPage();
+      await p.goto(pathToFileURL(out).href);
+      expect(await p.locator('.static-report h2').allTextContents()).toEqual(['Module mod1', 'Module mod2']);
+      const graph = JSON.parse(
+        new TextDecoder().decode(tarFiles(tarOf('multi-graph')).get('executor-config/graph/mod1.graph')),
+      );
+      const ops = graph.nodes.filter((n: { op: string }) => n.op === 'tvm_op').length;
+      expect(await p.locator('.static-report svg').first().locator('g.node.op').count()).toBe(ops);
+      expect(await p.locator('.static-report svg').first().isVisible()).toBe(true);
+      await p.screenshot({ path: join(SHOTS, 'report-no-javascript.png') });
+    } finally {
+      await context.close();
+    }
   });
 
   it('refuses to replace a file without --force and exits 1 for a missing archive', () => {
@@ -152,7 +173,15 @@ describe('mlf graph', () => {
     expect(att.metrics.filter((m: { kind: string }) => m.kind === 'model').length).toBeGreaterThan(0);
     expect(mlf('graph', tarOf('multi-graph'), '--format', 'dot').code).toBe(2);
     expect(mlf('graph', tarOf('operator-add-i8'), '--format', 'dot').code).toBe(2);
-    expect(mlf('graph', tarOf('graph-cnn'), '--format', 'svg').code).toBe(2);
+    const svg = mlf('graph', tarOf('graph-cnn'), '--format', 'svg');
+    expect(svg.code).toBe(0);
+    expect(svg.out).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg.out.match(/<g class="node op /g)).toHaveLength(9);
+    expect(
+      mlf('graph', tarOf('graph-cnn'), '--format', 'svg', '--params', 'nodes').out.match(/<g class="node param"/g),
+    ).toHaveLength(4);
+    expect(mlf('graph', tarOf('graph-cnn'), '--format', 'svg', '--params', 'all').code).toBe(2);
+    expect(mlf('graph', tarOf('graph-cnn'), '--format', 'png').code).toBe(2);
   });
 });
 

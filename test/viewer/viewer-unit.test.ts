@@ -6,8 +6,9 @@ import { parseGraph } from '../../src/core/graph/graph.js';
 import { decodeParams } from '../../src/core/params/codec.js';
 import { graphTable, summariseTensor, tensorHistogram } from '../../src/core/report/view-data.js';
 import { serveViewer } from '../../src/node/viewer/serve.js';
-import { injectBoot, scriptJson } from '../../src/node/viewer/viewer-page.js';
-import { layeredLayout } from '../../viewer/src/layout.js';
+import { renderStaticReport } from '../../src/core/report/static-report.js';
+import { injectBoot, injectStatic, scriptJson } from '../../src/node/viewer/viewer-page.js';
+import { layeredLayout } from '../../src/core/graph/layered-layout.js';
 import { TVM, tarFiles } from '../helpers/archive.js';
 
 const edges = (pairs: [number, number][]) =>
@@ -42,6 +43,36 @@ describe('layered layout', () => {
     expect(performance.now() - t0).toBeLessThan(5_000);
     expect(r.layers).toBe(50_000);
     expect(Number.isFinite(r.x[49_999]!)).toBe(true);
+  });
+
+  it('packs boxes of given sizes: no two overlap, layers stacked by their tallest box', () => {
+    // 0 → {1, 2, 3} → 4, boxes of different widths and heights.
+    const [from, to] = edges([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 4],
+      [2, 4],
+      [3, 4],
+    ]);
+    const widths = Float64Array.from([80, 120, 40, 200, 60]);
+    const heights = Float64Array.from([24, 60, 24, 40, 24]);
+    const r = layeredLayout(5, from, to, { widths, heights, xGap: 10, yGap: 30 });
+    const box = (i: number) => ({
+      x0: r.x[i]! - widths[i]! / 2,
+      x1: r.x[i]! + widths[i]! / 2,
+      y0: r.y[i]! - heights[i]! / 2,
+      y1: r.y[i]! + heights[i]! / 2,
+    });
+    for (let i = 0; i < 5; i++)
+      for (let j = i + 1; j < 5; j++) {
+        const a = box(i);
+        const b = box(j);
+        const apart = a.x1 + 10 <= b.x0 + 1e-3 || b.x1 + 10 <= a.x0 + 1e-3 || a.y1 <= b.y0 || b.y1 <= a.y0;
+        expect(apart, `${i} and ${j}`).toBe(true);
+      }
+    // Layer 1 is 60 tall (its tallest box): node 4 starts 30 below it.
+    expect(box(4).y0 - Math.max(box(1).y1, box(2).y1, box(3).y1)).toBeCloseTo(30, 3);
   });
 
   it('survives a cycle (malformed graphs still draw)', () => {
@@ -88,6 +119,37 @@ describe('node table and tensor summaries', () => {
 });
 
 describe('page assembly and the loopback server', () => {
+  const files = tarFiles(`${TVM}/graph-cnn/model.tar`);
+  const graph = parseGraph(new TextDecoder().decode(files.get('executor-config/graph/default.graph')));
+  const params = decodeParams(files.get('parameters/default.params')!);
+
+  it('puts the static drawings where the page marks them, escaped inside <noscript>', () => {
+    const page = injectStatic('<body><!--MLF-STATIC--><div id="app"></div></body>', '<noscript>x</noscript>');
+    expect(page).toBe('<body><noscript>x</noscript><div id="app"></div></body>');
+    expect(() => injectStatic('<body></body>', '')).toThrow(/static marker/);
+    const html = renderStaticReport({
+      name: '</noscript><script>alert(1)</script>',
+      report: {} as never,
+      validation: {} as never,
+      modules: {
+        '<m>': {
+          graph,
+          params: params.tensors.map((t) => ({
+            name: t.name,
+            dtype: '',
+            shape: [],
+            bytes: 0,
+            summary: { stats: null, histogram: null },
+          })),
+        },
+      },
+    });
+    expect(html.match(/<\/noscript>/g)).toHaveLength(1);
+    expect(html).toContain('<h2>Module &lt;m&gt;</h2>');
+    expect(html.match(/<svg /g)).toHaveLength(1);
+    expect(html).not.toContain('class="node param'); // params folded
+  });
+
   it('keeps embedded JSON inside its script element', () => {
     const page = injectBoot('<head><!--MLF-BOOT--></head>', { name: '</script><script>alert(1)</script>' });
     expect(page.match(/<\/script>/g)).toHaveLength(1);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeParams } from '../../src/core/params/codec.js';
-import { tarFiles } from '../helpers/archive.js';
+import { TVM_FIXTURES, tarFiles } from '../helpers/archive.js';
 import {
   collectErrors,
   launchChromium,
@@ -23,7 +23,6 @@ interface Expected {
   modules?: Record<string, { executor: string; inputs: Record<string, { dtype: string; shape: number[] }> }>;
   function?: string;
 }
-const FIXTURES = ['aot-mlp', 'graph-cnn', 'mnist-graph', 'multi-graph', 'operator-add-i8'];
 const tarOf = (f: string) => join(TVM_DIR, f, 'model.tar');
 const expected = (f: string) => JSON.parse(readFileSync(join(TVM_DIR, f, 'expected.json'), 'utf8')) as Expected;
 
@@ -51,7 +50,7 @@ const texts = (sel: string) => page.$$eval(sel, (els) => els.map((e) => (e.textC
 
 describe('viewer from file://', () => {
   it('opens every tvm-0.18 fixture through the file picker and shows its overview', async () => {
-    for (const f of FIXTURES) {
+    for (const f of TVM_FIXTURES) {
       await openByPicker(f);
       const want = expected(f);
       const modules = await texts('#module-select option');

@@ -43,6 +43,8 @@ export function App(props: { boot: Boot }) {
   const [view, setView] = useState(initialView);
   const [visited, setVisited] = useState<Set<string>>(() => new Set([initialView()]));
   const [dragging, setDragging] = useState(false);
+  // The selected graph node, shared by the graph and the memory timeline.
+  const [selection, setSelection] = useState<{ module: string; id: number } | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
   const load = async (label: string, open: () => Promise<Session>) => {
@@ -51,6 +53,7 @@ export function App(props: { boot: Boot }) {
     try {
       const s = await open();
       setSession(s);
+      setSelection(null);
       setModule(Object.keys(s.report.modules)[0] ?? '');
       document.title = `${s.name} — MLF viewer`;
     } catch (e) {
@@ -71,9 +74,19 @@ export function App(props: { boot: Boot }) {
       });
     } else if (b.kind === 'report') {
       const archive = b.archive;
-      load(b.snapshot.name, async () =>
-        archive === null ? snapshotSession(b.snapshot) : openEmbedded(decodeBase64(archive), b.snapshot),
-      );
+      load(b.snapshot.name, async () => {
+        if (archive === null) return snapshotSession(b.snapshot);
+        try {
+          return await openEmbedded(decodeBase64(archive), b.snapshot);
+        } catch (e) {
+          // The summary mlf report recorded stays usable; say what is missing and why.
+          const why = describeError(e);
+          setError(
+            `The archive embedded in this report could not be loaded in this browser (${why}). Shown: the summary, validation, graph and statistics recorded by mlf report; not available: code and weights beyond those statistics.`,
+          );
+          return snapshotSession(b.snapshot, why);
+        }
+      });
     }
   }, []);
 
@@ -105,6 +118,8 @@ export function App(props: { boot: Boot }) {
     history.replaceState(null, '', `#${id}`);
   };
   const modules = session === null ? [] : Object.keys(session.report.modules);
+  const selected = selection !== null && selection.module === module ? selection.id : null;
+  const onSelect = (id: number | null) => setSelection(id === null ? null : { module, id });
 
   return (
     <div class={`app${dragging ? ' dragging' : ''}`}>
@@ -182,8 +197,25 @@ export function App(props: { boot: Boot }) {
                 tabIndex={SCROLLING.has(v.id) ? 0 : undefined}
               >
                 {v.id === 'overview' && <Overview session={session} module={module} />}
-                {v.id === 'graph' && <GraphView session={session} module={module} visible={view === 'graph'} />}
-                {v.id === 'memory' && <MemoryView session={session} module={module} visible={view === 'memory'} />}
+                {v.id === 'graph' && (
+                  <GraphView
+                    session={session}
+                    module={module}
+                    visible={view === 'graph'}
+                    selected={selected}
+                    onSelect={onSelect}
+                  />
+                )}
+                {v.id === 'memory' && (
+                  <MemoryView
+                    session={session}
+                    module={module}
+                    visible={view === 'memory'}
+                    selected={selected}
+                    onSelect={onSelect}
+                    onShowInGraph={() => select('graph')}
+                  />
+                )}
                 {v.id === 'params' && <ParamsView session={session} module={module} />}
                 {v.id === 'code' && <CodeView session={session} module={module} />}
               </section>

@@ -56,8 +56,11 @@ export function CodeView(props: { session: Session; module: string }) {
     props.session.text(file.path).then((text) => {
       if (!live || host.current === null) return;
       if (text === null) {
+        const reason = props.session.archiveError;
         setStatus(
-          `This report was written without --embed-archive, so ${file.path} (${formatBytes(file.bytes)}) is not in it.`,
+          reason === undefined
+            ? `This report was written without --embed-archive, so ${file.path} (${formatBytes(file.bytes)}) is not in it.`
+            : `${file.path} is in the archive embedded in this report, which could not be loaded in this browser (${reason}).`,
         );
         return;
       }

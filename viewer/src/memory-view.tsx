@@ -2,8 +2,11 @@
 // executor) and operator functions by workspace, as charts and as tables of the largest.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { computeStoragePools, type GraphJson, type StoragePool } from '../../src/core/index.js';
+import { graphMemoryTimeline } from '../../src/core/report/memory-timeline.js';
+import { graphTable } from '../../src/core/report/view-data.js';
 import { BarChart } from './bar-chart.js';
 import { formatBytes, shortFuncName } from './format.js';
+import { MemoryTimelineChart } from './memory-timeline.js';
 import type { Session } from './session.js';
 
 const TOP = 15;
@@ -82,9 +85,17 @@ function TopTable(props: { id: string; caption: string; head: string; rows: [str
   );
 }
 
-/** The memory panel of one module. */
-export function MemoryView(props: { session: Session; module: string; visible: boolean }) {
+/** The memory panel of one module; the timeline's step follows (and sets) the graph selection. */
+export function MemoryView(props: {
+  session: Session;
+  module: string;
+  visible: boolean;
+  selected: number | null;
+  onSelect: (id: number | null) => void;
+  onShowInGraph: () => void;
+}) {
   const m = props.session.report.modules[props.module];
+  const [hideParams, setHideParams] = useState(true);
   const [graph, setGraph] = useState<GraphJson | null>(null);
   useEffect(() => {
     setGraph(null);
@@ -94,6 +105,15 @@ export function MemoryView(props: { session: Session; module: string; visible: b
     () => (graph === null ? [] : computeStoragePools(graph).sort((a, b) => b.bytes - a.bytes)),
     [graph],
   );
+  const timeline = useMemo(
+    () => (graph === null ? null : graphMemoryTimeline(graphTable(graph, new Set(Object.keys(m?.params ?? {}))))),
+    [graph, m],
+  );
+  const step = useMemo(() => {
+    if (timeline === null || props.selected === null) return null;
+    const i = timeline.steps.findIndex((s) => s.node === props.selected);
+    return i < 0 ? null : i;
+  }, [timeline, props.selected]);
   const ops = useMemo(
     () => [...(m?.memory.operatorFunctions ?? [])].sort((a, b) => b.workspaceBytes - a.workspaceBytes),
     [m],
@@ -104,6 +124,37 @@ export function MemoryView(props: { session: Session; module: string; visible: b
   if (m === undefined) return <p class="empty">No module selected.</p>;
   return (
     <div class="memory-view">
+      {timeline !== null && timeline.steps.length > 0 && (
+        <section class="card wide" aria-labelledby="mem-time-h">
+          <h2 id="mem-time-h">Memory over time</h2>
+          <p class="muted">
+            Storage ids live at each operator, in the order the graph executor runs them: a tensor is live from the
+            operator that writes it to the last one that reads it (inputs from the start, outputs to the end).
+          </p>
+          <div class="timeline-tools">
+            <label class="toggle">
+              <input
+                type="checkbox"
+                id="timeline-params"
+                checked={!hideParams}
+                onChange={(e) => setHideParams(!e.currentTarget.checked)}
+              />{' '}
+              include params (live the whole time)
+            </label>
+            <button type="button" onClick={props.onShowInGraph} disabled={step === null} id="timeline-show">
+              Show the step's operator in the graph
+            </button>
+          </div>
+          {props.visible && (
+            <MemoryTimelineChart
+              timeline={timeline}
+              step={step}
+              hideParams={hideParams}
+              onStep={(i) => props.onSelect(timeline.steps[i]?.node ?? null)}
+            />
+          )}
+        </section>
+      )}
       <section class="card" aria-labelledby="mem-dev-h">
         <h2 id="mem-dev-h">Workspace, io and constants</h2>
         {m.memory.main === null || m.memory.main.length === 0 ? (

@@ -1,5 +1,6 @@
 // Details of one graph node: op, function, inputs and outputs with shapes, dtypes, storage ids
 // and bytes, and the nodes that consume it. Input and consumer names jump to that node.
+import { OP_CATEGORY_LABELS, opCategory, shortOpName } from '../../src/core/report/op-names.js';
 import type { GraphTable } from '../../src/core/report/view-data.js';
 import { formatBytes, formatTensor } from './format.js';
 
@@ -8,9 +9,13 @@ export function NodeDetails(props: {
   table: GraphTable;
   id: number;
   onJump: (id: number) => void;
-  /** Operators the fused function's name lists (AOT and graph executor), shown under its name. */
+  /** Which graph the table is: a fused graph (graph executor, AOT main) or the Relay @main. */
+  level?: 'fused' | 'relay';
+  /** Relay operators the fused function's name lists, each a link to them in the Relay level. */
   members?: string[] | undefined;
+  onMember?: (op: string) => void;
 }) {
+  const relay = props.level === 'relay';
   const { nodes, edges } = props.table;
   const n = nodes[props.id];
   if (n === undefined) return null;
@@ -34,11 +39,19 @@ export function NodeDetails(props: {
         <div class="fact">
           <dt>op</dt>
           <dd id="detail-op">
-            {n.kind === 'op' ? 'tvm_op' : `null (${n.kind})`}
+            {n.kind !== 'op' ? `null (${n.kind})` : relay ? (n.funcName ?? 'call') : 'tvm_op'}
             {isHead ? ' · graph output' : ''}
           </dd>
         </div>
-        {n.funcName !== null && (
+        {n.funcName !== null && !relay && (
+          <div class="fact">
+            <dt>fused ops</dt>
+            <dd id="detail-ops">
+              {shortOpName(n.funcName, 80)} <span class="muted">({OP_CATEGORY_LABELS[opCategory(n.funcName)]})</span>
+            </dd>
+          </div>
+        )}
+        {n.funcName !== null && !relay && (
           <div class="fact">
             <dt>func_name</dt>
             <dd class="mono wrap" id="detail-func">
@@ -50,7 +63,19 @@ export function NodeDetails(props: {
           <div class="fact">
             <dt>Relay ops</dt>
             <dd class="mono wrap" id="detail-members">
-              {props.members.join(' → ')}
+              {props.members.map((op, i) => (
+                <span key={i}>
+                  {i > 0 && ' → '}
+                  <button
+                    type="button"
+                    class="link mono"
+                    title={`Show the ${op} nodes in the Relay graph`}
+                    onClick={() => props.onMember?.(op)}
+                  >
+                    {op}
+                  </button>
+                </span>
+              ))}
             </dd>
           </div>
         )}

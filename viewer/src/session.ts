@@ -43,6 +43,8 @@ export interface Session {
   validation: ValidationReport;
   /** True when raw bytes are at hand (weights statistics on demand, full code). */
   hasArchive: boolean;
+  /** Why a report's embedded archive is not at hand, when it could not be loaded. */
+  archiveError?: string;
   graph(module: string): Promise<GraphJson | null>;
   params(module: string): Promise<ParamRow[]>;
   /** Statistics and histogram of one tensor, computed when first asked for. */
@@ -133,14 +135,18 @@ function codeFiles(archive: MlfArchive, name: string): CodeFile[] {
   return out.filter((f) => archive.contents.members.has(f.path));
 }
 
-/** A session over a report's embedded snapshot: no raw weights and no code text. */
-export function snapshotSession(s: ViewSnapshot): Session {
+/**
+ * A session over a report's embedded snapshot: no raw weights and no code text. `archiveError`
+ * says why an embedded archive could not be loaded, when that is why the snapshot is used.
+ */
+export function snapshotSession(s: ViewSnapshot, archiveError?: string): Session {
   const mod = (m: string) => s.modules[m];
   return {
     name: s.name,
     report: s.report,
     validation: s.validation,
     hasArchive: false,
+    ...(archiveError === undefined ? {} : { archiveError }),
     graph: async (m) => mod(m)?.graph ?? null,
     params: async (m) =>
       (mod(m)?.params ?? []).map((p, index) => ({

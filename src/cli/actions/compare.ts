@@ -13,7 +13,10 @@ import { type AllowedIncrease, parseIncrease, parseSize } from '../../core/commo
 import { type FootprintOptions, type FootprintReport, measureFootprint } from '../../node/runner/footprint.js';
 import { withMlfPath } from '../../node/read/open.js';
 import { CHECK_MEASURES, type CheckFlags } from '../check-measures.js';
-import { type CliIo, toJson } from '../io.js';
+import type { CliContext } from '../context.js';
+import { safeLines } from '../format.js';
+import { chooseFormat } from '../options.js';
+import { about } from './each.js';
 
 const FOOTPRINT = new Set(['flash', 'ram']);
 
@@ -36,24 +39,30 @@ function measuresFor(path: string, footprint: FootprintOptions | undefined): rea
 /** Flags of `mlf diff`. */
 export interface DiffFlags {
   module?: string;
+  format?: string;
   json?: boolean;
   markdown?: boolean;
 }
 
 /** `mlf diff A B`: prints the differences; exit 0 whatever they are (it reports, it does not gate). */
-export async function runDiff(pathA: string, pathB: string, opts: DiffFlags, io: CliIo): Promise<number> {
+export async function runDiff(ctx: CliContext, inA: string, inB: string, opts: DiffFlags): Promise<number> {
   if (opts.json && opts.markdown) throw new MlfError('MLF-E901', 'give --json or --markdown, not both');
-  const report = await withMlfPath(pathA, (a) =>
-    withMlfPath(pathB, (b) => diffArchives(a, b, opts.module === undefined ? {} : { module: opts.module })),
+  if (opts.markdown && opts.format !== undefined && opts.format !== 'markdown')
+    throw new MlfError('MLF-E901', `--markdown and --format ${opts.format} contradict each other; give one`);
+  const format = opts.markdown ? 'markdown' : chooseFormat(opts, ['text', 'json', 'markdown'], 'text');
+  const pathA = await ctx.input(inA);
+  const pathB = await ctx.input(inB);
+  const report = await about(inA, () =>
+    withMlfPath(pathA, (a) =>
+      about(inB, () =>
+        withMlfPath(pathB, (b) => diffArchives(a, b, opts.module === undefined ? {} : { module: opts.module })),
+      ),
+    ),
   );
-  const labels = { a: pathA, b: pathB };
-  io.out(
-    opts.json
-      ? toJson({ a: pathA, b: pathB, ...report })
-      : opts.markdown
-        ? renderDiffMarkdown(report, labels)
-        : renderDiffText(report, labels),
-  );
+  const labels = { a: inA, b: inB };
+  if (format === 'json') ctx.printJson({ a: inA, b: inB, ...report });
+  else
+    ctx.print(safeLines(format === 'markdown' ? renderDiffMarkdown(report, labels) : renderDiffText(report, labels)));
   return 0;
 }
 
@@ -65,7 +74,8 @@ async function measureArchive(path: string, measures: readonly BudgetMeasure[]):
 }
 
 /** `mlf check A`: exit 1 when a budget is exceeded, 0 when all are met, 2 on usage errors. */
-export async function runCheck(path: string, opts: CheckFlags, io: CliIo): Promise<number> {
+export async function runCheck(ctx: CliContext, input: string, opts: CheckFlags): Promise<number> {
+  const format = chooseFormat(opts, ['text', 'json', 'markdown', 'github'], 'text');
   // Every flag is parsed before any archive is opened: a typo is a usage error (exit 2), not a failed budget.
   const max: Record<string, number> = {};
   for (const [name, text] of Object.entries(opts.max)) max[name] = parseSize(text, `--max-${name}`);
@@ -83,11 +93,13 @@ export async function runCheck(path: string, opts: CheckFlags, io: CliIo): Promi
     'flash' in max || 'ram' in max
       ? { ...(opts.cc ? { cc: opts.cc } : {}), ...(opts.cflags ? { cflags: opts.cflags } : {}) }
       : undefined;
-  const measured = await measureArchive(path, measuresFor(path, footprint));
+  const path = await ctx.input(input);
+  const measured = await about(input, () => measureArchive(path, measuresFor(path, footprint)));
+  const baselinePath = opts.baseline;
   const baseline =
-    opts.baseline === undefined
+    baselinePath === undefined
       ? undefined
-      : await measureArchive(opts.baseline, measuresFor(opts.baseline, footprint));
+      : await about(baselinePath, () => measureArchive(baselinePath, measuresFor(baselinePath, footprint)));
   const report = evaluateBudgets({
     measured,
     max,
@@ -95,23 +107,20 @@ export async function runCheck(path: string, opts: CheckFlags, io: CliIo): Promi
     ...(increase === undefined ? {} : { maxIncrease: increase }),
   });
   const labels: CheckLabels = {
-    archive: path,
+    archive: input,
     ...(opts.baseline === undefined ? {} : { baseline: opts.baseline }),
     ...(increase === undefined ? {} : { maxIncrease: increase }),
   };
-  const format = opts.format ?? 'text';
   if (format === 'json')
-    io.out(
-      toJson({
-        archive: path,
-        baseline: opts.baseline ?? null,
-        maxIncrease: increase ?? null,
-        budgets: max,
-        ...report,
-      }),
-    );
-  else if (format === 'markdown') io.out(renderCheckMarkdown(report, labels));
-  else if (format === 'github') io.out(renderCheckGithub(report, labels));
-  else io.out(renderCheckText(report, labels));
+    ctx.printJson({
+      archive: input,
+      baseline: opts.baseline ?? null,
+      maxIncrease: increase ?? null,
+      budgets: max,
+      ...report,
+    });
+  else if (format === 'markdown') ctx.print(safeLines(renderCheckMarkdown(report, labels)));
+  else if (format === 'github') ctx.print(safeLines(renderCheckGithub(report, labels)));
+  else ctx.print(safeLines(renderCheckText(report, labels)));
   return report.passed ? 0 : 1;
 }

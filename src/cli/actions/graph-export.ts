@@ -1,13 +1,19 @@
 import type { InspectModule } from '../../core/archive/inspect.js';
-import type { GraphTable, GraphTableNode } from '../../core/report/view-data.js';
+import type { GraphTable, GraphTableNode, NodeOutput } from '../../core/report/view-data.js';
+import { safeText } from '../format.js';
 
-/** `float32[1, 3, 16, 16]`; AOT buffers of unknown shape show their bytes (`float32 · 8192 B`). */
-const tensor = (o: { dtype: string | null; shape: number[] | null; bytes: number | null }) =>
-  o.shape !== null ? `${o.dtype ?? '?'}[${o.shape.join(', ')}]` : `${o.dtype ?? '?'} · ${o.bytes ?? '?'} B`;
+/**
+ * `float32[1, 3, 16, 16]`; AOT buffers of unknown shape show their bytes (`float32 · 8192 B`),
+ * and pool slices their place (`@ global_workspace+25088`).
+ */
+const tensor = (o: NodeOutput) =>
+  (o.shape !== null ? `${o.dtype ?? '?'}[${o.shape.join(', ')}]` : `${o.dtype ?? '?'} · ${o.bytes ?? '?'} B`) +
+  (o.pool != null ? ` @ ${o.pool}+${o.offset ?? '?'}` : '');
 
 /** A DOT string literal: backslashes and quotes escaped, newlines as `\n` line breaks. */
 function dotString(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
+  const lines = s.split('\n').map(safeText).join('\n'); // control characters of names shown, never acted on
+  return `"${lines.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
 const DOT_STYLE: Record<GraphTableNode['kind'], string> = {

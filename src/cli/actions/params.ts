@@ -1,15 +1,21 @@
-import { open, readFile } from 'node:fs/promises';
-import { findModule, loadParams, type MlfArchive, type MlfModule } from '../../core/archive/archive.js';
+import { lstat, open, readdir, readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { loadParams, type MlfArchive, type MlfModule } from '../../core/archive/archive.js';
+import { selectModule } from '../../core/archive/select.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { loadParamIndex, withParamsMember } from '../../core/params/tensor-index.js';
-import { encodeNpy, paramToNpy } from '../../core/params/npy.js';
-import { encodeNpz } from '../../core/params/npz.js';
-import { decodeParams, type ParamDict } from '../../core/params/codec.js';
+import { decodeNpy, encodeNpy, npyToParam, paramToNpy } from '../../core/params/npy.js';
+import { decodeNpz, encodeNpz } from '../../core/params/npz.js';
+import { decodeParams, encodeParams, type ParamDict, type ParamTensorInput } from '../../core/params/codec.js';
 import { withMlfPath } from '../../node/read/open.js';
 import { type HashedParams, hashParams, hashParamsFile } from '../../node/read/params-hash.js';
-import { writeFileAtomic, writeFolderAtomic } from '../../node/write/atomic.js';
-import { formatTable } from '../format.js';
-import { type CliIo, toJson } from '../io.js';
+import { writeFolderAtomic } from '../../node/write/atomic.js';
+import { fsCall, fsError } from '../../node/fs-error.js';
+import type { CliContext } from '../context.js';
+import { formatTable, plural, safeText } from '../format.js';
+import { aliased, chooseFormat } from '../options.js';
+import { about } from './each.js';
+import { reportWritten, writeOutput } from './output.js';
 
 const PARAMS_MAGIC = [0xb7, 0x9c, 0x04, 0x05, 0x4f, 0x8d, 0xe5, 0xf7];
 
@@ -46,23 +52,19 @@ async function readParamsInput<T>(
     }
   }
   return withMlfPath(input, async (archive) => {
-    let candidates = archive.modules.filter((m) => m.files.params !== null);
-    if (module === undefined && candidates.length > 1) {
-      // Empty param dicts (AOT modules keep their constants in the C) do not make the choice ambiguous.
-      const holding: MlfModule[] = [];
-      for (const m of candidates) {
+    const withParams = (m: MlfModule) => m.files.params !== null;
+    // Empty param dicts (AOT modules keep their constants in the C) do not make the choice ambiguous.
+    const holding = new Set<MlfModule>();
+    if (module === undefined && archive.modules.filter(withParams).length > 1)
+      for (const m of archive.modules.filter(withParams)) {
         const index = await loadParamIndex(archive, m).catch(() => null);
-        if (index === null || index.tensors.length > 0) holding.push(m);
+        if (index === null || index.tensors.length > 0) holding.add(m);
       }
-      if (holding.length > 0) candidates = holding;
-    }
-    const mod = module === undefined ? candidates[0] : findModule(archive, module);
-    if (module === undefined && candidates.length > 1) {
-      throw new MlfError(
-        'MLF-E901',
-        `the archive has several modules with params (${candidates.map((m) => m.name).join(', ')}); choose one with --module`,
-      );
-    }
+    const mod =
+      selectModule(archive, {
+        name: module,
+        having: { test: holding.size > 0 ? (m) => holding.has(m) : withParams, what: 'with params' },
+      }) ?? undefined;
     const result = mod === undefined ? null : await fromModule(archive, mod);
     if (mod === undefined || result === null)
       throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
@@ -94,8 +96,15 @@ function hashedIndex(input: string, module: string | undefined): Promise<HashedP
 }
 
 /** `mlf params`: one row per tensor with dtype, shape, bytes and SHA-256 of its raw bytes. */
-export async function runParams(input: string, opts: { module?: string; json?: boolean }, io: CliIo): Promise<number> {
-  const { index, hashes, source } = await hashedIndex(input, opts.module);
+export async function runParams(
+  ctx: CliContext,
+  input: string,
+  opts: { module?: string; json?: boolean; format?: string },
+): Promise<number> {
+  const json = chooseFormat(opts, ['text', 'json'], 'text') === 'json';
+  const path = await ctx.input(input);
+  const { index, hashes, source } = await about(input, () => hashedIndex(path, opts.module));
+  const shownSource = ctx.relabel(source);
   const rows = index.tensors.map((t, i) => ({
     name: t.name,
     dtype: t.dtypeName,
@@ -103,14 +112,22 @@ export async function runParams(input: string, opts: { module?: string; json?: b
     bytes: t.byteLength,
     sha256: hashes[i] as string,
   }));
-  if (opts.json) io.out(toJson({ source, params: rows }));
+  if (json) ctx.printJson({ source: shownSource, params: rows });
   else {
-    io.out(`${source}: ${rows.length} tensors, ${rows.reduce((a, r) => a + r.bytes, 0)} bytes`);
+    ctx.print(
+      `${safeText(shownSource)}: ${plural(rows.length, 'tensor')}, ${rows.reduce((a, r) => a + r.bytes, 0)} bytes`,
+    );
     if (rows.length > 0) {
-      io.out(
+      ctx.print(
         formatTable([
           ['name', 'dtype', 'shape', 'bytes', 'sha256'],
-          ...rows.map((r) => [r.name, r.dtype, `[${r.shape.join(', ')}]`, String(r.bytes), r.sha256]),
+          ...rows.map((r) => [
+            safeText(r.name),
+            safeText(r.dtype),
+            `[${r.shape.join(', ')}]`,
+            String(r.bytes),
+            r.sha256,
+          ]),
         ]),
       );
     }
@@ -124,22 +141,108 @@ export function npyFileName(name: string): string {
   return `${plain ? name : encodeURIComponent(name).replace(/\./g, '%2E')}.npy`;
 }
 
-/** `mlf params export`: all tensors to one `.npz` or to a folder of `.npy` files (atomic). */
+const NPZ_MAGIC = (h: Uint8Array) => h[0] === 0x50 && h[1] === 0x4b;
+const PARAMS_HEAD = (h: Uint8Array) => PARAMS_MAGIC.every((b, i) => h[i] === b);
+
+/** Where `params export` writes: `.npz` (or `-`) a file, a path without extension a folder. */
+function exportFormat(dest: string, format: string | undefined): 'npz' | 'folder' {
+  const implied =
+    dest === '-' || dest.endsWith('.npz') ? 'npz' : extname(dest.replace(/\/+$/, '')) === '' ? 'folder' : undefined;
+  if (format !== undefined) {
+    if (implied !== undefined && implied !== format)
+      throw new MlfError('MLF-E901', `--format ${format} contradicts the output ${JSON.stringify(dest)}`);
+    if (dest === '-' && format === 'folder') throw new MlfError('MLF-E901', 'a folder cannot go to standard output');
+    return format as 'npz' | 'folder';
+  }
+  if (implied === undefined)
+    throw new MlfError(
+      'MLF-E901',
+      `params export writes a .npz file or a folder of .npy files; ${JSON.stringify(dest)} is neither`,
+      {},
+      'Give a path ending in .npz, a folder path without an extension, or --format npz|folder.',
+    );
+  return implied;
+}
+
+/** `mlf params export`: all tensors to one `.npz` (or stdout) or to a folder of `.npy` files (atomic). */
 export async function runParamsExport(
+  ctx: CliContext,
   input: string,
-  opts: { module?: string; to: string; force?: boolean },
-  io: CliIo,
+  opts: { module?: string; output?: string; to?: string; format?: string; force?: boolean; json?: boolean },
 ): Promise<number> {
-  const { dict, source } = await loadInput(input, opts.module);
+  const dest = aliased(opts.output, opts.to, '-o/--output and --to');
+  if (dest === undefined)
+    throw new MlfError('MLF-E901', 'give the destination with -o/--output (a .npz file or a folder)');
+  const format = exportFormat(dest, opts.format);
+  const path = await ctx.input(input);
+  const { dict, source } = await about(input, () => loadInput(path, opts.module));
   const arrays = dict.tensors.map((t) => [t.name, paramToNpy(t)] as const);
-  if (opts.to.endsWith('.npz')) {
-    await writeFileAtomic(opts.to, encodeNpz(Object.fromEntries(arrays)), { force: opts.force ?? false });
+  const rules = { force: opts.force ?? false, inputs: [path] };
+  let written;
+  if (format === 'npz') {
+    const bytes = encodeNpz(Object.fromEntries(arrays));
+    written = await writeOutput(ctx, dest, bytes, { ...rules, accepts: NPZ_MAGIC, kindName: 'a .npz file' });
   } else {
     const files = new Map(arrays.map(([name, arr]) => [npyFileName(name), encodeNpy(arr)]));
     if (files.size !== arrays.length)
       throw new MlfError('MLF-E904', 'two tensor names map to the same file name; export to .npz instead');
-    await writeFolderAtomic(opts.to, files, { force: opts.force ?? false });
+    written = await writeFolderAtomic(dest, files, rules);
   }
-  io.err(`wrote ${arrays.length} tensors from ${source} to ${opts.to}`);
+  reportWritten(ctx, 'params export', [written], [], { tensors: arrays.length, source: ctx.relabel(source) });
+  return 0;
+}
+
+/** A `.npy` file name back to its tensor name (the reverse of {@link npyFileName}). */
+function tensorNameOf(file: string, folder: string): string {
+  try {
+    return decodeURIComponent(file.slice(0, -4));
+  } catch {
+    throw new MlfError(
+      'MLF-E911',
+      `${join(folder, file)}: the file name is not a tensor name mlf export writes (a bad %-escape)`,
+      {},
+      'Rename the file: tensor names are the file name without .npy, with %XX escapes for other bytes.',
+    );
+  }
+}
+
+/** Decodes one .npy/.npz file, naming it in any error. */
+async function readNumpy<T>(path: string, decode: (b: Uint8Array) => T): Promise<T> {
+  const st = await fsCall(path, 'read', () => lstat(path));
+  if (!st.isFile())
+    throw fsError(Object.assign(new Error(), { code: st.isDirectory() ? 'EISDIR' : 'EINVAL' }), path, 'read');
+  const bytes = new Uint8Array(await fsCall(path, 'read', () => readFile(path)));
+  return about(path, async () => decode(bytes));
+}
+
+/** `mlf params import <file.npz | folder of .npy> -o out.params`. */
+export async function runParamsImport(
+  ctx: CliContext,
+  input: string,
+  opts: { output: string; force?: boolean; json?: boolean },
+): Promise<number> {
+  let tensors: ParamTensorInput[];
+  const st = await fsCall(input, 'read', () => lstat(input));
+  if (!st.isDirectory()) {
+    if (!input.endsWith('.npz') && !st.isFile())
+      throw new MlfError('MLF-E902', `${input} is neither a .npz file nor a folder of .npy files`);
+    const arrays = await readNumpy(input, decodeNpz);
+    tensors = Object.entries(arrays).map(([n, a]) => npyToParam(n, a));
+  } else {
+    const names = (await fsCall(input, 'read', () => readdir(input))).filter((f) => f.endsWith('.npy')).sort();
+    if (names.length === 0) throw new MlfError('MLF-E902', `${input} holds no .npy files`);
+    tensors = [];
+    for (const f of names) {
+      const name = tensorNameOf(f, input);
+      tensors.push(npyToParam(name, await readNumpy(join(input, f), decodeNpy)));
+    }
+  }
+  const written = await writeOutput(ctx, opts.output, encodeParams({ tensors }), {
+    force: opts.force ?? false,
+    inputs: [input],
+    accepts: PARAMS_HEAD,
+    kindName: 'a .params file',
+  });
+  reportWritten(ctx, 'params import', [written], [], { tensors: tensors.length });
   return 0;
 }

@@ -1,3 +1,4 @@
+import { createDict } from '../../core/common/dict.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { measureFootprint, type FootprintReport } from '../../node/runner/footprint.js';
 import { withMlfPath } from '../../node/read/open.js';
@@ -5,8 +6,14 @@ import { generateProject } from '../../node/runner/project/generate.js';
 import { PROJECT_TEMPLATES, type ProjectTemplate } from '../../node/runner/project/templates.js';
 import { writeTree } from '../../node/runner/project/write.js';
 import { runModel } from '../../node/runner/run.js';
-import { formatBytes, formatTable, formatTensor } from '../format.js';
-import { type CliIo, toJson } from '../io.js';
+import { decodeNpy } from '../../core/params/npy.js';
+import { fsCall } from '../../node/fs-error.js';
+import { readFile } from 'node:fs/promises';
+import type { CliContext } from '../context.js';
+import { formatBytes, formatTable, formatTensor, safeText } from '../format.js';
+import { aliased, chooseFormat } from '../options.js';
+import { about } from './each.js';
+import { reportWritten } from './output.js';
 
 /** `12.3 µs` / `4.56 ms` from nanoseconds. */
 function formatNs(ns: number): string {
@@ -24,7 +31,7 @@ function wholeNumber(flag: string, text: string, min: number): number {
 }
 
 function parseInputs(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = createDict<string>();
   for (const p of pairs) {
     const eq = p.indexOf('=');
     if (eq <= 0 || eq === p.length - 1)
@@ -38,7 +45,8 @@ function parseInputs(pairs: string[]): Record<string, string> {
 
 /** `mlf project`: writes the C project of one module (all or nothing). */
 export async function runProject(
-  archive: string,
+  ctx: CliContext,
+  input: string,
   opts: {
     output: string;
     module?: string;
@@ -46,34 +54,48 @@ export async function runProject(
     embedParams?: boolean;
     allowMissingParams?: boolean;
     force?: boolean;
+    json?: boolean;
   },
-  io: CliIo,
 ): Promise<number> {
+  const archive = await ctx.input(input);
   const template = (opts.template ?? 'host') as ProjectTemplate;
   if (!PROJECT_TEMPLATES.includes(template))
     throw new MlfError('MLF-E901', `--template must be ${PROJECT_TEMPLATES.join(' or ')}`);
-  const project = await withMlfPath(archive, (a) =>
-    generateProject(a, {
-      module: opts.module,
-      template,
-      embedParams: opts.embedParams ?? false,
-      allowMissingParams: opts.allowMissingParams ?? false,
-    }),
+  const project = await about(input, () =>
+    withMlfPath(archive, (a) =>
+      generateProject(a, {
+        module: opts.module,
+        template,
+        embedParams: opts.embedParams ?? false,
+        allowMissingParams: opts.allowMissingParams ?? false,
+      }),
+    ),
   );
-  await writeTree(opts.output, project.files, { force: opts.force ?? false });
+  const { bytes } = await writeTree(opts.output, project.files, { force: opts.force ?? false, inputs: [archive] });
   const m = project.manifest;
-  io.err(`wrote ${project.files.size} files for module ${m.module} (${m.kind}) to ${opts.output}`);
-  for (const note of m.notes) io.err(`  note: ${note}`);
-  io.err(
+  if (ctx.json) {
+    reportWritten(ctx, 'project', [{ path: opts.output, bytes, files: project.files.size }], [], {
+      module: m.module,
+      kind: m.kind,
+      notes: m.notes,
+    });
+    return 0;
+  }
+  const out = safeText(opts.output);
+  ctx.note(`wrote ${project.files.size} files for module ${safeText(m.module)} (${m.kind}) to ${out}`);
+  for (const note of m.notes) ctx.note(`  note: ${safeText(note)}`);
+  ctx.note(
     template === 'host'
-      ? `  build: make -C ${opts.output}   (or cmake -S ${opts.output} -B ${opts.output}/build-cmake)`
-      : `  use: add_subdirectory(${opts.output}) in your CMake project`,
+      ? `  build: make -C ${out}   (or cmake -S ${out} -B ${out}/build-cmake)`
+      : `  use: add_subdirectory(${out}) in your CMake project`,
   );
   return 0;
 }
 
 interface RunFlags {
-  outputDir: string;
+  output?: string;
+  outputDir?: string;
+  format?: string;
   module?: string;
   input?: string[];
   randomInputs?: string;
@@ -83,42 +105,90 @@ interface RunFlags {
   json?: boolean;
   allowMissingParams?: boolean;
   force?: boolean;
+  buildTimeout?: string;
+  runTimeout?: string;
+  memoryLimit?: string;
 }
 
-/** `mlf run`: builds (cached) and runs a module, writes `output<i>.npy`, prints latency. */
-export async function runRun(archive: string, opts: RunFlags, io: CliIo): Promise<number> {
-  const result = await runModel(archive, {
-    outputDir: opts.outputDir,
-    module: opts.module,
-    inputs: parseInputs(opts.input ?? []),
-    randomSeed: opts.randomInputs === undefined ? undefined : wholeNumber('--random-inputs', opts.randomInputs, 0),
-    repeat: opts.repeat === undefined ? 1 : wholeNumber('--repeat', opts.repeat, 1),
-    cc: opts.cc,
-    cflags: opts.cflags,
-    force: opts.force ?? false,
-    allowMissingParams: opts.allowMissingParams ?? false,
-  });
-  if (opts.json) {
-    io.out(toJson(result));
+/** `--build-timeout`, `--run-timeout` and `--memory-limit` (MiB) as runner limits; unset flags keep the defaults. */
+function runnerLimits(opts: RunFlags) {
+  return {
+    ...(opts.buildTimeout === undefined
+      ? {}
+      : { buildTimeoutSeconds: wholeNumber('--build-timeout', opts.buildTimeout, 0) }),
+    ...(opts.runTimeout === undefined ? {} : { runTimeoutSeconds: wholeNumber('--run-timeout', opts.runTimeout, 0) }),
+    ...(opts.memoryLimit === undefined
+      ? {}
+      : { memoryBytes: wholeNumber('--memory-limit', opts.memoryLimit, 0) * 2 ** 20 }),
+  };
+}
+
+/** Reads each `--input NAME=FILE.npy` once before the run, so a bad file is named in the error. */
+async function checkInputFiles(inputs: Record<string, string>): Promise<void> {
+  for (const file of Object.values(inputs)) {
+    const bytes = new Uint8Array(await fsCall(file, 'read', () => readFile(file), 'input'));
+    await about(file, async () => decodeNpy(bytes));
+  }
+}
+
+/** `mlf run`: builds (cached) and runs a module, prints latency, writes `output<i>.npy` with -o. */
+export async function runRun(ctx: CliContext, input: string, opts: RunFlags): Promise<number> {
+  const json = chooseFormat(opts, ['text', 'json'], 'text') === 'json';
+  const outputDir = aliased(opts.output, opts.outputDir, '-o/--output and --output-dir');
+  const inputs = parseInputs(opts.input ?? []);
+  const randomSeed = opts.randomInputs === undefined ? undefined : wholeNumber('--random-inputs', opts.randomInputs, 0);
+  const repeat = opts.repeat === undefined ? 1 : wholeNumber('--repeat', opts.repeat, 1);
+  await checkInputFiles(inputs);
+  const archive = await ctx.input(input);
+  const bar = ctx.progress('generating, compiling (cached) and running');
+  bar.update(0);
+  let result;
+  try {
+    result = await about(input, () =>
+      runModel(archive, {
+        ...(outputDir === undefined ? {} : { outputDir }),
+        module: opts.module,
+        inputs,
+        randomSeed,
+        repeat,
+        cc: opts.cc,
+        cflags: opts.cflags,
+        force: opts.force ?? false,
+        allowMissingParams: opts.allowMissingParams ?? false,
+        limits: runnerLimits(opts),
+      }),
+    );
+  } finally {
+    bar.stop();
+  }
+  if (json) {
+    ctx.printJson(result);
     return 0;
   }
   const t = result.timings;
-  io.out(
-    `${result.module} (${result.kind}): ${t.repeat} run${t.repeat === 1 ? '' : 's'}, min ${formatNs(t.minNs)}, median ${formatNs(t.medianNs)}${result.build.cached ? ' (cached build)' : ''}`,
+  ctx.print(
+    `${safeText(result.module)} (${result.kind}): ${t.repeat} run${t.repeat === 1 ? '' : 's'}, min ${formatNs(t.minNs)}, median ${formatNs(t.medianNs)}${result.build.cached ? ' (cached build)' : ''}`,
   );
-  io.out(
+  ctx.print(
     formatTable(
-      result.outputs.map((o) => [`output${o.index}`, o.name, formatTensor(o.dtype, o.shape), o.file]),
+      result.outputs.map((o) => [
+        `output${o.index}`,
+        safeText(o.name),
+        formatTensor(o.dtype, o.shape),
+        o.file === null ? '(not written; give -o FOLDER)' : safeText(o.file),
+      ]),
       '  ',
     ),
   );
-  for (const note of result.notes) io.err(`note: ${note}`);
+  for (const note of result.notes) ctx.note(`note: ${safeText(note)}`);
   return 0;
 }
 
-function printFootprint(report: FootprintReport, io: CliIo): void {
+function printFootprint(report: FootprintReport, ctx: CliContext): void {
   for (const m of report.modules) {
-    io.out(`module ${m.module} (${m.executor ?? 'operator'}), ${report.cc} ${report.cflags}`);
+    ctx.print(
+      `module ${safeText(m.module)} (${m.executor ?? 'operator'}), ${safeText(report.cc)} ${safeText(report.cflags)}`,
+    );
     const row = (name: string, s: { text: number; rodata: number; data: number; bss: number }) => [
       name,
       String(s.text),
@@ -126,14 +196,18 @@ function printFootprint(report: FootprintReport, io: CliIo): void {
       String(s.data),
       String(s.bss),
     ];
-    io.out(
+    ctx.print(
       formatTable(
-        [['file', 'text', 'rodata', 'data', 'bss'], ...m.files.map((f) => row(f.file, f)), row('total', m.total)],
+        [
+          ['file', 'text', 'rodata', 'data', 'bss'],
+          ...m.files.map((f) => row(safeText(f.file), f)),
+          row('total', m.total),
+        ],
         '  ',
       ),
     );
-    io.out(`  flash ${formatBytes(m.flash)} = text + rodata + data`);
-    io.out(
+    ctx.print(`  flash ${formatBytes(m.flash)} = text + rodata + data`);
+    ctx.print(
       `  ram   ${formatBytes(m.ram)} = data + bss + workspace ${m.workspace} + io ${m.io}${m.params > 0 ? ` + params ${m.params}` : ''}`,
     );
   }
@@ -141,12 +215,23 @@ function printFootprint(report: FootprintReport, io: CliIo): void {
 
 /** `mlf footprint`: flash and RAM per module and file, from a real compile. */
 export async function runFootprint(
-  archive: string,
-  opts: { module?: string; cc: string; cflags: string; json?: boolean },
-  io: CliIo,
+  ctx: CliContext,
+  input: string,
+  opts: { module?: string; cc: string; cflags: string; json?: boolean; format?: string },
 ): Promise<number> {
-  const report = await measureFootprint(archive, { module: opts.module, cc: opts.cc, cflags: opts.cflags });
-  if (opts.json) io.out(toJson(report));
-  else printFootprint(report, io);
+  const json = chooseFormat(opts, ['text', 'json'], 'text') === 'json';
+  const archive = await ctx.input(input);
+  const bar = ctx.progress('compiling');
+  bar.update(0);
+  let report;
+  try {
+    report = await about(input, () =>
+      measureFootprint(archive, { module: opts.module, cc: opts.cc, cflags: opts.cflags }),
+    );
+  } finally {
+    bar.stop();
+  }
+  if (json) ctx.printJson(report);
+  else printFootprint(report, ctx);
   return 0;
 }

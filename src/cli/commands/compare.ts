@@ -1,10 +1,11 @@
 import { type Command, Option } from '@commander-js/extra-typings';
 import { CHECK_MEASURES, type CheckFlags } from '../check-measures.js';
-import type { CliIo } from '../io.js';
+import type { CliContext } from '../context.js';
+import { common, type Exec, examples } from '../options.js';
 
 /** Registers `mlf diff` and `mlf check` (run by ../actions/compare.ts). */
-export function registerCompareCommands(program: Command, io: CliIo, setCode: (n: number) => void): void {
-  program
+export function registerCompareCommands(program: Command, ctx: CliContext, exec: Exec): void {
+  const diff = program
     .command('diff')
     .description(
       'compare two builds: modules, interface, executors, targets, memory, params, graph, codegen (exit 0 whatever differs)',
@@ -15,12 +16,13 @@ export function registerCompareCommands(program: Command, io: CliIo, setCode: (n
       '-m, --module <name>',
       'compare only this module (an archive with one module contributes it whatever its name)',
     )
-    .option('--json', 'print the diff report as JSON')
-    .option('--markdown', 'print GitHub-flavoured markdown (for a pull-request comment)')
-    .action(async (a, b, opts) => {
-      const { runDiff } = await import('../actions/compare.js');
-      setCode(await runDiff(a, b, opts, io));
-    });
+    .addOption(
+      new Option('--format <format>', 'output format (default text)').choices(['text', 'json', 'markdown'] as const),
+    )
+    .option('--json', 'same as --format json')
+    .option('--markdown', 'same as --format markdown (GitHub-flavoured, for a pull-request comment)')
+    .action((a, b, opts) => exec(async () => (await import('../actions/compare.js')).runDiff(ctx, a, b, opts)));
+  examples(common(diff), 'mlf diff old.tar new.tar', 'mlf diff old.tar new.tar --format markdown > comment.md');
 
   const check = program
     .command('check')
@@ -36,10 +38,14 @@ export function registerCompareCommands(program: Command, io: CliIo, setCode: (n
     .option('--baseline <archive>', 'earlier build to compare with (needs --max-increase)')
     .option('--max-increase <limit>', 'allowed growth of every figure over the baseline: 5% or a size like +4KiB')
     .addOption(
-      new Option('--format <format>', 'output format')
-        .choices(['text', 'json', 'markdown', 'github'] as const)
-        .default('text' as const),
+      new Option('--format <format>', 'output format (default text)').choices([
+        'text',
+        'json',
+        'markdown',
+        'github',
+      ] as const),
     )
+    .option('--json', 'same as --format json')
     .addHelpText(
       'after',
       '\nSizes: bytes (65536) or a number with a unit: KiB, MiB, GiB (1024^n) or KB, MB, GB (1000^n), e.g. 64KiB, 1.5MiB, 2MB.\n' +
@@ -53,12 +59,18 @@ export function registerCompareCommands(program: Command, io: CliIo, setCode: (n
       const v = values[option.attributeName()];
       if (typeof v === 'string') max[name] = v;
     }
-    const flags: CheckFlags = { max, format: opts.format };
+    const flags: CheckFlags = { max };
+    if (opts.format !== undefined) flags.format = opts.format;
+    if (opts.json !== undefined) flags.json = opts.json;
     if (opts.cc !== undefined) flags.cc = opts.cc;
     if (opts.cflags !== undefined) flags.cflags = opts.cflags;
     if (opts.baseline !== undefined) flags.baseline = opts.baseline;
     if (opts.maxIncrease !== undefined) flags.maxIncrease = opts.maxIncrease;
-    const { runCheck } = await import('../actions/compare.js');
-    setCode(await runCheck(archive, flags, io));
+    await exec(async () => (await import('../actions/compare.js')).runCheck(ctx, archive, flags));
   });
+  examples(
+    common(check),
+    'mlf check model.tar --max-workspace 64KiB --max-constants 1MiB',
+    'mlf check new.tar --baseline old.tar --max-increase 5% --format github',
+  );
 }

@@ -1,29 +1,27 @@
 import type { Command } from '@commander-js/extra-typings';
-import type { CliIo } from '../io.js';
+import type { CliContext } from '../context.js';
+import { common, type Exec, examples } from '../options.js';
 
 /** Registers `mlf manifest`, `mlf keygen`, `mlf sign` and `mlf verify` (run by ../actions/trust.ts). */
-export function registerTrustCommands(program: Command, io: CliIo, setCode: (n: number) => void): void {
-  program
+export function registerTrustCommands(program: Command, ctx: CliContext, exec: Exec): void {
+  const manifest = program
     .command('manifest')
     .description('SHA-256 and size of every member (the payload mlf sign signs; format in docs/security.md)')
-    .argument('<archive>', '.tar, .tar.gz/.tgz, .tar.zst or extracted folder')
+    .argument('<archive>', '.tar, .tar.gz/.tgz, .tar.zst, extracted folder, or - (stdin)')
     .option('--json', 'print the canonical manifest JSON (exactly the signed bytes)')
-    .action(async (archive, opts) => {
-      const { runManifest } = await import('../actions/trust.js');
-      setCode(await runManifest(archive, opts, io));
-    });
+    .action((archive, opts) => exec(async () => (await import('../actions/trust.js')).runManifest(ctx, archive, opts)));
+  examples(common(manifest), 'mlf manifest model.tar', 'mlf manifest model.tar --json | sha256sum');
 
-  program
+  const keygen = program
     .command('keygen')
     .description('write a new Ed25519 key pair: KEY (PKCS#8 PEM, mode 0600) and KEY.pub (SPKI PEM)')
     .requiredOption('-o, --output <key>', 'private key file; the public key goes to <key>.pub')
-    .option('-f, --force', 'replace existing key files')
-    .action(async (opts) => {
-      const { runKeygen } = await import('../actions/trust.js');
-      setCode(await runKeygen(opts, io));
-    });
+    .option('-f, --force', 'replace existing key files (PEM files only)')
+    .option('--json', 'print what was written as JSON')
+    .action((opts) => exec(async () => (await import('../actions/trust.js')).runKeygen(ctx, opts)));
+  examples(common(keygen), 'mlf keygen -o release.key');
 
-  program
+  const sign = program
     .command('sign')
     .description(
       'sign the manifest of an archive: embedded as .mlf/signature.json (re-packed canonically), or --detached',
@@ -32,21 +30,31 @@ export function registerTrustCommands(program: Command, io: CliIo, setCode: (n: 
     .requiredOption('--key <key>', 'Ed25519 private key (PKCS#8 PEM, from mlf keygen)')
     .option('--detached', 'write <archive>.sig instead of re-packing the archive')
     .option('-o, --output <path>', 'destination (default: sign the archive in place, or <archive>.sig)')
-    .option('-f, --force', 'replace an existing destination given with -o')
-    .action(async (archive, opts) => {
-      const { runSign } = await import('../actions/trust.js');
-      setCode(await runSign(archive, opts, io));
-    });
+    .option('-f, --force', 'replace an existing destination given with -o (an archive, or a signature file)')
+    .option('--json', 'print what was written as JSON')
+    .action((archive, opts) => exec(async () => (await import('../actions/trust.js')).runSign(ctx, archive, opts)));
+  examples(
+    common(sign),
+    'mlf sign model.tar --key release.key',
+    'mlf sign model.tar --key release.key --detached   # writes model.tar.sig',
+  );
 
-  program
+  const verify = program
     .command('verify')
-    .description('verify a signed archive; exit 0 when valid, 1 otherwise (naming members changed, added or removed)')
-    .argument('<archive>', 'archive or folder')
+    .description(
+      'verify signed archives; exit 0 when all are valid, 1 otherwise (naming members changed, added or removed)',
+    )
+    .argument('<archives...>', 'archives or folders')
     .requiredOption('--pubkey <key>', 'Ed25519 public key (SPKI PEM, KEY.pub from mlf keygen)')
-    .option('--signature <file>', 'detached signature (default: the embedded one, else <archive>.sig)')
+    .option(
+      '--signature <file>',
+      'detached signature (one archive only; default: the embedded one, else <archive>.sig)',
+    )
     .option('--json', 'print the verdict as JSON')
-    .action(async (archive, opts) => {
-      const { runVerify } = await import('../actions/trust.js');
-      setCode(await runVerify(archive, opts, io));
-    });
+    .action((archives, opts) => exec(async () => (await import('../actions/trust.js')).runVerify(ctx, archives, opts)));
+  examples(
+    common(verify),
+    'mlf verify model.tar --pubkey release.key.pub',
+    'mlf verify *.tar --pubkey release.key.pub --json',
+  );
 }

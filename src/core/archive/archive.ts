@@ -1,5 +1,6 @@
 import { decodeText } from '../common/bytes.js';
 import { decompress, detectContainer, inflateBlob } from '../compression/compression.js';
+import { describeForeignFile } from '../compression/sniff.js';
 import { type Diagnostic, diagnostic, MlfError } from '../errors/errors.js';
 import { type GraphJson, parseGraph } from '../graph/graph.js';
 import {
@@ -20,7 +21,9 @@ import { readTarEntry, readTarIndex } from '../tar/read.js';
 export interface ArchiveMember {
   /** Normalised path (no leading `./`). */
   path: string;
+  /** Size in bytes. */
   size: number;
+  /** Reads the whole member. */
   read(): Promise<Uint8Array>;
   /** Reads `[offset, offset + length)` of the member without reading the rest (seekable sources). */
   readRange?(offset: number, length: number): Promise<Uint8Array>;
@@ -59,9 +62,14 @@ export async function openArchive(source: ByteSource, options: ReadOptions = {})
   const head = await source.read(0, Math.min(source.byteLength, 512));
   const kind = detectContainer(head);
   if (kind === 'unknown') {
-    throw new MlfError('MLF-E010', `archive: not a tar, gzip or zstd file (first bytes ${hexHead(head)})`, {
-      offset: 0,
-    });
+    const what = describeForeignFile(head, source.byteLength);
+    throw new MlfError(
+      'MLF-E010',
+      what === undefined
+        ? `archive: not a tar, gzip or zstd file (first bytes ${hexHead(head)})`
+        : `archive: this is ${what}`,
+      { offset: 0 },
+    );
   }
   if (kind === 'tar') return openTar(source, options);
   // Held whole in memory: a compressed input over the output limit cannot hold a valid archive.
@@ -167,8 +175,19 @@ export async function readMlf(contents: ArchiveContents, options: ReadOptions = 
   const all = [...contents.members.keys()].sort();
   const runtimeFiles = all.filter(isBundledRuntime);
   if (metaMember === undefined) {
+    const nested = all.find((p) => /^[^/]+\/metadata\.json$/.test(p));
+    const top = nested?.slice(0, nested.indexOf('/') + 1);
+    const under = top !== undefined && all.every((p) => p.startsWith(top));
     diagnostics.push(
-      diagnostic('MLF-E101', 'metadata.json is missing from the archive root', { member: 'metadata.json' }),
+      under
+        ? diagnostic(
+            'MLF-E101',
+            `metadata.json is not at the archive root: every member sits under ${top}, and it is at ${nested}`,
+            { member: 'metadata.json' },
+            'error',
+            `The archive was packed from the folder above the MLF root; re-pack from inside it (extract, then mlf pack <folder>/${top}), or give mlf that extracted folder.`,
+          )
+        : diagnostic('MLF-E101', 'metadata.json is missing from the archive root', { member: 'metadata.json' }),
     );
     return {
       contents,

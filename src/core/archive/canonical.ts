@@ -1,5 +1,6 @@
 import { MlfError } from '../errors/errors.js';
-import { isRecord } from '../common/json.js';
+import { isRecord, utf8Length } from '../common/json.js';
+import { addToTree, createTree } from '../tar/path.js';
 import { assembleTar, planTar, type PlanTarEntry, type TarPlan } from '../tar/write.js';
 
 /**
@@ -65,11 +66,42 @@ export function planCanonical(files: Iterable<PlanFile>, options: CanonicalOptio
     }
   };
   walk(root, '');
+  checkReadableNames(entries);
   return planTar(entries, { mtime: options.mtime ?? CANONICAL_MTIME });
 }
 
+/** NAME_MAX of common file systems; `mlf unpack` refuses longer segments. */
+const MAX_SEGMENT_BYTES = 255;
+
 /**
- * Packs files into a canonical, reproducible MLF tar (the layout of {@link planCanonical}). The
+ * Writers never produce what our readers refuse: names that collide after case folding and NFKC
+ * (the tar reader's E006, checked with its own rules) and name segments over 255 bytes (refused by
+ * `mlf unpack`, E005). Unsafe paths and path limits are refused by `planTar` (E005/E009).
+ */
+function checkReadableNames(entries: readonly PlanTarEntry[]): void {
+  const tree = createTree();
+  for (const e of entries) {
+    const long = e.path.split('/').find((s) => utf8Length(s) > MAX_SEGMENT_BYTES);
+    if (long !== undefined) {
+      throw new MlfError(
+        'MLF-E005',
+        `pack: cannot write ${JSON.stringify(e.path)}: a name segment of ${utf8Length(long)} bytes is over the 255 that file systems (and mlf unpack) allow`,
+        { member: e.path },
+      );
+    }
+    try {
+      addToTree(tree, e.path, e.type === 'directory' ? 'directory' : 'file', 0);
+    } catch (err) {
+      // The reader's message, without the "tar:" prefix and offset that only make sense when reading.
+      if (!(err instanceof MlfError)) throw err;
+      const why = err.message.replace(/^tar: /, '').replace(' at offset 0', '');
+      throw new MlfError(err.code, `pack: cannot write an archive mlf's reader refuses: ${why}`, { member: e.path });
+    }
+  }
+}
+
+/**
+ * Packs files into a canonical, reproducible MLF tar (TVM's member order, fixed owners, modes and mtime). The
  * same files always give the same bytes.
  */
 export function packCanonical(files: ReadonlyMap<string, Uint8Array>, options: CanonicalOptions = {}): Uint8Array {

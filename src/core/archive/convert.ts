@@ -16,6 +16,12 @@ export interface Converted extends Assembled<FileData> {
   validation: ValidationReport;
 }
 
+/** Options of {@link convertModules}. */
+export interface ConvertOptions {
+  /** `export_datetime` for full-model metadata written anew (SOURCE_DATE_EPOCH, formatted as TVM does). */
+  exportDatetime?: string;
+}
+
 /**
  * The files of `archive` as a version-7 (or single-module version-6) archive. Params stay
  * members of the open archive (streamed when written).
@@ -23,8 +29,19 @@ export interface Converted extends Assembled<FileData> {
  * converted file), or the first error code of the result's validation: nothing invalid is
  * produced.
  */
-export async function convertModules(archive: MlfArchive, version: 6 | 7): Promise<Converted> {
-  const packages = await readModulePackages(archive, { lazyParams: true });
+export async function convertModules(
+  archive: MlfArchive,
+  version: 6 | 7,
+  options: ConvertOptions = {},
+): Promise<Converted> {
+  let packages = await readModulePackages(archive, { lazyParams: true });
+  const datetime = options.exportDatetime;
+  if (datetime !== undefined)
+    packages = packages.map((p) =>
+      p.style === 'full-model' && 'export_datetime' in p.entry
+        ? { ...p, entry: { ...p.entry, export_datetime: datetime } }
+        : p,
+    );
   let assembled: Assembled<FileData>;
   if (version === 6) {
     const [only] = packages;

@@ -1,3 +1,4 @@
+import { dictFromEntries } from '../common/dict.js';
 import { formatExportDatetime } from './canonical.js';
 import { MlfError } from '../errors/errors.js';
 import { computeSids, computeStoragePools, graphInputs, graphOutputs } from '../graph/facts.js';
@@ -56,7 +57,7 @@ const bytes = (d: Uint8Array | string) => (typeof d === 'string' ? enc.encode(d)
 
 /**
  * Builds the files of a version-7 archive from build outputs in memory, computing what TVM's
- * `export_model_library_format` computed (mlf-spec §3-4): `sids` from the graph, `main` inputs,
+ * `export_model_library_format` computed (docs/format.md §4-5): `sids` from the graph, `main` inputs,
  * outputs and io size from the graph, `constants_size_bytes` from the params, and file names
  * (`<m>_lib<N>.c`, `.o`, headers kept). Pack the result with `packCanonical`.
  */
@@ -124,9 +125,9 @@ function modulePackage(m: ModuleBuild, datetime: string): ModulePackage {
         dtype: t.dtype,
         size: packedTensorBytes(t.dtype, t.shape),
       });
-      const inputs = Object.fromEntries(graphInputs(graph, names).map((t) => [t.name, info(t)]));
+      const inputs = dictFromEntries(graphInputs(graph, names).map((t) => [t.name, info(t)]));
       const heads = graphOutputs(graph);
-      const outputs = Object.fromEntries(heads.map((t, i) => [heads.length === 1 ? 'output' : `output${i}`, info(t)]));
+      const outputs = dictFromEntries(heads.map((t, i) => [heads.length === 1 ? 'output' : `output${i}`, info(t)]));
       const io = [...Object.values(inputs), ...Object.values(outputs)].reduce((a, x) => a + x.size, 0);
       // TVM: the largest tensor of each storage id that is neither an argument nor a result,
       // plus the largest operator workspace. Reproduces TVM exactly on 3 of 4 fixture graphs.

@@ -1,3 +1,4 @@
+import { createDict, dictFromEntries, ownValue } from '../common/dict.js';
 import { toHex } from '../common/bytes.js';
 import { type ArchiveContents, type MlfArchive, type MlfModule, loadGraph, loadParams, readText } from './archive.js';
 import type { Diagnostic } from '../errors/errors.js';
@@ -79,7 +80,7 @@ export interface AotFacts {
   /** Most workspace bytes held during one call. */
   peakBytes: number | null;
   notes: string[];
-  /** Why the main could not be read (an MLF-E308/E309 message), else null. */
+  /** Why the main could not be read (an MLF-E309/E310 message), else null. */
   error: string | null;
 }
 
@@ -118,7 +119,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /** Builds the inspect report: everything a person or CI wants to know about an archive. */
 export async function inspectArchive(archive: MlfArchive, options: InspectOptions = {}): Promise<InspectReport> {
-  const modules: Record<string, InspectModule> = {};
+  const modules = createDict<InspectModule>();
   for (const m of archive.modules) {
     if (options.module !== undefined && m.name !== options.module) continue;
     modules[m.name] = await inspectModule(archive, m, options);
@@ -181,7 +182,7 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, options: Inspect
     functions:
       md.operatorBuffers === null
         ? null
-        : Object.fromEntries(
+        : dictFromEntries(
             Object.entries(md.operatorBuffers).map(([fn, bs]) => [
               fn,
               bs.map((b) => ({ dtype: b.dtype, shape: b.shape, bytes: b.size_bytes })),
@@ -230,7 +231,7 @@ function aotFacts(a: AotAnalysis | null, error: string | null): AotFacts | null 
 }
 
 function paramFacts(params: ParamDict | ParamIndex, hashes: string[] | null): NonNullable<InspectModule['params']> {
-  const out: NonNullable<InspectModule['params']> = {};
+  const out: NonNullable<InspectModule['params']> = createDict();
   params.tensors.forEach((t, i) => {
     const bytes = 'data' in t ? t.data.byteLength : t.byteLength;
     out[t.name] = { dtype: t.dtypeName, shape: t.shape, bytes, sha256: hashes?.[i] ?? '' };
@@ -273,7 +274,7 @@ async function interfaceFacts(
   const mainIo = m.metadata.main?.[0];
   if (graph !== null) {
     const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
-    const inputs: Record<string, TensorFacts> = {};
+    const inputs = createDict<TensorFacts>();
     for (const t of graphInputs(graph, paramNames))
       inputs[t.name] = { dtype: t.dtype, shape: t.shape, bytes: tensorBytes(t.dtype, t.shape) };
     const heads = graphOutputs(graph);
@@ -307,20 +308,21 @@ async function interfaceFacts(
   let inputNames = headerIn?.map((c) => original(c, modelNames)) ?? null;
   if (inputNames === null && relay !== null) {
     const declared = mainIo?.inputs;
-    inputNames = relay.params.map((p) => p.name).filter((n) => (declared ? n in declared : !paramNames.has(n)));
+    inputNames = relay.params.map((p) => p.name).filter((n) => (declared ? Object.hasOwn(declared, n) : !paramNames.has(n)));
     // Relay also lists bound params; the AOT main's arity says how many are inputs (TVM puts them first).
     if (declared === undefined && aot !== null) inputNames = inputNames.slice(0, aot.main.inputs.length);
   }
   inputNames ??= Object.keys(mainIo?.inputs ?? {});
-  const inputs: Record<string, TensorFacts> = {};
+  const inputs = createDict<TensorFacts>();
   for (const name of inputNames) {
     const r = relay?.params.find((p) => p.name === name);
-    const dtype = mainIo?.inputs?.[name]?.dtype ?? r?.dtype ?? null;
+    const dtype = ownValue(mainIo?.inputs, name)?.dtype ?? r?.dtype ?? null;
     const shape = r?.shape ?? null;
     inputs[name] = {
       dtype,
       shape,
-      bytes: mainIo?.inputs?.[name]?.size ?? (dtype !== null && shape !== null ? tensorBytes(dtype, shape) : null),
+      bytes:
+        ownValue(mainIo?.inputs, name)?.size ?? (dtype !== null && shape !== null ? tensorBytes(dtype, shape) : null),
     };
     const c = sanitizeCName(name);
     if (c !== name) inputs[name].cName = c;
@@ -340,8 +342,8 @@ async function interfaceFacts(
   const written = ret !== null && ret !== undefined && ret.length === outNames.length ? ret : null;
   const notes: string[] = [];
   const outputs = outNames.map((name, i) => {
-    const dtype = mainIo?.outputs?.[name]?.dtype ?? written?.[i]?.dtype ?? inferred?.[i]?.dtype ?? null;
-    const bytes = mainIo?.outputs?.[name]?.size ?? null;
+    const dtype = ownValue(mainIo?.outputs, name)?.dtype ?? written?.[i]?.dtype ?? inferred?.[i]?.dtype ?? null;
+    const bytes = ownValue(mainIo?.outputs, name)?.size ?? null;
     let shape = written?.[i]?.shape ?? (inferred?.length === outNames.length ? knownShape(inferred[i]) : null);
     if (shape !== null && dtype !== null && bytes !== null && tensorBytes(dtype, shape) !== bytes) {
       // Never a wrong shape: one that disagrees with the recorded size is dropped.

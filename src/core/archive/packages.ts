@@ -1,8 +1,10 @@
+import { createDict, dictFromEntries } from '../common/dict.js';
 import type { ArchiveMember, MlfArchive, MlfModule } from './archive.js';
 import { stringifyPythonCompact } from './canonical.js';
 import { MlfError } from '../errors/errors.js';
 import { isRecord, stringifySortedJson } from '../common/json.js';
-import { moduleLayout } from '../metadata/layout.js';
+import { moduleLayout, unsafeModuleNameReason } from '../metadata/layout.js';
+import { scanCFunctions } from './c-scan.js';
 import type { MlfStyle } from '../metadata/metadata.js';
 
 /** A file inside an archive. */
@@ -97,7 +99,7 @@ export async function readModulePackages(
 }
 
 function upgradeEntry(source: Record<string, unknown>, m: MlfModule): Record<string, unknown> {
-  const entry: Record<string, unknown> = {};
+  const entry = createDict<unknown>();
   for (const [k, v] of Object.entries(source)) {
     if (k === 'version' || k === 'runtimes') continue;
     entry[k] = v;
@@ -138,8 +140,9 @@ export interface Assembled<P extends FileData = Uint8Array> {
 const enc = new TextEncoder();
 
 /**
- * Assembles packages into a version-7 archive's files. Refuses duplicate module names (E411),
- * two modules placing different bytes at one path (E412) and mixing operator style with others.
+ * Assembles packages into a version-7 archive's files. Refuses unsafe module names (E105), names
+ * equal or equal after case folding (E411), two modules placing different bytes at one path
+ * (E412) and mixing operator style with others.
  */
 export function assembleV7<P extends FileData = Uint8Array>(packages: ModulePackage<P>[]): Assembled<P> {
   const files = new Map<string, P>();
@@ -156,15 +159,7 @@ export function assembleV7<P extends FileData = Uint8Array>(packages: ModulePack
     files.set(path, data);
     owner.set(path, module);
   };
-  const names = new Set<string>();
-  for (const p of packages) {
-    if (names.has(p.name))
-      throw new MlfError(
-        'MLF-E411',
-        `two modules are named "${p.name}"; rename one (mlf merge --rename ${p.name}=NEW)`,
-      );
-    names.add(p.name);
-  }
+  checkModuleNames(packages);
   const operator = packages.filter((p) => p.style === 'operator');
   if (operator.length > 0 && packages.length > 1) {
     throw new MlfError(
@@ -176,15 +171,42 @@ export function assembleV7<P extends FileData = Uint8Array>(packages: ModulePack
     const p = operator[0] as ModulePackage<P>;
     put('metadata.json', enc.encode(stringifyPythonCompact({ version: 7, ...p.entry })) as P, p.name);
   } else {
-    const modules = Object.fromEntries(packages.map((p) => [p.name, p.entry]));
+    const modules = dictFromEntries(packages.map((p) => [p.name, p.entry]));
     put('metadata.json', enc.encode(stringifySortedJson({ modules, version: 7 })) as P, '');
   }
   for (const p of packages) placeFiles(p, moduleLayout(7, p.style, p.name), (path, data) => put(path, data, p.name));
   return { files, symbolClashes: findSymbolClashes(packages) };
 }
 
+/**
+ * Refuses module names the reader refuses: unsafe ones (E105), and two names that are equal
+ * (E411) or equal after case folding and NFKC, the key the reader compares (E411; their files
+ * would collide on case-insensitive disks, and the reader gives E105/E006).
+ */
+function checkModuleNames(packages: readonly ModulePackage<FileData>[]): void {
+  const folded = new Map<string, string>();
+  for (const p of packages) {
+    const reason = unsafeModuleNameReason(p.name);
+    if (reason !== undefined) throw new MlfError('MLF-E105', `module name ${JSON.stringify(p.name)} ${reason}`);
+    const twin = folded.get(p.name.normalize('NFKC').toUpperCase().toLowerCase());
+    if (twin === p.name)
+      throw new MlfError(
+        'MLF-E411',
+        `two modules are named "${p.name}"; rename one (mlf merge --rename ${p.name}=NEW)`,
+      );
+    if (twin !== undefined) {
+      throw new MlfError(
+        'MLF-E411',
+        `modules "${twin}" and "${p.name}" differ only in case: their files would collide on case-insensitive file systems and mlf's reader refuses the archive; rename one (mlf merge --rename ${p.name}=NEW)`,
+      );
+    }
+    folded.set(p.name.normalize('NFKC').toUpperCase().toLowerCase(), p.name);
+  }
+}
+
 /** Assembles one package as a version-6 archive (flat metadata, `graph.json`, `src/relay.txt`). */
 export function assembleV6<P extends FileData = Uint8Array>(p: ModulePackage<P>): Assembled<P> {
+  checkModuleNames([p]);
   const files = new Map<string, P>();
   const text =
     p.style === 'operator'
@@ -227,16 +249,16 @@ function sameBytes(a: FileData, b: FileData): boolean {
   return true;
 }
 
-/** Externally visible functions defined in a module's C sources (static ones cannot clash). */
+/**
+ * Externally visible functions defined in a module's C sources (static ones cannot clash). One
+ * token pass per file (src/core/archive/c-scan.ts): linear in the sources, whatever they hold.
+ */
 export function definedSymbols(p: ModulePackage<FileData>): Set<string> {
   const out = new Set<string>();
   const dec = new TextDecoder();
-  const def = /^(?!static\b)[A-Za-z_][^;{}()\n]*?\b([A-Za-z_]\w*)\s*\([^;{}]*\)\s*\{/gm;
   for (const f of p.codegen) {
-    if (!/\.(c|cc|cpp)$/.test(f.path)) continue;
-    const text = dec.decode(f.data);
-    for (const m of text.matchAll(def))
-      if (m[1] !== undefined && !['if', 'for', 'while', 'switch'].includes(m[1])) out.add(m[1]);
+    if (!/\.(c|cc|cpp)$/.test(f.path) || !(f.data instanceof Uint8Array)) continue;
+    for (const d of scanCFunctions(dec.decode(f.data))) if (!d.isStatic) out.add(d.name);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { alternativeLayouts, codegenKind } from '../metadata/layout.js';
 import { type Limits, resolveLimits } from '../common/limits.js';
 import { loadParamIndex, type ParamIndex } from '../params/tensor-index.js';
 import { packedTensorBytes } from '../params/codec.js';
+import { crossCheckModule } from './cross-check.js';
 import { validateAotModule, validateObjects } from './validate-aot.js';
 
 /** Options for {@link validateArchive}. */
@@ -28,7 +29,8 @@ export interface ValidationReport {
 /**
  * Checks an archive in depth: layout against the declared version, every file the metadata
  * implies, graph structure, params decoding, graph ↔ params agreement, the storage-id map,
- * tensor sizes against dtypes, module and codegen file names. Never throws for bad input: every
+ * tensor sizes against dtypes, module and codegen file names, and the cross-checks that make a
+ * generated program safe (names that become C, sizes stated in several places). Never throws for bad input: every
  * problem becomes a diagnostic with a stable code.
  */
 export async function validateArchive(archive: MlfArchive, options: ValidateOptions = {}): Promise<ValidationReport> {
@@ -67,7 +69,10 @@ async function validateModule(
   const md = m.metadata;
   const version = archive.version ?? 0;
   const at = (suffix: string) => ({ member: 'metadata.json', jsonPath: `${md.jsonPath}${suffix}` });
-  if (md.style === 'operator') return validateOperator(m, out, at);
+  if (md.style === 'operator') {
+    validateOperator(m, out, at);
+    return crossCheckModule(archive, m, null, out);
+  }
 
   const isGraph = md.executors.includes('graph');
   if (md.executors.length === 0)
@@ -136,6 +141,7 @@ async function validateModule(
   });
   if (graph !== null && graph !== undefined) checkGraphAgainst(m, graph, params ?? null, out, at);
   checkMainSizes(m, out, at);
+  await crossCheckModule(archive, m, graph ?? null, out);
   await validateAotModule(archive, m, out);
   await validateObjects(archive, m, out);
 }

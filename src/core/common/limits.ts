@@ -1,3 +1,5 @@
+import { MlfError, type MlfLocation } from '../errors/errors.js';
+
 /**
  * Caps on untrusted input. Each has a one-line reason; every reader takes overrides through its
  * options (`limits: { maxEntries: ... }`). Exceeding one raises MLF-E009, never an out-of-memory.
@@ -25,6 +27,8 @@ export interface Limits {
   maxNdim: number;
   /** Elements of one tensor (product of its shape). */
   maxTensorElements: number;
+  /** `.npy` header text: NumPy's own cap (`max_header_size`, 10000); real headers are under 200 bytes. */
+  maxNpyHeaderBytes: number;
   /** PAX/GNU extended header payload: names are at most a few KB. */
   maxExtendedHeaderBytes: number;
   /** Path length in bytes (PATH_MAX on Linux is 4096). */
@@ -57,6 +61,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxParams: 1_000_000,
   maxNdim: 32,
   maxTensorElements: 2 ** 40,
+  maxNpyHeaderBytes: 10_000,
   maxExtendedHeaderBytes: 1 * MiB,
   maxPathBytes: 4096,
   maxPathDepth: 64,
@@ -75,4 +80,44 @@ export const MAX_ARRAY_BYTES = 2 ** 32;
 /** Merges overrides into the defaults. */
 export function resolveLimits(overrides?: Partial<Limits>): Limits {
   return { ...DEFAULT_LIMITS, ...overrides };
+}
+
+/**
+ * The one accountant of `maxEntries`, `maxMemberBytes` and `maxTotalBytes`, shared by the tar
+ * index, folders on disk, `mlf unpack` and `.npz` files, so the three limits mean the same
+ * everywhere. `what` prefixes messages (`tar`, `folder`, `unpack`, `npz`).
+ */
+export interface MemberBudget {
+  /** One more entry (a member, or a folder where folders count). MLF-E009 past `maxEntries`. */
+  entry(location?: MlfLocation): void;
+  /** A member of `bytes` bytes. MLF-E009 past `maxMemberBytes` or, summed, `maxTotalBytes`. */
+  bytes(member: string, bytes: number, location?: MlfLocation): void;
+}
+
+/** A fresh {@link MemberBudget} over `limits`. */
+export function memberBudget(limits: Limits, what: string): MemberBudget {
+  let entries = 0;
+  let total = 0;
+  return {
+    entry(location = {}) {
+      if (++entries > limits.maxEntries)
+        throw new MlfError('MLF-E009', `${what}: more than maxEntries ${limits.maxEntries} entries`, location);
+    },
+    bytes(member, bytes, location = {}) {
+      const where = { member, ...location };
+      if (bytes > limits.maxMemberBytes)
+        throw new MlfError(
+          'MLF-E009',
+          `${what}: ${member} has ${bytes} bytes, over maxMemberBytes ${limits.maxMemberBytes}`,
+          where,
+        );
+      total += bytes;
+      if (total > limits.maxTotalBytes)
+        throw new MlfError(
+          'MLF-E009',
+          `${what}: members total ${total} bytes at ${member}, over maxTotalBytes ${limits.maxTotalBytes}`,
+          where,
+        );
+    },
+  };
 }

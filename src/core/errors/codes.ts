@@ -40,6 +40,10 @@ export const CODES = {
     hint: 'The input is larger than the configured limit; raise the limit in options if the archive is trusted.',
   },
   'MLF-E010': { title: 'not an archive', hint: 'Give a .tar, .tar.gz/.tgz, .tar.zst file or an extracted MLF folder.' },
+  'MLF-E011': {
+    title: 'file changed while read',
+    hint: 'Another program wrote to the file while it was read, so the result was discarded (nothing half-written); run again once it has finished.',
+  },
   // metadata.json
   'MLF-E101': {
     title: 'metadata.json missing',
@@ -108,14 +112,18 @@ export const CODES = {
   },
   'MLF-E307': { title: 'graph arg_nodes invalid', hint: 'arg_nodes must list exactly the "null" nodes.' },
   'MLF-E308': {
+    title: 'graph copy or no-op node invalid',
+    hint: "A __copy node copies one tensor into another of the same byte size, and __nop and __copy nodes take one input and give one output, as TVM's graph executor requires; the graph was altered.",
+  },
+  'MLF-E309': {
     title: 'generated C not readable',
     hint: 'The C source has an unterminated comment or literal, unbalanced brackets, or is too large to read; check that the file is the one TVM generated.',
   },
-  'MLF-E309': {
+  'MLF-E310': {
     title: 'AOT main not found',
     hint: 'An AOT module defines tvmgen_<module>___tvm_main__ (or tvmgen_<module>_run_model in early archives) in codegen/host/src; check the module name and that the sources are complete.',
   },
-  'MLF-E310': {
+  'MLF-E311': {
     title: 'Relay text not readable',
     hint: 'The Relay text could not be parsed at the reported offset; it is informational, so everything but shapes still works.',
   },
@@ -149,12 +157,12 @@ export const CODES = {
     hint: 'A graph-executor module needs a graph; an AOT module must not declare memory.sids.',
   },
   'MLF-E408': {
-    title: 'AOT entry point not defined',
-    hint: 'The C header declares tvmgen_<module>_run but no source defines it; the archive cannot be linked. Re-export the module.',
+    title: 'name cannot be used in generated code',
+    hint: 'Names that become C identifiers (graph func_name, operator functions, C interface fields) must be C identifiers: ASCII letters, digits and underscores, not a keyword or reserved name. Module names may also hold "." and "-" (TVM sanitises them in C symbols); anything else could reach a Makefile or a shell.',
   },
   'MLF-E409': {
-    title: 'object file for another architecture',
-    hint: 'A prebuilt object under codegen/host/lib was compiled for a different machine than the target says; rebuild it for the target or remove it.',
+    title: "function not defined by the module's code",
+    hint: "The graph, metadata or C interface header names a function that the module's generated C (or its object files) does not define; calling it would run something other than the archive's code, and linking against it fails. The archive was altered, or the codegen is incomplete.",
   },
   'MLF-E410': {
     title: 'codegen cannot be placed in MLF',
@@ -175,6 +183,18 @@ export const CODES = {
   'MLF-E414': {
     title: 'build description invalid',
     hint: 'Check the build manifest or flags against the documented fields.',
+  },
+  'MLF-E420': {
+    title: 'tensor sizes disagree between sources',
+    hint: 'The same tensor has different sizes (or a different set of inputs/outputs) in the graph, metadata.json, the C interface header or the Relay text. Generated buffers would not fit what the code writes; re-export the archive.',
+  },
+  'MLF-E415': {
+    title: 'module cannot be renamed',
+    hint: 'The module has object files (.o) whose symbols mlf cannot rewrite; rebuild it under the wanted name (TVM: mod_name=...), or merge without renaming it.',
+  },
+  'MLF-E416': {
+    title: 'object file for another architecture',
+    hint: 'A prebuilt object under codegen/host/lib was compiled for a different machine than the target says; rebuild it for the target or remove it.',
   },
   // limits and usage
   'MLF-E901': { title: 'usage error', hint: 'See mlf --help.' },
@@ -215,17 +235,17 @@ export const CODES = {
     title: 'informational file missing',
     hint: 'Relay/TIR text is for people and tools, not for building; re-export to get it back.',
   },
-  'MLF-W108': {
-    title: 'C header disagrees with metadata',
-    hint: 'A TVMGEN_<M>_<NAME>_SIZE or _WORKSPACE_SIZE macro in the interface header differs from metadata.json; one of them was edited or comes from another build.',
-  },
-  'MLF-W110': {
-    title: 'workspace figure disagrees with the generated code',
-    hint: 'The workspace the AOT main needs (allocations or USMP pools, read from the C) differs from metadata.json; size the arena from the larger figure.',
-  },
   'MLF-W109': {
     title: 'generated C symbols clash',
     hint: 'Several modules define the same external C function; link them into separate images or rebuild with distinct module names.',
+  },
+  'MLF-W110': {
+    title: 'workspace figure is an estimate',
+    hint: 'Without operator workspaces the recorded workspace may be smaller than what TVM computed; give each operator workspace (--workspace FUNC=BYTES, or memory.operatorFunctions in build.json) or memory.main.',
+  },
+  'MLF-W111': {
+    title: 'workspace figure disagrees with the generated code',
+    hint: 'The workspace the AOT main needs (allocations or USMP pools, read from the C) differs from metadata.json; size the arena from the larger figure.',
   },
   // host runner (mlf project, run, footprint)
   'MLF-E501': {
@@ -255,6 +275,18 @@ export const CODES = {
   'MLF-E507': {
     title: 'model not supported by the host runner',
     hint: 'The host runner calls CPU code through the graph executor, AOT (C interface, packed or raw) and operator entry points; see docs/runner.md for what is supported.',
+  },
+  'MLF-E508': {
+    title: 'malformed ELF object',
+    hint: "An object file (an archive's codegen/host/lib/*.o, or one the compiler wrote) is not a well-formed ELF file: its headers, sections or names lie outside the file. Rebuild the object, or remove it from the archive.",
+  },
+  'MLF-E520': {
+    title: 'build or run limit reached',
+    hint: 'A compiler, make or the model program ran longer or used more memory than allowed; raise the limit (--build-timeout, --run-timeout, --memory-limit or MLF_BUILD_TIMEOUT, MLF_RUN_TIMEOUT, MLF_MEMORY_LIMIT) if the model is that large.',
+  },
+  'MLF-E521': {
+    title: 'build cache not safe to use',
+    hint: 'The cache folder (MLF_CACHE_DIR, XDG_CACHE_HOME/mlf or ~/.cache/mlf) and its entries must be owned by you and not writable by group or others, since programs built there are run; fix the permissions (chmod go-w) or point MLF_CACHE_DIR at a private folder.',
   },
   // integrity and signatures (mlf manifest, keygen, sign, verify)
   'MLF-E601': {

@@ -16,7 +16,7 @@ import { sanitizeCName } from './c-names.js';
 export interface AotAnalysis {
   main: AotMain;
   layout: AotMemoryLayout;
-  /** Disagreements with metadata.json (MLF-W110). */
+  /** Disagreements with metadata.json (MLF-W111). */
   diagnostics: Diagnostic[];
 }
 
@@ -42,7 +42,7 @@ export async function readCSources(archive: MlfArchive, m: MlfModule, limits?: P
 /**
  * Reads the AOT main of an AOT module with C sources; null for other modules (graph executor,
  * operator style, object files only).
- * @throws MlfError MLF-E308 (unreadable C) or MLF-E309 (no AOT main in the sources).
+ * @throws MlfError MLF-E309 (unreadable C) or MLF-E310 (no AOT main in the sources).
  */
 export async function analyzeAotModule(
   archive: MlfArchive,
@@ -93,7 +93,7 @@ export async function analyzeAotModule(
     const diff = ws.computedBytes - ws.metadataBytes;
     diagnostics.push(
       diagnostic(
-        'MLF-W110',
+        'MLF-W111',
         `module "${m.name}": the generated C needs ${ws.computedBytes} bytes of workspace (${ws.how}), metadata.json says ${ws.metadataBytes} (${diff > 0 ? `${diff} bytes short` : `${-diff} bytes more than needed`})`,
         { member: 'metadata.json', jsonPath: `${md.jsonPath}.memory.functions.main[0].workspace_size_bytes` },
       ),
@@ -156,7 +156,7 @@ export async function tryAnalyzeAotModule(
 /**
  * The AOT main of an archive without metadata.json (generated code only, as some repositories
  * commit it): every `codegen/host/src` C file is read, the module found from its main's name.
- * @throws MlfError MLF-E309 when no AOT main is defined (or several and `module` is not given).
+ * @throws MlfError MLF-E310 when no AOT main is defined (or several and `module` is not given).
  */
 export async function analyzeAotCodegen(
   archive: MlfArchive,
@@ -172,7 +172,7 @@ export async function analyzeAotCodegen(
   const module = options.module ?? (found.length === 1 ? found[0] : undefined);
   if (module === undefined) {
     throw new MlfError(
-      'MLF-E309',
+      'MLF-E310',
       found.length === 0
         ? 'no AOT main (tvmgen_<module>___tvm_main__) is defined under codegen/host/src'
         : `the generated code holds several AOT modules (${found.join(', ')}); choose one with --module`,

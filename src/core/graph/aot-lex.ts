@@ -20,7 +20,7 @@ export interface CTokens {
 export interface TokenizeOptions {
   /** Archive member, for error locations. */
   member?: string;
-  /** Stop with E308 past this many tokens. @default 20_000_000 */
+  /** Stop with E309 past this many tokens. @default 20_000_000 */
   maxTokens?: number;
 }
 
@@ -61,7 +61,7 @@ const isIdentPart = (c: number) => isIdentStart(c) || isDigit(c);
 
 /**
  * Splits C text into tokens, skipping comments and preprocessor lines, and matches brackets.
- * @throws MlfError MLF-E308 for an unterminated comment, string or character literal, an
+ * @throws MlfError MLF-E309 for an unterminated comment, string or character literal, an
  * unbalanced bracket, or more than `maxTokens` tokens (with the byte offset).
  */
 export function tokenizeC(text: string, options: TokenizeOptions = {}): CTokens {
@@ -74,7 +74,7 @@ export function tokenizeC(text: string, options: TokenizeOptions = {}): CTokens 
 }
 
 function lexFail(member: string | undefined, message: string, offset: number): never {
-  throw new MlfError('MLF-E308', `C source: ${message}`, { member, offset });
+  throw new MlfError('MLF-E309', `C source: ${message}`, { member, offset });
 }
 
 /**
@@ -205,7 +205,7 @@ function literalEnd(text: string, i: number, member: string | undefined): number
   return lexFail(member, `unterminated ${what} literal`, i);
 }
 
-/** Matches ( [ { with their closers using an explicit stack; E308 when unbalanced. */
+/** Matches ( [ { with their closers using an explicit stack; E309 when unbalanced. */
 function matchBrackets(text: string, buf: TokenBuffer, member: string | undefined): Int32Array {
   const { n, kind, start, end } = buf;
   const match = new Int32Array(n).fill(-1);

@@ -21,7 +21,7 @@ export interface AotParseOptions {
   /** Module input and output names in order (metadata, header or Relay), to name the I/O buffers. */
   inputs?: readonly string[];
   outputs?: readonly string[];
-  /** Tokens per file before E308. */
+  /** Tokens per file before E309. */
   maxTokens?: number;
 }
 
@@ -46,7 +46,7 @@ type Value =
 
 /**
  * Parses the AOT main of one module from its generated C files.
- * @throws MlfError MLF-E308 for C the tokenizer cannot read, MLF-E309 when no AOT main is defined.
+ * @throws MlfError MLF-E309 for C the tokenizer cannot read, MLF-E310 when no AOT main is defined.
  */
 export function parseAotMain(input: readonly CSource[] | ScannedSources, options: AotParseOptions = {}): AotMain {
   const scanned = 'functions' in input ? input : scanSources(input, options.maxTokens);
@@ -61,7 +61,7 @@ export function parseAotMain(input: readonly CSource[] | ScannedSources, options
     options.module === undefined
       ? 'tvmgen_<module>___tvm_main__ (or tvmgen_<module>_run_model)'
       : `tvmgen_${options.module}___tvm_main__ (or tvmgen_${options.module}_run_model)`;
-  throw new MlfError('MLF-E309', `no definition of ${what} in the generated C`, {
+  throw new MlfError('MLF-E310', `no definition of ${what} in the generated C`, {
     member: scanned.sources[0]?.path,
   });
 }

@@ -39,7 +39,10 @@ export interface AotMemoryLayout {
   intervals: MemoryInterval[];
   /** Buffers that could not be placed (size or offset unknown), with the reason. */
   unplaced: { buffer: number; name: string; reason: string }[];
-  /** Bytes held in workspace regions at each step (constant pools excluded). */
+  /**
+   * Bytes held in workspace regions at each step (constant pools excluded): the union of the
+   * live byte ranges, so bytes a call's scratch reuses from an input it consumed count once.
+   */
   live: number[];
   peak: { bytes: number; step: number };
   /** The workspace figure as TVM computes it, against metadata.json's `workspace_size_bytes`. */
@@ -166,16 +169,13 @@ export function aotMemoryLayout(main: AotMain, options: AotMemoryOptions = {}): 
     });
   }
 
-  // Bytes held per step, by a difference array (linear in intervals + steps).
-  const delta = new Array<number>(steps.length + 1).fill(0);
-  for (const iv of intervals) {
-    if (regions.get(iv.region)?.kind === 'constant-pool' || steps.length === 0) continue;
-    delta[iv.start] = (delta[iv.start] as number) + iv.bytes;
-    delta[iv.end + 1] = (delta[iv.end + 1] as number) - iv.bytes;
-  }
-  const liveBytes: number[] = [];
-  let running = 0;
-  for (let s = 0; s < steps.length; s++) liveBytes.push((running += delta[s] as number));
+  // Bytes held per step: the union of the byte ranges live in each workspace region. Within one
+  // call USMP may place the call's scratch over an input the call has consumed, so summing
+  // would count those bytes twice (and exceed the pool).
+  const liveBytes = heldBytes(
+    intervals.filter((iv) => regions.get(iv.region)?.kind !== 'constant-pool'),
+    steps.length,
+  );
   let peak = { bytes: 0, step: 0 };
   liveBytes.forEach((bytes, step) => {
     if (bytes > peak.bytes) peak = { bytes, step };
@@ -193,6 +193,36 @@ export function aotMemoryLayout(main: AotMain, options: AotMemoryOptions = {}): 
     peak,
     workspace: workspaceFigure(main, pools, mainBlocks, options),
   };
+}
+
+/**
+ * Bytes held at each step: per region, the length of the union of the live intervals' byte
+ * ranges. Work is the sum of the intervals' lengths in steps (times a log for sorting).
+ */
+function heldBytes(intervals: readonly MemoryInterval[], steps: number): number[] {
+  const starting = new Map<number, MemoryInterval[]>();
+  for (const iv of intervals) starting.set(iv.start, [...(starting.get(iv.start) ?? []), iv]);
+  let active: MemoryInterval[] = [];
+  const out: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    active = [...active.filter((iv) => iv.end >= s), ...(starting.get(s) ?? [])];
+    const sorted = [...active].sort((a, b) => a.region.localeCompare(b.region) || a.offset - b.offset);
+    let total = 0;
+    let region = '';
+    let reach = 0;
+    for (const iv of sorted) {
+      if (iv.region !== region) {
+        region = iv.region;
+        reach = 0;
+      }
+      const from = Math.max(reach, iv.offset);
+      const to = iv.offset + iv.bytes;
+      if (to > from) total += to - from;
+      reach = Math.max(reach, to);
+    }
+    out.push(total);
+  }
+  return out;
 }
 
 /** First and last call that uses each buffer (argument, constant or scratch). */

@@ -63,7 +63,7 @@ function sidBits(dltype: string): number | undefined {
 }
 
 /**
- * The storage-id map exactly as TVM's `_build_sid_map` computes it (mlf-spec §4.1), quirks
+ * The storage-id map exactly as TVM's `_build_sid_map` computes it (docs/format.md §5.1), quirks
  * included: shape and dltype are indexed by the storage id, the input binding compares an entry
  * index with node ids, and sizes use bit-packed rounding. For dltypes TVM's regex rejects (bool,
  * float32x4, float8) TVM failed to export; here the size uses bits*lanes instead.
@@ -104,7 +104,7 @@ export interface StoragePool {
   device: number | null;
 }
 
-/** Storage pools as TVM's graph executor sizes them (max over sharers, mlf-spec §6.3). */
+/** Storage pools as TVM's graph executor sizes them (max over sharers, docs/format.md §5.2). */
 export function computeStoragePools(graph: GraphJson): StoragePool[] {
   const pools = new Map<number, StoragePool>();
   const devices = graph.attrs.device_index?.[1];

@@ -16,7 +16,7 @@ export interface GraphNode {
   [key: string]: unknown;
 }
 
-/** Graph-executor JSON (mlf-spec §6.1), kept as parsed so writers can round-trip it. */
+/** Graph-executor JSON (docs/format.md §7), kept as parsed so writers can round-trip it. */
 export interface GraphJson {
   nodes: GraphNode[];
   arg_nodes: number[];

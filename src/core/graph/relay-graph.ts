@@ -17,7 +17,7 @@ export interface RelayAnalysis {
 
 /**
  * Parses Relay text and infers its types.
- * @throws MlfError MLF-E310 for text outside the subset docs/format.md describes.
+ * @throws MlfError MLF-E311 for text outside the subset docs/format.md describes.
  */
 export function analyzeRelay(text: string, options: RelayParseOptions = {}): RelayAnalysis {
   const program = parseRelay(text, options);

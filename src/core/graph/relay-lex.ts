@@ -27,7 +27,7 @@ export interface RelayToken {
 /** Options of {@link lexRelay}. */
 export interface RelayLexOptions {
   member?: string;
-  /** E310 past this many tokens. @default 10_000_000 */
+  /** E311 past this many tokens. @default 10_000_000 */
   maxTokens?: number;
 }
 
@@ -35,11 +35,11 @@ const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isWordChar = (c: number) => isAlpha(c) || isDigit(c);
 
-/** Splits Relay text into tokens. @throws MlfError MLF-E310 with the offset for what cannot be a token. */
+/** Splits Relay text into tokens. @throws MlfError MLF-E311 with the offset for what cannot be a token. */
 export function lexRelay(text: string, options: RelayLexOptions = {}): RelayToken[] {
   const max = options.maxTokens ?? 10_000_000;
   const fail = (message: string, offset: number): never => {
-    throw new MlfError('MLF-E310', `Relay text: ${message}`, { member: options.member, offset });
+    throw new MlfError('MLF-E311', `Relay text: ${message}`, { member: options.member, offset });
   };
   const out: RelayToken[] = [];
   const push = (kind: RelayToken['kind'], t: string, offset: number) => {

@@ -1,7 +1,7 @@
 // Relay text (as TVM 0.8-0.18 printed an IRModule) parsed into a graph of expression nodes:
 // `def @f(params) -> type { %0 = op(args, attr=value); ... result }`, with `let`, tuples,
 // projections (`%3.0`), `fn` literals, `meta[relay.Constant][k]`, and `/* ty=... */` annotations.
-// Recursive descent with a depth limit; unknown syntax is an MLF-E310 with the offset.
+// Recursive descent with a depth limit; unknown syntax is an MLF-E311 with the offset.
 import { MlfError } from '../errors/errors.js';
 import { lexRelay, RK, type RelayToken } from './relay-lex.js';
 
@@ -62,7 +62,7 @@ export interface RelayProgram {
 /** Options of {@link parseRelay}. */
 export interface RelayParseOptions {
   member?: string;
-  /** Nesting deeper than this is E310. @default 400 */
+  /** Nesting deeper than this is E311. @default 400 */
   maxDepth?: number;
   maxTokens?: number;
 }
@@ -70,7 +70,7 @@ export interface RelayParseOptions {
 const nullProto = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
 
 /**
- * Parses Relay text. @throws MlfError MLF-E310 (with the byte offset) for text outside the subset
+ * Parses Relay text. @throws MlfError MLF-E311 (with the byte offset) for text outside the subset
  * docs/format.md describes, or nesting beyond `maxDepth`.
  */
 export function parseRelay(text: string, options: RelayParseOptions = {}): RelayProgram {
@@ -85,7 +85,7 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
   const peek = (k = 0): RelayToken | undefined => tokens[pos + k];
   const offsetHere = () => peek()?.offset ?? text.length;
   const fail = (message: string, offset = offsetHere()): never => {
-    throw new MlfError('MLF-E310', `Relay text: ${message}`, { member: options.member, offset });
+    throw new MlfError('MLF-E311', `Relay text: ${message}`, { member: options.member, offset });
   };
   const is = (s: string, k = 0) => {
     const t = peek(k);

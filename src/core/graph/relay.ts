@@ -86,7 +86,7 @@ function stripComments(s: string): string {
 
 /**
  * `-> Tensor[...]` or a (nested) tuple of tensors after the parameter list. Names follow TVM's
- * rules (mlf-spec §4.3): `output` for one tensor, `output<i>` for tuple leaves in depth-first
+ * rules (docs/format.md §5.3): `output` for one tensor, `output<i>` for tuple leaves in depth-first
  * order, or `output_tensor_names` when given.
  */
 function returnTypes(after: string, names: string[] | null): RelayParam[] | null {

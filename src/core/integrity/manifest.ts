@@ -70,9 +70,9 @@ async function hashWhole(member: ArchiveMember): Promise<string> {
   return sha256Hex(data);
 }
 
-/** E009 for a member whose bytes did not match its size while being read (a file changed): hashing, packing. */
+/** E011 for a member whose bytes did not match its size while being read (a file changed): hashing, packing. */
 export function sizeChanged(path: string, read: number, size: number): MlfError {
-  return new MlfError('MLF-E009', `${path}: ${read} bytes read, ${size} expected; it changed while being read`, {
+  return new MlfError('MLF-E011', `${path}: ${read} bytes read, ${size} expected; it changed while being read`, {
     member: path,
   });
 }

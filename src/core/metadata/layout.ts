@@ -1,7 +1,7 @@
 import type { MlfStyle } from './metadata.js';
 
 /**
- * Where each version puts a module's files (mlf-spec §1.2, §2, §3.5). Versions differ in the
+ * Where each version puts a module's files (docs/format.md §2.5, §4.5). Versions differ in the
  * graph folder (`runtime-config` → `executor-config` at v5), the graph and relay file names
  * (per-module at v7) and the codegen prefix (`<m>_lib<N>` from v3, never for operator style).
  */

@@ -1,11 +1,11 @@
-import type * as z from 'zod';
 import { type Diagnostic, diagnostic, MlfError } from '../errors/errors.js';
 import { isRecord, jsonPath, parseJsonText, utf8Length } from '../common/json.js';
 import { type Limits, resolveLimits } from '../common/limits.js';
+import { checkShape } from '../common/shape.js';
 import {
   type ExternalDependency,
   type MainEntry,
-  metadataSchemaFor,
+  metadataShapeFor,
   type OperatorBuffer,
   type OperatorFunctionEntry,
   type SidEntry,
@@ -66,7 +66,7 @@ export interface ParseMetadataOptions {
 
 const DATETIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/;
 
-/** Detects the style of parsed metadata the way TVM's readers must (mlf-spec §3.5). */
+/** Detects the style of parsed metadata the way TVM's readers must (docs/format.md §4.5). */
 export function detectStyle(raw: Record<string, unknown>): MlfStyle {
   if ('modules' in raw) return 'full-model';
   return raw.style === 'operator' ? 'operator' : 'full-model';
@@ -135,7 +135,7 @@ export function parseMetadata(text: string, options: ParseMetadataOptions = {}):
       jsonPath: '$.modules',
     });
   }
-  checkSchema(metadataSchemaFor(version, style), raw, member, bytes > SMALL_METADATA);
+  checkSchema(version, style, raw, member);
 
   const warnings: Diagnostic[] = [];
   const modules =
@@ -157,21 +157,13 @@ export function parseMetadata(text: string, options: ParseMetadataOptions = {}):
   return { version, style, modules, raw, text, warnings };
 }
 
-// Above this size zod stops at the first problem: collecting one issue per bad array element
-// costs ~600 B each and overflows the stack near a million (a 2 MB file did that).
-const SMALL_METADATA = 256 * 1024;
-
-function checkSchema(schema: z.ZodType, raw: unknown, member: string, firstIssueOnly: boolean): void {
-  // `abortEarly` is zod's internal flag of `z.core.validate`; the pinned zod honours it in safeParse.
-  const result = firstIssueOnly
-    ? schema.safeParse(raw, { abortEarly: true } as z.core.ParseContext<z.core.$ZodIssue>)
-    : schema.safeParse(raw);
-  if (result.success) return;
-  const issue = result.error.issues[0];
-  if (issue === undefined) throw new MlfError('MLF-E104', 'metadata: schema check failed', { member });
-  const path = jsonPath(issue.path);
-  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
-  throw new MlfError('MLF-E104', `metadata: ${path}: ${issue.message}${more}`, { member, jsonPath: path });
+/** E104 with the first problem's JSON path and the count of the others. Linear in the file. */
+function checkSchema(version: number, style: MlfStyle, raw: unknown, member: string): void {
+  const issues = checkShape(metadataShapeFor(version, style), raw);
+  if (issues.first === undefined) return;
+  const { path, message } = issues.first;
+  const more = issues.count > 1 ? ` (and ${issues.count - 1} more)` : '';
+  throw new MlfError('MLF-E104', `metadata: ${path}: ${message}${more}`, { member, jsonPath: path });
 }
 
 function normaliseModule(name: string, m: Record<string, unknown>, version: number, path: string): ModuleMetadata {

@@ -102,6 +102,7 @@ export function decodeParams(bytes: Uint8Array, options: DecodeParamsOptions = {
 }
 
 /** A tensor record without its payload: what a header-only reader sees. */
+/** A tensor's header as the index reads it: everything but the data, and the data's size. */
 export type ParamTensorHeader = Omit<ParamTensor, 'data'> & { byteLength: number };
 
 /**

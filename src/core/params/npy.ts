@@ -110,7 +110,11 @@ export function encodeNpy(array: NpyInput): Uint8Array {
 
 type PyValue = string | boolean | null | bigint | PyValue[] | Map<string, PyValue>;
 
-function parsePython(text: string, at: number): PyValue {
+/**
+ * Parses the header's Python literal. `maxItems` bounds every tuple and list while parsing (the
+ * shape's rank limit), so no header allocates more than its limits allow before it is refused.
+ */
+function parsePython(text: string, at: number, maxItems: number): PyValue {
   let i = 0;
   const ws = (): void => {
     while (i < text.length && ' \t\r\n'.includes(text.charAt(i))) i++;
@@ -141,7 +145,16 @@ function parsePython(text: string, at: number): PyValue {
           if (text.charAt(i) !== ':' || typeof v !== 'string') throw bad('malformed header dict', at + i);
           i++;
           dict.set(v, value(depth + 1));
-        } else items.push(v);
+        } else {
+          items.push(v);
+          if (items.length > maxItems) {
+            throw new MlfError(
+              'MLF-E009',
+              `npy: a header tuple or list has more than limits.maxNdim (${maxItems}) items`,
+              { offset: at + i },
+            );
+          }
+        }
         ws();
         if (text.charAt(i) === ',') i++;
         else if (text.charAt(i) !== close) throw bad(`expected "," or "${close}" in header`, at + i);
@@ -162,24 +175,49 @@ function parsePython(text: string, at: number): PyValue {
 }
 
 /**
- * Decodes a `.npy` file (format 1.0, 2.0 or 3.0). Big-endian data are byte-swapped into a copy
+ * Checks the magic, version and header length of a `.npy` whose first bytes are `head` (at least
+ * 12, or the whole file) and whose whole length is `length`: the header must fit the file and
+ * `limits.maxNpyHeaderBytes` (NumPy's max_header_size). Lets a `.npz` member be refused from its
+ * first bytes, before it is inflated.
+ * @throws MlfError `MLF-E911` for a bad prefix, E009 for a header over the limit.
+ */
+export function readNpyPrefix(
+  head: Uint8Array,
+  length: number,
+  limits: Pick<Limits, 'maxNpyHeaderBytes'>,
+): { major: number; start: number; hlen: number } {
+  if (head.byteLength < 10) throw bad('missing the \\x93NUMPY magic', 0);
+  for (let i = 0; i < MAGIC.length; i++) if (head[i] !== MAGIC[i]) throw bad('missing the \\x93NUMPY magic', 0);
+  const major = head[6] ?? 0;
+  if (major < 1 || major > 3) throw bad(`unsupported format version ${major}.${head[7]}`, 6);
+  const lenBytes = major === 1 ? 2 : 4;
+  if (head.byteLength < 8 + lenBytes) throw bad('file ends inside the header length', 8);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const hlen = lenBytes === 2 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const start = 8 + lenBytes;
+  if (hlen > length - start)
+    throw bad(`header of ${hlen} bytes at offset ${start} runs past the end (${length} bytes)`, 8);
+  // NumPy refuses headers over max_header_size (10000) unless the file is trusted; so do we, before decoding.
+  if (hlen > limits.maxNpyHeaderBytes) {
+    throw new MlfError(
+      'MLF-E009',
+      `npy: header of ${hlen} bytes exceeds limits.maxNpyHeaderBytes (${limits.maxNpyHeaderBytes}, NumPy's max_header_size)`,
+      { offset: 8 },
+    );
+  }
+  return { major, start, hlen };
+}
+
+/**
+ * Decodes a `.npy` file (format 1.0, 2.0 or 3.0). The header is capped at `limits.maxNpyHeaderBytes`
+ * before it is decoded, and tuples at `limits.maxNdim` items while it is parsed. Big-endian data are byte-swapped into a copy
  * and the descr turned little-endian (`>i4` → `<i4`); otherwise `data` is a zero-copy view.
  * Fortran order is reported, not converted. Bytes after the data are ignored, as numpy does.
  * @throws MlfError `MLF-E911` for anything that is not a simple-dtype .npy, E009 above a limit.
  */
 export function decodeNpy(bytes: Uint8Array, options: DecodeNpyOptions = {}): NpyArray {
   const limits = resolveLimits(options.limits);
-  if (bytes.byteLength < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('missing the \\x93NUMPY magic', 0);
-  const major = bytes[6] ?? 0;
-  if (major < 1 || major > 3) throw bad(`unsupported format version ${major}.${bytes[7]}`, 6);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lenBytes = major === 1 ? 2 : 4;
-  if (bytes.byteLength < 8 + lenBytes) throw bad('file ends inside the header length', 8);
-  const hlen = lenBytes === 2 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const start = 8 + lenBytes;
-  if (hlen > bytes.byteLength - start) {
-    throw bad(`header of ${hlen} bytes at offset ${start} runs past the end (${bytes.byteLength} bytes)`, 8);
-  }
+  const { major, start, hlen } = readNpyPrefix(bytes, bytes.byteLength, limits);
   const raw = bytes.subarray(start, start + hlen);
   let text: string;
   if (major === 3) {
@@ -192,7 +230,7 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeNpyOptions = {}): Np
     text = '';
     for (let i = 0; i < raw.length; i += 8192) text += String.fromCharCode(...raw.subarray(i, i + 8192)); // latin-1
   }
-  const dict = parsePython(text, start);
+  const dict = parsePython(text, start, limits.maxNdim);
   if (!(dict instanceof Map)) throw bad('header is not a dict', start);
   const keys = [...dict.keys()].sort().join(',');
   if (keys !== 'descr,fortran_order,shape')

@@ -42,9 +42,12 @@ export function summarizeBudgets(report: BudgetReport): string {
   const checked = report.results.filter((r) => r.ok !== null).length;
   const skipped = report.results.length - checked;
   const tail = skipped > 0 ? `, ${skipped} not recorded` : '';
+  if (checked === 0) return `no budget checked (no module had the measured figures)${tail}`;
   return report.exceeded > 0
     ? `${report.exceeded} of ${plural(checked, 'budget')} exceeded${tail}`
-    : `all ${plural(checked, 'budget')} met${tail}`;
+    : checked === 1
+      ? `1 budget met${tail}`
+      : `all ${plural(checked, 'budget')} met${tail}`;
 }
 
 const status = (r: BudgetResult) => (r.ok === null ? 'skip' : r.ok ? 'ok' : 'FAIL');

@@ -1,3 +1,4 @@
+import { createDict } from '../common/dict.js';
 import type { MlfArchive, MlfModule } from '../archive/archive.js';
 import type { InspectModule } from '../archive/inspect.js';
 import type { AllowedIncrease } from '../common/sizes.js';
@@ -62,11 +63,11 @@ export async function measureModules(
   facts: Record<string, InspectModule>,
   measures: readonly BudgetMeasure[],
 ): Promise<Measurements> {
-  const out: Measurements = {};
+  const out: Measurements = createDict();
   for (const module of archive.modules) {
     const f = facts[module.name];
     if (f === undefined) continue;
-    out[module.name] = {};
+    out[module.name] = createDict();
     for (const m of measures) out[module.name]![m.name] = await m.measure({ archive, module, facts: f });
   }
   return out;

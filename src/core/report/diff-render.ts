@@ -53,8 +53,11 @@ function paramText(p: ParamChange, mark: Mark): string {
   return `${name} values changed: max |Δ| ${formatNumber(p.maxAbsDiff)}, relative L2 ${rel} (${p.changedElements} of ${count} elements${nonFinite})`;
 }
 
-/** Classifies every difference of a report into regressions and other changes. */
-export function listDiffFindings(report: DiffReport, mark: Mark = (s) => s): DiffFindings {
+/**
+ * Classifies every difference of a report into regressions and other changes. `mark` decorates
+ * names (the CLI bolds them in a terminal).
+ */
+export function listDiffFindings(report: DiffReport, mark: (name: string) => string = (s) => s): DiffFindings {
   const regressions: DiffFinding[] = report.removed.map((m) => ({ module: null, text: `module ${mark(m)} removed` }));
   const changes: DiffFinding[] = report.added.map((m) => ({ module: null, text: `module ${mark(m)} added` }));
   for (const m of report.modules) {

@@ -1,3 +1,4 @@
+import { ownValue } from '../common/dict.js';
 import { findModule, loadParams, type MlfArchive, type MlfModule } from '../archive/archive.js';
 import { diffParams, type ParamsDiff } from './diff-params.js';
 import { MlfError } from '../errors/errors.js';
@@ -206,7 +207,7 @@ function diffInterface(fa: InspectModule, fb: InspectModule): InterfaceChange[] 
   const ia = fa.inputs ?? {};
   const ib = fb.inputs ?? {};
   for (const [name, t] of Object.entries(ia)) {
-    const u = ib[name];
+    const u = ownValue(ib, name);
     if (u === undefined)
       out.push({ kind: 'input', change: 'removed', key: name, a: tensorSide(name, t), b: null, fields: [] });
     else {
@@ -223,7 +224,7 @@ function diffInterface(fa: InspectModule, fb: InspectModule): InterfaceChange[] 
     }
   }
   for (const [name, u] of Object.entries(ib)) {
-    if (!(name in ia))
+    if (!Object.hasOwn(ia, name))
       out.push({ kind: 'input', change: 'added', key: name, a: null, b: tensorSide(name, u), fields: [] });
   }
   const oa = fa.outputs ?? [];

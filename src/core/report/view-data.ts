@@ -1,5 +1,6 @@
 // What the viewer, `mlf report` and `mlf graph` show of an archive: a node table of the graph
 // executor JSON, tensor histograms and the snapshot a report embeds. Browser-safe, like all of core.
+import { createDict } from '../common/dict.js';
 import { type MlfArchive, type MlfModule, loadGraph, loadParams } from '../archive/archive.js';
 import { bfloat16ToFloat, DTYPE_CODE, e4m3ToFloat, e5m2ToFloat, halfToFloat, parseDType } from '../params/dtype.js';
 import { computeStoragePools } from '../graph/facts.js';
@@ -161,7 +162,7 @@ export interface ViewSnapshot {
 export async function buildSnapshot(archive: MlfArchive, name: string): Promise<ViewSnapshot> {
   const report = await inspectArchive(archive);
   const validation = await validateArchive(archive);
-  const modules: Record<string, SnapshotModule> = {};
+  const modules = createDict<SnapshotModule>();
   for (const m of archive.modules) modules[m.name] = await snapshotModule(archive, m);
   return { name, report, validation, modules };
 }

@@ -1,5 +1,5 @@
 import { type Diagnostic, diagnostic, MlfError } from '../errors/errors.js';
-import { type Limits, resolveLimits } from '../common/limits.js';
+import { type Limits, memberBudget, resolveLimits } from '../common/limits.js';
 import type { ByteSource } from '../common/source.js';
 import { addToTree, createTree, normalizeMemberPath } from './path.js';
 export type { TarEntry } from './header.js';
@@ -120,7 +120,7 @@ function* parseTar(total: number, limits: Limits): Generator<ReadRequest, TarInd
   let globalSparse: string | undefined;
   let pending: Pending | undefined;
   let root = false;
-  let totalBytes = 0;
+  const budget = memberBudget(limits, 'tar');
   let offset = 0;
   const finish = (endMarker: boolean, end: number, why?: string): TarIndex => {
     if (pending) {
@@ -248,27 +248,8 @@ function* parseTar(total: number, limits: Limits): Generator<ReadRequest, TarInd
       offset = dataOffset;
       continue;
     }
-    if (entries.length >= limits.maxEntries) {
-      throw new MlfError('MLF-E009', `tar: more than maxEntries ${limits.maxEntries} entries (at offset ${offset})`, {
-        offset,
-        member: path,
-      });
-    }
-    if (entry.size > limits.maxMemberBytes) {
-      throw new MlfError(
-        'MLF-E009',
-        `tar: ${path} has ${entry.size} bytes, over maxMemberBytes ${limits.maxMemberBytes}`,
-        { offset, member: path },
-      );
-    }
-    totalBytes += entry.size;
-    if (totalBytes > limits.maxTotalBytes) {
-      throw new MlfError(
-        'MLF-E009',
-        `tar: members total ${totalBytes} bytes at ${path}, over maxTotalBytes ${limits.maxTotalBytes}`,
-        { offset, member: path },
-      );
-    }
+    budget.entry({ offset, member: path });
+    budget.bytes(path, entry.size, { offset });
     checkFits(dataOffset, entry.size, total, path, offset);
     addToTree(tree, path, entry.type, offset);
     entries.push({ path, ...entry, headerOffset: offset, dataOffset });

@@ -43,7 +43,7 @@ export async function* memberChunks(
 /**
  * SHA-256 (hex) of a member, hashed as it is read in chunks (memory: one chunk, whatever the
  * member's size). Used for manifests and signatures in Node; core's default reads members whole.
- * @throws MlfError E009 when the member's bytes do not match its size (a file changed while read).
+ * @throws MlfError E011 when the member's bytes do not match its size (a file changed while read).
  */
 export async function hashMember(member: ChunkedMember & Pick<ArchiveMember, 'path' | 'size'>): Promise<string> {
   const hash = createHash('sha256');

@@ -12,10 +12,11 @@ import {
 } from '../../core/archive/archive.js';
 import { detectContainer } from '../../core/compression/compression.js';
 import { MlfError } from '../../core/errors/errors.js';
-import { resolveLimits } from '../../core/common/limits.js';
+import { memberBudget, resolveLimits } from '../../core/common/limits.js';
 import { inflateToSource } from './inflate.js';
 import { readHandleInto, readHandleRange } from './read-buffer.js';
 import { type ClosableSource, fileSource } from './source.js';
+import { fsError } from '../fs-error.js';
 
 /** Options of `openArchivePath`. */
 export interface OpenPathOptions extends ReadOptions {
@@ -36,7 +37,7 @@ export async function openArchivePath(path: string, options: OpenPathOptions = {
   try {
     st = await lstat(path);
   } catch (e) {
-    throw new MlfError('MLF-E902', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw fsError(e, path, 'read');
   }
   if (st.isDirectory()) return openFolder(path, options);
   if (!st.isFile()) throw new MlfError('MLF-E902', `${path} is neither a file nor a folder`);
@@ -88,8 +89,7 @@ export async function withMlfPath<T>(
 async function openFolder(root: string, options: ReadOptions): Promise<ArchiveContents> {
   const limits = resolveLimits(options.limits);
   const members = new Map<string, ArchiveMember>();
-  let entries = 0;
-  let total = 0;
+  const budget = memberBudget(limits, 'folder');
   const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
     if (depth > limits.maxPathDepth)
       throw new MlfError('MLF-E009', `folder: ${rel} is nested deeper than ${limits.maxPathDepth}`);
@@ -98,22 +98,14 @@ async function openFolder(root: string, options: ReadOptions): Promise<ArchiveCo
       const abs = join(dir, name);
       const path = rel === '' ? name : `${rel}/${name}`;
       const st = await fsCall(path, () => lstat(abs));
-      if (++entries > limits.maxEntries)
-        throw new MlfError('MLF-E009', `folder: more than ${limits.maxEntries} files and folders`);
+      budget.entry({ member: path });
       if (st.isSymbolicLink())
         throw new MlfError('MLF-E004', `folder: ${path} is a symbolic link; MLF folders hold only files and folders`, {
           member: path,
         });
       if (st.isDirectory()) await walk(abs, path, depth + 1);
       else if (st.isFile()) {
-        total += st.size;
-        if (st.size > limits.maxMemberBytes || total > limits.maxTotalBytes) {
-          throw new MlfError(
-            'MLF-E009',
-            `folder: ${path} (${st.size} bytes) passes maxMemberBytes ${limits.maxMemberBytes} or maxTotalBytes ${limits.maxTotalBytes}`,
-            { member: path },
-          );
-        }
+        budget.bytes(path, st.size);
         members.set(path, {
           path,
           size: st.size,

@@ -1,10 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { MlfError } from '../../core/errors/errors.js';
 import type { ParamIndex, RangeRead } from '../../core/params/tensor-index.js';
 import { createParamsScanner, type ParamsScanHandlers, scanParams } from '../../core/params/scanner.js';
 import type { DecodeParamsOptions } from '../../core/params/codec.js';
 import { allocReadBuffer } from './read-buffer.js';
+import { fsError } from '../fs-error.js';
 
 /**
  * Bytes read per call by `scanParamsFile`: few enough calls that their cost vanishes, small enough
@@ -30,7 +30,7 @@ export async function scanParamsFile(
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    throw new MlfError('MLF-E902', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw fsError(e, path, 'read');
   }
   try {
     const size = fstatSync(fd).size;

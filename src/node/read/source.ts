@@ -3,7 +3,10 @@ import type { ByteSource } from '../../core/common/source.js';
 import { readHandleInto, readHandleRange } from './read-buffer.js';
 
 /** A ByteSource that holds a resource until `close()`. */
-export type ClosableSource = ByteSource & { close(): Promise<void> };
+export type ClosableSource = ByteSource & {
+  /** Releases the resource; reads fail after. */
+  close(): Promise<void>;
+};
 
 /**
  * A ByteSource over a file on disk: reads seek with `pread`, so indexing a tar touches only its

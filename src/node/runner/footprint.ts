@@ -4,13 +4,14 @@ import { dirname, join } from 'node:path';
 import { type MlfArchive, type MlfModule, loadParams, readMember, readText } from '../../core/archive/archive.js';
 import { type ElfSizes, elfSizes, readElfSections } from './elf.js';
 import { MlfError } from '../../core/errors/errors.js';
-import { archiveDigest, cacheRoot, cachedEntry, digestOf } from './cache.js';
+import { archiveDigest, cacheRoot, cachedEntry, digestOf, openCacheRoot } from './cache.js';
+import { buildLimits, LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits } from './limits.js';
 import { withMlfPath } from '../read/open.js';
 import { compilerErrors, resolveCompiler } from './project/build.js';
 import { pickModule } from './project/interface.js';
 import { readTemplateFolder } from './project/templates.js';
 import { writeFilesInto } from './project/write.js';
-import { spawnCollect } from './spawn.js';
+import { limitError, type ProcessLimits, spawnCollect } from './spawn.js';
 
 /** Options of {@link measureFootprint}. */
 export interface FootprintOptions {
@@ -22,6 +23,8 @@ export interface FootprintOptions {
   cflags?: string;
   /** Cache folder. @default cacheRoot() */
   cacheDir?: string;
+  /** Compile time and memory limits (defaults: {@link DEFAULT_RUNNER_LIMITS}, overridden by the MLF_* environment variables). */
+  limits?: Partial<RunnerLimits>;
 }
 
 /** Section sizes of one compiled file. */
@@ -74,12 +77,13 @@ export async function measureFootprint(archivePath: string, options: FootprintOp
   const cc = options.cc ?? 'cc';
   const cflags = options.cflags ?? '-Os';
   const compiler = await resolveCompiler(cc);
+  const limits = buildLimits(resolveRunnerLimits(options.limits));
+  const root = await openCacheRoot(options.cacheDir ?? cacheRoot());
   const modules = await withMlfPath(archivePath, async (archive) => {
     const digest = await archiveDigest(archivePath, archive);
     const chosen = options.module === undefined ? pickAll(archive) : [pickModule(archive, options.module)];
     const out: ModuleFootprint[] = [];
-    for (const m of chosen)
-      out.push(await moduleFootprint(archive, m, { cc, cflags, dir: join(options.cacheDir ?? cacheRoot(), digest) }));
+    for (const m of chosen) out.push(await moduleFootprint(archive, m, { cc, cflags, root, digest, limits }));
     return out;
   });
   return { cc, compiler, cflags, modules };
@@ -93,7 +97,7 @@ function pickAll(archive: MlfArchive): MlfModule[] {
 async function moduleFootprint(
   archive: MlfArchive,
   m: MlfModule,
-  o: { cc: string; cflags: string; dir: string },
+  o: { cc: string; cflags: string; root: string; digest: string; limits: ProcessLimits },
 ): Promise<ModuleFootprint> {
   if (m.files.sources.length === 0 && m.files.objects.length === 0) {
     throw new MlfError(
@@ -113,10 +117,9 @@ async function moduleFootprint(
   ];
   const flags = o.cflags.split(/\s+/).filter((f) => f !== '');
   const key = digestOf([...[...files].flatMap(([p, b]) => [p, b]), o.cc, ...flags]).slice(0, 16);
-  const dir = join(o.dir, `footprint-${m.name}-${key}`);
-  await cachedEntry(dir, async (tmp) => {
+  const { dir } = await cachedEntry(o.root, join(o.digest, `footprint-${m.name}-${key}`), async (tmp) => {
     await writeFilesInto(tmp, files);
-    await compileAll(tmp, units, o.cc, flags);
+    await compileAll(tmp, units, o.cc, flags, o.limits);
   });
   const measured: FileFootprint[] = [];
   for (const unit of [...units, ...m.files.objects.map((p) => `model/${p}`)]) {
@@ -139,7 +142,13 @@ async function moduleFootprint(
 }
 
 /** Compiles every unit to `obj/<unit>.o`, a few at a time. */
-async function compileAll(dir: string, units: string[], cc: string, flags: string[]): Promise<void> {
+async function compileAll(
+  dir: string,
+  units: string[],
+  cc: string,
+  flags: string[],
+  limits: ProcessLimits,
+): Promise<void> {
   const queue = [...units];
   const worker = async (): Promise<void> => {
     for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
@@ -149,8 +158,10 @@ async function compileAll(dir: string, units: string[], cc: string, flags: strin
       const r = await spawnCollect(
         cc,
         [...flags, ...quiet, '-Iruntime/include', '-Imodel/codegen/host/include', '-c', unit, '-o', object],
-        { cwd: dir },
+        { cwd: dir, limits },
       );
+      const hit = limitError(r, limits, `compiling ${unit}`, LIMIT_FLAGS.build);
+      if (hit !== null) throw hit;
       if (r.error !== null)
         throw new MlfError(
           'MLF-E503',

@@ -1,9 +1,11 @@
 /** Inputs and outputs of `mlf run`: .npy files checked against the model, random inputs, raw bytes. */
 import { readFile } from 'node:fs/promises';
 import { formatDType, fromNumpyDescr, parseDType, toNumpyDescr } from '../../core/params/dtype.js';
+import { ownValue } from '../../core/common/dict.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { decodeNpy, encodeNpy, npyToParam } from '../../core/params/npy.js';
 import type { RunnerTensor } from './project/interface.js';
+import { fsError } from '../fs-error.js';
 
 const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
 
@@ -54,10 +56,7 @@ export async function readInputFiles(
     try {
       bytes = new Uint8Array(await readFile(file));
     } catch (e) {
-      throw new MlfError(
-        'MLF-E902',
-        `cannot read input ${t.name} from ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      );
+      throw fsError(e, file, 'read', `input ${t.name} from`);
     }
     const npy = decodeNpy(bytes);
     const dtype = fromNumpyDescr(npy.descr);

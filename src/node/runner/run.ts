@@ -1,15 +1,16 @@
-import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MlfError } from '../../core/errors/errors.js';
-import { archiveDigest, cacheRoot, cachedEntry, digestOf } from './cache.js';
+import { archiveDigest, cacheRoot, cachedEntry, contentDigest, filesDigest, openCacheRoot } from './cache.js';
+import { LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits, runLimits } from './limits.js';
 import { withMlfPath } from '../read/open.js';
 import { buildProject } from './project/build.js';
 import { generateProject, type ProjectManifest } from './project/generate.js';
 import { writeFilesInto } from './project/write.js';
 import { npyDescr, outputNpy, randomTensor, readInputFiles } from './run-io.js';
-import { spawnCollect, tail } from './spawn.js';
-import { writeFolderAtomic } from '../write/atomic.js';
+import { limitError, spawnCollect, tail } from './spawn.js';
+import { checkFolderDestination, writeFolderAtomic } from '../write/atomic.js';
 
 /** Options of {@link runModel}. */
 export interface RunOptions {
@@ -19,8 +20,8 @@ export interface RunOptions {
   inputs?: Readonly<Record<string, string>>;
   /** Seed for inputs not given in `inputs`; without it every input must be given. */
   randomSeed?: number;
-  /** Folder to write `output<i>.npy` into (written all or nothing). */
-  outputDir: string;
+  /** Folder to write `output<i>.npy` into (written all or nothing); without it the run only measures. */
+  outputDir?: string;
   /** Timed runs (after one untimed warm-up run). @default 1 */
   repeat?: number;
   /** C compiler. @default 'cc' */
@@ -33,6 +34,8 @@ export interface RunOptions {
   cacheDir?: string;
   /** Run a graph module whose params file is missing (its weights become inputs). @default false */
   allowMissingParams?: boolean;
+  /** Build and run time and memory limits (defaults: {@link DEFAULT_RUNNER_LIMITS}, overridden by the MLF_* environment variables). */
+  limits?: Partial<RunnerLimits>;
 }
 
 /** Per-inference timings in nanoseconds, as the driver measured them. */
@@ -47,11 +50,47 @@ export interface RunTimings {
 export interface RunResult {
   module: string;
   kind: ProjectManifest['kind'];
-  outputs: { index: number; name: string; dtype: string; shape: number[]; file: string }[];
+  outputs: { index: number; name: string; dtype: string; shape: number[]; file: string | null }[];
   timings: RunTimings;
   workspace: { bytes: number; peak: number };
   build: { dir: string; cached: boolean };
   notes: string[];
+}
+
+/** The smallest of a non-empty list (no spread: `--repeat` may exceed the call stack's arguments). */
+function minOf(values: readonly number[]): number {
+  let min = Infinity;
+  for (const v of values) if (v < min) min = v;
+  return min;
+}
+
+/**
+ * The driver's JSON line: the last line of stdout (the archive's code may print before it).
+ * E506 when it is not there or not what the driver writes.
+ */
+function programReport(stdout: string): { ns: number[]; workspace_bytes: number; workspace_peak: number } {
+  const line = stdout.trimEnd().split('\n').pop() ?? '';
+  let j: unknown;
+  try {
+    j = JSON.parse(line);
+  } catch {
+    j = null;
+  }
+  const r = j as { ns?: unknown; workspace_bytes?: unknown; workspace_peak?: unknown } | null;
+  if (
+    r === null ||
+    typeof r !== 'object' ||
+    !Array.isArray(r.ns) ||
+    r.ns.length === 0 ||
+    !r.ns.every((n) => typeof n === 'number') ||
+    typeof r.workspace_bytes !== 'number' ||
+    typeof r.workspace_peak !== 'number'
+  )
+    throw new MlfError(
+      'MLF-E506',
+      `the model program did not print its timing report; its output ended with:\n${tail(stdout, 4)}`,
+    );
+  return r as { ns: number[]; workspace_bytes: number; workspace_peak: number };
 }
 
 /** The median of a non-empty list. */
@@ -64,18 +103,18 @@ function median(values: readonly number[]): number {
 /**
  * Runs one module of an archive on the host: generates its C project in the cache (keyed by the
  * archive's SHA-256, the module, the project's bytes and the compiler), builds it once with make,
- * runs it on the inputs and writes the outputs as `.npy` files in the model's output order.
+ * runs it on the inputs and writes the outputs as `.npy` files in the model's output order. The
+ * archive is validated first (see {@link generateProject}); a cached build is used only when its
+ * files match their record and what would be built now.
  * @throws MlfError E501/E502 for inputs, E503/E504 for the build, E505/E507 for the archive,
- * E506 when the model program fails.
+ * E506 when the model program fails, E520 at a time or memory limit, E521 for an unsafe cache,
+ * and the first validation error's code for an archive that fails validation.
  */
 export async function runModel(archivePath: string, options: RunOptions): Promise<RunResult> {
   const cc = options.cc ?? 'cc';
-  const taken = await lstat(options.outputDir).then(
-    () => true,
-    () => false, // ENOENT: free
-  );
-  if (taken && options.force !== true)
-    throw new MlfError('MLF-E904', `${options.outputDir} already exists; use --force to replace it`);
+  const limits = resolveRunnerLimits(options.limits);
+  const root = await openCacheRoot(options.cacheDir ?? cacheRoot());
+  const outputDir = options.outputDir;
   const { project, digest } = await withMlfPath(archivePath, async (archive) => ({
     project: await generateProject(archive, {
       module: options.module,
@@ -84,6 +123,10 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
     digest: await archiveDigest(archivePath, archive),
   }));
   const manifest = project.manifest;
+  const outputNames = manifest.outputs.map((_, i) => `output${i}.npy`);
+  // Checked before building, and again when the outputs are written.
+  if (outputDir !== undefined)
+    await checkFolderDestination(outputDir, outputNames, { force: options.force ?? false, inputs: [archivePath] });
   const given = await readInputFiles(manifest.inputs, options.inputs ?? {});
   const missing = manifest.inputs.filter((_, i) => given[i] === null).map((t) => t.name);
   if (missing.length > 0 && options.randomSeed === undefined) {
@@ -97,12 +140,19 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
     (t, i) => given[i] ?? randomTensor(t, ((options.randomSeed ?? 0) + i * 0x9e3779b9) >>> 0),
   );
 
-  const key = digestOf([...project.files].flatMap(([p, b]) => [p, b]).concat([cc, options.cflags ?? '']));
-  const dir = join(options.cacheDir ?? cacheRoot(), digest, `${manifest.module}-${key.slice(0, 16)}`);
-  const { cached } = await cachedEntry(dir, async (tmp) => {
-    await writeFilesInto(tmp, project.files);
-    await buildProject(tmp, { cc, cflags: options.cflags });
-  });
+  const key = filesDigest(project.files, [cc, options.cflags ?? '']);
+  const expect = new Map([...project.files].map(([p, d]) => [p, contentDigest(d)]));
+  const { dir, cached, replaced } = await cachedEntry(
+    root,
+    join(digest, `${manifest.module}-${key.slice(0, 16)}`),
+    async (tmp) => {
+      await writeFilesInto(tmp, project.files);
+      await buildProject(tmp, { cc, cflags: options.cflags, limits });
+    },
+    { expect },
+  );
+  const notes = [...manifest.notes];
+  if (replaced !== null) notes.push(`the cached build in ${dir} was rebuilt: ${replaced}`);
 
   const work = await mkdtemp(join(tmpdir(), 'mlf-run-'));
   try {
@@ -112,7 +162,10 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
       args.push('-i', join(work, `input${i}.bin`));
     }
     args.push('-n', String(Math.max(1, options.repeat ?? 1)), '-o', work);
-    const r = await spawnCollect(join(dir, 'build', 'mlf_model'), args, { cwd: dir });
+    const programLimits = runLimits(limits);
+    const r = await spawnCollect(join(dir, 'build', 'mlf_model'), args, { cwd: dir, limits: programLimits });
+    const hit = limitError(r, programLimits, 'the model program', LIMIT_FLAGS.run);
+    if (hit !== null) throw hit;
     if (r.error !== null || r.status !== 0) {
       const how =
         r.error !== null
@@ -122,13 +175,22 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
             : `exited with status ${r.status}`;
       throw new MlfError('MLF-E506', `the model program ${how}${r.stderr.trim() ? `:\n${tail(r.stderr, 8)}` : ''}`);
     }
-    const report = JSON.parse(r.stdout) as { ns: number[]; workspace_bytes: number; workspace_peak: number };
+    const report = programReport(r.stdout);
     const files = new Map<string, Uint8Array>();
     for (const [i, t] of manifest.outputs.entries()) {
-      files.set(`output${i}.npy`, outputNpy(t, new Uint8Array(await readFile(join(work, `output${i}.bin`)))));
+      const raw = await readFile(join(work, `output${i}.bin`)).catch(() => null);
+      if (raw === null || raw.byteLength !== t.bytes)
+        throw new MlfError(
+          'MLF-E506',
+          `the model program exited 0 but ${raw === null ? 'did not write' : `wrote ${raw.byteLength} bytes, not ${t.bytes}, for`} output ${i} (${t.name})`,
+        );
+      files.set(`output${i}.npy`, outputNpy(t, new Uint8Array(raw)));
     }
-    await mkdir(dirname(resolve(options.outputDir)), { recursive: true });
-    await writeFolderAtomic(options.outputDir, files, { force: options.force ?? false });
+    if (outputDir !== undefined)
+      await writeFolderAtomic(outputDir, files, {
+        force: options.force ?? false,
+        inputs: [archivePath],
+      });
     return {
       module: manifest.module,
       kind: manifest.kind,
@@ -137,12 +199,12 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
         name: t.name,
         dtype: t.dtype,
         shape: t.shape,
-        file: join(options.outputDir, `output${i}.npy`),
+        file: outputDir === undefined ? null : join(outputDir, outputNames[i] as string),
       })),
-      timings: { repeat: report.ns.length, minNs: Math.min(...report.ns), medianNs: median(report.ns), ns: report.ns },
+      timings: { repeat: report.ns.length, minNs: minOf(report.ns), medianNs: median(report.ns), ns: report.ns },
       workspace: { bytes: report.workspace_bytes, peak: report.workspace_peak },
       build: { dir, cached },
-      notes: manifest.notes,
+      notes,
     };
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -27,7 +27,11 @@ import type { Compression } from '../write/compress.js';
 import { hashMember } from '../read/member-chunks.js';
 import { openArchivePath } from '../read/open.js';
 import { writeSigned } from './sign-write.js';
-import { writeFileAtomic } from '../write/atomic.js';
+import { checkFileDestination, writeFileAtomic } from '../write/atomic.js';
+import { fsError } from '../fs-error.js';
+
+const isPem = (head: Uint8Array) => new TextDecoder().decode(head.subarray(0, 10)) === '-----BEGIN';
+const isJson = (head: Uint8Array) => /^\s*\{/.test(new TextDecoder().decode(head.subarray(0, 64)));
 
 /**
  * Ed25519 signatures over the canonical manifest (src/core/integrity/manifest.ts), embedded in the archive
@@ -91,12 +95,11 @@ export interface VerifyResult extends ManifestDiff {
  */
 export async function writeSigningKeys(path: string, options: { force?: boolean } = {}): Promise<{ keyId: string }> {
   const force = options.force ?? false;
-  for (const p of [path, `${path}.pub`]) {
-    if (!force && (await exists(p))) throw new MlfError('MLF-E904', `${p} already exists; use --force to replace it`);
-  }
+  const rules = { force, accepts: isPem, kindName: 'a PEM key file' };
+  for (const p of [path, `${path}.pub`]) await checkFileDestination(p, rules);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  await writeFileAtomic(path, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { force, mode: 0o600 });
-  await writeFileAtomic(`${path}.pub`, publicKey.export({ type: 'spki', format: 'pem' }) as string, { force });
+  await writeFileAtomic(path, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { ...rules, mode: 0o600 });
+  await writeFileAtomic(`${path}.pub`, publicKey.export({ type: 'spki', format: 'pem' }) as string, rules);
   return { keyId: keyIdOf(publicKey) };
 }
 
@@ -217,7 +220,9 @@ export async function signArchive(input: string, options: SignOptions): Promise<
     const sig = signManifest(manifest, privateKey);
     const members = Object.keys(manifest.members).length;
     const output = options.output ?? (detached ? `${input}.sig` : input);
-    if (detached) await writeFileAtomic(output, encodeSignature(sig), { force: options.force ?? false });
+    const rules = { force: options.force ?? false, inputs: [input] };
+    if (detached)
+      await writeFileAtomic(output, encodeSignature(sig), { ...rules, accepts: isJson, kindName: 'a signature file' });
     else
       await writeSigned(
         contents,
@@ -225,8 +230,8 @@ export async function signArchive(input: string, options: SignOptions): Promise<
         encodeSignature(sig),
         output,
         options.output === undefined
-          ? { force: true, compression: containerCompression(contents) }
-          : { force: options.force ?? false },
+          ? { force: true, compression: containerCompression(contents) } // in place: replaces the input by design
+          : rules,
       );
     return { output, keyId: sig.keyId, members };
   } finally {
@@ -285,7 +290,7 @@ async function readSmallFile(path: string, what: string): Promise<Uint8Array> {
       throw new MlfError('MLF-E009', `${what} ${path} has ${st.size} bytes, more than maxMetadataBytes`);
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw e instanceof MlfError ? e : new MlfError('MLF-E902', `cannot read ${what} ${path}: ${errText(e)}`);
+    throw fsError(e, path, 'read', what);
   }
 }
 

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { packCanonical } from '../../core/archive/canonical.js';
 import { MlfError } from '../../core/errors/errors.js';
+import { renderStaticReport } from '../../core/report/static-report.js';
 import type { ViewSnapshot } from '../../core/report/view-data.js';
 import { openArchivePath } from '../read/open.js';
 import { packageRoot } from '../package-root.js';
@@ -46,9 +47,19 @@ export function injectBoot(page: string, boot: unknown, archive?: Uint8Array): s
   return page.replace('<!--MLF-BOOT-->', () => parts.join('\n'));
 }
 
-/** The report page: the viewer with a snapshot (and with `archive`, the archive bytes) inside. */
+/** Puts markup shown without JavaScript (`<noscript>…`) at the start of the page's body. */
+export function injectStatic(page: string, html: string): string {
+  if (!page.includes('<!--MLF-STATIC-->'))
+    throw new MlfError('MLF-E401', 'the viewer page has no static marker; rebuild it with npm run build:viewer');
+  return page.replace('<!--MLF-STATIC-->', () => html);
+}
+
+/**
+ * The report page: the viewer with a snapshot (and with `archive`, the archive bytes) inside,
+ * and the graph drawings as SVG for readers without JavaScript.
+ */
 export async function renderReportPage(snapshot: ViewSnapshot, archive?: Uint8Array): Promise<string> {
-  return injectBoot(await readViewerPage(), { snapshot }, archive);
+  return injectBoot(injectStatic(await readViewerPage(), renderStaticReport(snapshot)), { snapshot }, archive);
 }
 
 /**

@@ -1,53 +1,71 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import * as z from 'zod';
 import { MlfError } from '../../core/errors/errors.js';
 import type { ModuleBuild, OperatorBuild } from '../../core/archive/export.js';
-import { jsonPath, parseJsonText } from '../../core/common/json.js';
-import { mainEntrySchema, operatorBufferSchema, operatorFunctionSchema } from '../../core/metadata/schema.js';
+import { parseJsonText } from '../../core/common/json.js';
+import { entryShapes } from '../../core/metadata/schema.js';
+import {
+  array,
+  checkShape,
+  either,
+  type Infer,
+  object,
+  oneOf,
+  optional,
+  record,
+  string,
+} from '../../core/common/shape.js';
 import { npyToParam } from '../../core/params/npy.js';
 import { decodeNpz } from '../../core/params/npz.js';
 import type { ParamTensorInput } from '../../core/params/codec.js';
+import { fsError } from '../fs-error.js';
 
 /**
  * `build.json` for `mlf pack --manifest`: loose build outputs of one or more modules, paths
  * relative to the manifest. Documented in the README.
  */
-const moduleSchema = z.strictObject({
-  name: z.string().min(1),
-  executor: z.enum(['graph', 'aot']),
-  targets: z.array(z.string()).min(1),
-  runtime: z.string().optional(),
-  graph: z.string().optional(),
-  params: z.string().optional(),
-  codegen: z.array(z.string()).min(1),
-  relay: z.string().optional(),
-  memory: z
-    .strictObject({
-      main: z.array(mainEntrySchema).optional(),
-      operatorFunctions: z.array(operatorFunctionSchema).optional(),
-    })
-    .optional(),
-  exportDatetime: z.string().optional(),
-});
-const operatorSchema = z.strictObject({
-  style: z.literal('operator'),
-  name: z.string().min(1),
-  targets: z.array(z.string()).min(1),
-  codegen: z.array(z.string()).min(1),
-  buffers: z.record(z.string(), z.array(operatorBufferSchema)),
-  tir: z.record(z.string(), z.string()).optional(),
-});
-export const buildManifestSchema = z.strictObject({ modules: z.array(z.union([moduleSchema, operatorSchema])).min(1) });
+const { mainEntry, operatorFunction, operatorBuffer } = entryShapes;
+const moduleShape = object(
+  {
+    name: string(1),
+    executor: oneOf(['graph', 'aot']),
+    targets: array(string(), 1),
+    runtime: optional(string()),
+    graph: optional(string()),
+    params: optional(string()),
+    codegen: array(string(), 1),
+    relay: optional(string()),
+    memory: optional(
+      object({ main: optional(array(mainEntry)), operatorFunctions: optional(array(operatorFunction)) }, 'strict'),
+    ),
+    exportDatetime: optional(string()),
+  },
+  'strict',
+);
+const operatorShape = object(
+  {
+    style: oneOf(['operator']),
+    name: string(1),
+    targets: array(string(), 1),
+    codegen: array(string(), 1),
+    buffers: record(array(operatorBuffer)),
+    tir: optional(record(string())),
+  },
+  'strict',
+);
+/** An entry with a `style` key is an operator module; any other a full-model one. */
+const isOperatorEntry = (v: unknown): boolean => typeof v === 'object' && v !== null && 'style' in v;
+const buildManifestShape = object({ modules: array(either(isOperatorEntry, operatorShape, moduleShape), 1) }, 'strict');
 
 /** One module as given by CLI flags or a manifest entry (file paths, not bytes). */
-export type ModuleSpec = z.infer<typeof moduleSchema>;
+export type ModuleSpec = Infer<typeof moduleShape>;
+type OperatorSpec = Infer<typeof operatorShape>;
 
 async function readInput(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw new MlfError('MLF-E902', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw fsError(e, path, 'read');
   }
 }
 
@@ -87,19 +105,17 @@ export async function loadModuleSpec(spec: ModuleSpec, base: string): Promise<Mo
 /** Reads and checks a build manifest; errors carry the manifest path and JSON path (E414). */
 export async function loadBuildManifest(path: string): Promise<(ModuleBuild | OperatorBuild)[]> {
   const raw = parseJsonText(new TextDecoder().decode(await readInput(path)), 'manifest', 'MLF-E414', path);
-  const parsed = buildManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = jsonPath(issue?.path ?? []);
-    throw new MlfError('MLF-E414', `manifest: ${where}: ${issue?.message ?? 'invalid'}`, {
-      member: path,
-      jsonPath: where,
-    });
+  const issues = checkShape(buildManifestShape, raw);
+  if (issues.first !== undefined) {
+    const { path: where, message } = issues.first;
+    throw new MlfError('MLF-E414', `manifest: ${where}: ${message}`, { member: path, jsonPath: where });
   }
+  const manifest = raw as Infer<typeof buildManifestShape>;
   const base = dirname(path);
   return Promise.all(
-    parsed.data.modules.map(async (m): Promise<ModuleBuild | OperatorBuild> => {
-      if (!('style' in m)) return loadModuleSpec(m, base);
+    manifest.modules.map(async (entry): Promise<ModuleBuild | OperatorBuild> => {
+      if (!isOperatorEntry(entry)) return loadModuleSpec(entry as ModuleSpec, base);
+      const m = entry as OperatorSpec;
       const op: OperatorBuild = {
         style: 'operator',
         name: m.name,

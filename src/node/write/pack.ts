@@ -15,38 +15,35 @@ import {
   type FileData,
   type ModulePackage,
   readModulePackages,
-  renamePackage,
 } from '../../core/archive/packages.js';
+import { renameModule } from '../../core/archive/rename.js';
 import { validateArchive } from '../../core/archive/validate.js';
 import { type Converted, convertModules } from '../../core/archive/convert.js';
 import type { Diagnostic } from '../../core/errors/errors.js';
 import { openArchivePath, readMlfPath, withMlfPath } from '../read/open.js';
 import type { Compression } from './compress.js';
 import { chooseCompression } from './write-archive.js';
-import { type MemberSource, writeTarPlanAtomic } from './write-stream.js';
+import { sourceDateEpochFromEnv } from './epoch.js';
+import { type MemberSource, type StreamTarget, writeTarPlanAtomic } from './write-stream.js';
+import type { Written } from './atomic.js';
 
 /** Options of every archive writer. */
 export interface PackOptions {
-  /** Replace an existing destination. @default false */
+  /** Replace an existing archive (the rules of `./atomic.ts`: never a folder, a link or an input). @default false */
   force?: boolean;
+  /** Paths the write reads besides the writer's own inputs: never replaced. */
+  inputs?: readonly string[];
+  /** Sees what was written (path, bytes, SHA-256). */
+  onWritten?: (written: Written) => void;
+  /** Sees uncompressed bytes written so far and the total (for a progress bar). */
+  onProgress?: (bytes: number, total: number) => void;
   /** Default: from the destination's extension (.tar, .tar.gz/.tgz, .tar.zst). */
   compression?: Compression;
   /** Seconds since the epoch for mtimes and export_datetime. @default process.env.SOURCE_DATE_EPOCH */
   sourceDateEpoch?: number;
 }
 
-/** SOURCE_DATE_EPOCH from the environment (reproducible-builds.org), validated. */
-export function sourceDateEpochFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const v = env.SOURCE_DATE_EPOCH;
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v) || Number(v) > 253402300799) {
-    throw new MlfError(
-      'MLF-E901',
-      `SOURCE_DATE_EPOCH must be a whole number of seconds between 0 and 253402300799, got ${JSON.stringify(v)}`,
-    );
-  }
-  return Number(v);
-}
+export { sourceDateEpochFromEnv };
 
 function epoch(options: PackOptions): number | undefined {
   return options.sourceDateEpoch ?? sourceDateEpochFromEnv();
@@ -58,23 +55,39 @@ type SizedSource = MemberSource & { size: number };
 /** Streams the members, canonically ordered, into `destination`, compressed as its extension (or `compression`) says. */
 async function writeCanonical(
   sources: ReadonlyMap<string, SizedSource>,
-  destination: string,
+  destination: Destination,
   options: PackOptions,
 ): Promise<void> {
-  const compression = chooseCompression(destination, options.compression);
+  const compression =
+    typeof destination === 'string'
+      ? chooseCompression(destination, options.compression)
+      : (options.compression ?? 'none');
   const mtime = epoch(options);
   const plan = planCanonical(
     [...sources].map(([path, m]) => ({ path, size: m.size })),
     mtime === undefined ? {} : { mtime },
   );
-  await writeTarPlanAtomic(destination, plan, (path) => sources.get(path) as MemberSource, {
+  let total = 0;
+  for (const e of plan.entries) total += e.header.byteLength + (e.path === undefined ? 0 : e.size) + e.pad;
+  const onProgress = options.onProgress;
+  const written = await writeTarPlanAtomic(destination, plan, (path) => sources.get(path) as MemberSource, {
     force: options.force ?? false,
+    inputs: options.inputs ?? [],
     compression,
+    ...(onProgress === undefined ? {} : { onProgress: (n: number) => onProgress(n, total) }),
   });
+  options.onWritten?.(written);
 }
 
+/** Where an archive goes: a path, or a stream (`-o -`). */
+export type Destination = string | StreamTarget;
+
 /** Writes assembled files; members of open archives (lazy params) are streamed from them. */
-function writeFiles(files: ReadonlyMap<string, FileData>, destination: string, options: PackOptions): Promise<void> {
+function writeFiles(
+  files: ReadonlyMap<string, FileData>,
+  destination: Destination,
+  options: PackOptions,
+): Promise<void> {
   return writeCanonical(
     new Map([...files].map(([path, data]) => [path, data instanceof Uint8Array ? bytesSource(data) : data])),
     destination,
@@ -88,7 +101,7 @@ function writeFiles(files: ReadonlyMap<string, FileData>, destination: string, o
  */
 export async function exportModelLibraryFormat(
   modules: (ModuleBuild | OperatorBuild)[],
-  destination: string,
+  destination: Destination,
   options: PackOptions = {},
 ): Promise<Assembled> {
   const e = epoch(options);
@@ -105,7 +118,7 @@ export async function exportModelLibraryFormat(
  */
 export async function packArchive(
   input: string,
-  destination: string,
+  destination: Destination,
   options: PackOptions = {},
 ): Promise<Diagnostic[]> {
   const contents = await openArchivePath(input);
@@ -125,7 +138,7 @@ export async function packArchive(
     // Members are streamed from the input into the destination, never all held in memory.
     const sources = new Map<string, SizedSource>(contents.members);
     if (metadata !== undefined) sources.set('metadata.json', bytesSource(metadata));
-    await writeCanonical(sources, destination, options);
+    await writeCanonical(sources, destination, { ...options, inputs: [...(options.inputs ?? []), input] });
     return report.diagnostics;
   } finally {
     await contents.close?.();
@@ -174,11 +187,21 @@ export async function withPackages<T>(
 /** Writes packages as one archive of the given version (7, or 6 for a single module). */
 export async function writePackages(
   packages: ModulePackage<FileData>[],
-  destination: string,
+  destination: Destination,
   version: 6 | 7,
   options: PackOptions = {},
 ): Promise<Assembled<FileData>> {
   let assembled: Assembled<FileData>;
+  // SOURCE_DATE_EPOCH is one rule for every writer: every mtime, and export_datetime of metadata written anew.
+  const e = epoch(options);
+  if (e !== undefined) {
+    const datetime = formatExportDatetime(new Date(e * 1000));
+    packages = packages.map((p) =>
+      p.style === 'full-model' && 'export_datetime' in p.entry
+        ? { ...p, entry: { ...p.entry, export_datetime: datetime } }
+        : p,
+    );
+  }
   if (version === 6) {
     if (packages.length !== 1) {
       throw new MlfError(
@@ -199,52 +222,110 @@ export async function writePackages(
  */
 export async function convertArchive(
   input: string,
-  destination: string,
+  destination: Destination,
   version: 6 | 7,
   options: PackOptions = {},
 ): Promise<Converted> {
   const archive = await readMlfPath(input);
   try {
-    const converted = await convertModules(archive, version);
-    await writeFiles(converted.files, destination, options);
+    const e = epoch(options);
+    const converted = await convertModules(
+      archive,
+      version,
+      e === undefined ? {} : { exportDatetime: formatExportDatetime(new Date(e * 1000)) },
+    );
+    await writeFiles(converted.files, destination, { ...options, inputs: [...(options.inputs ?? []), input] });
     return converted;
   } finally {
     await archive.contents.close?.();
   }
 }
 
-/** Parses `--rename old=new` pairs. */
-export function parseRenames(pairs: string[]): Map<string, string> {
-  const out = new Map<string, string>();
+/** One `--rename [INPUT:]OLD=NEW`: module `from` of input number `input` (1-based), or of the first later input that clashes. */
+export interface MergeRename {
+  input?: number;
+  from: string;
+  to: string;
+}
+
+/**
+ * Parses `--rename [INPUT:]OLD=NEW` flags. The same OLD twice without an input number is
+ * ambiguous and refused, as is the same module of the same input renamed twice.
+ * @throws MlfError E901 for a malformed or ambiguous rename.
+ */
+export function parseRenames(pairs: string[]): MergeRename[] {
+  const out: MergeRename[] = [];
+  const seen = new Set<string>();
   for (const p of pairs) {
-    const m = /^([^=]+)=([^=]+)$/.exec(p);
-    if (m === null) throw new MlfError('MLF-E901', `--rename expects OLD=NEW, got ${JSON.stringify(p)}`);
-    out.set(m[1] as string, m[2] as string);
+    const m = /^(?:(\d+):)?([^=:]+)=([^=]+)$/.exec(p);
+    if (m === null) throw new MlfError('MLF-E901', `--rename expects [INPUT:]OLD=NEW, got ${JSON.stringify(p)}`);
+    const r: MergeRename = { from: m[2] as string, to: m[3] as string };
+    if (m[1] !== undefined) r.input = Number(m[1]);
+    const key = `${r.input ?? '*'}:${r.from}`;
+    if (seen.has(key))
+      throw new MlfError(
+        'MLF-E901',
+        `--rename ${r.input === undefined ? '' : `${r.input}:`}${r.from}=… is given twice; give each module one new name (INPUT:OLD=NEW picks the input)`,
+      );
+    seen.add(key);
+    out.push(r);
   }
   return out;
 }
 
 /**
- * Merges the modules of several archives into one v7 archive; renames apply by module name.
- * Params are streamed from the inputs, which are closed on return: read the result's
- * `symbolClashes`, not the bytes of its `files`.
+ * Merges the modules of several archives into one v7 archive. A rename with an input number
+ * applies to that input's module; one without applies to the first module of that name that
+ * is already taken by an earlier input (the clash it resolves). Renamed modules get their C
+ * symbols and headers renamed too (`renameModule`). Params are streamed from the inputs, which
+ * are closed on return: read the result's `symbolClashes`, not the bytes of its `files`.
+ * @throws MlfError E901 for a rename that matches no module, E411 for names that clash (also
+ *   when they differ only in case), E415 for a module whose object code cannot be renamed.
  */
 export async function mergeArchives(
   inputs: string[],
-  destination: string,
-  options: PackOptions & { rename?: Map<string, string> } = {},
+  destination: Destination,
+  options: PackOptions & { rename?: Map<string, string> | MergeRename[] } = {},
 ): Promise<Assembled<FileData>> {
+  const renames: MergeRename[] =
+    options.rename instanceof Map
+      ? [...options.rename].map(([from, to]) => ({ from, to }))
+      : [...(options.rename ?? [])];
+  for (const r of renames)
+    if (r.input !== undefined && (r.input < 1 || r.input > inputs.length))
+      throw new MlfError('MLF-E901', `--rename ${r.input}:${r.from}=${r.to}: there are ${inputs.length} inputs`);
   return withPackages(inputs, (perInput) => {
     const packages: ModulePackage<FileData>[] = [];
-    const renamed = new Set<string>();
-    for (const p of perInput.flat()) {
-      const to = options.rename?.get(p.name);
-      // A rename applies to the first module of that name that is not yet taken.
-      if (to !== undefined && !renamed.has(p.name) && packages.some((q) => q.name === p.name)) {
-        renamed.add(p.name);
-        packages.push(renamePackage(p, to));
-      } else packages.push(p);
+    const used = new Set<MergeRename>();
+    for (const [i, list] of perInput.entries()) {
+      for (const p of list) {
+        const taken = packages.some((q) => q.name === p.name);
+        const r =
+          renames.find((x) => x.input === i + 1 && x.from === p.name) ??
+          (taken ? renames.find((x) => x.input === undefined && x.from === p.name && !used.has(x)) : undefined);
+        if (r === undefined) packages.push(p);
+        else {
+          used.add(r);
+          packages.push(renameModule(p, r.to));
+        }
+      }
     }
-    return writePackages(packages, destination, 7, options);
+    const unused = renames.find((r) => !used.has(r));
+    if (unused !== undefined)
+      throw new MlfError(
+        'MLF-E901',
+        `--rename ${unused.input === undefined ? '' : `${unused.input}:`}${unused.from}=${unused.to} matches no module${unused.input === undefined ? ' that clashes with an earlier input' : ` of input ${unused.input}`}`,
+      );
+    const folded = new Map<string, string>();
+    for (const p of packages) {
+      const other = folded.get(p.name.toLowerCase());
+      if (other !== undefined && other !== p.name)
+        throw new MlfError(
+          'MLF-E411',
+          `modules "${other}" and "${p.name}" differ only in case; the archive would be refused on case-insensitive file systems`,
+        );
+      folded.set(p.name.toLowerCase(), p.name);
+    }
+    return writePackages(packages, destination, 7, { ...options, inputs: [...(options.inputs ?? []), ...inputs] });
   });
 }

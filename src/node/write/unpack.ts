@@ -1,10 +1,12 @@
-import { chmod, lstat, mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { chmod, lstat, mkdir, open, rm } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
 import type { ArchiveContents, ArchiveMember } from '../../core/archive/archive.js';
 import { MlfError } from '../../core/errors/errors.js';
-import { type Limits, resolveLimits } from '../../core/common/limits.js';
+import { type Limits, memberBudget, resolveLimits } from '../../core/common/limits.js';
 import { memberChunks } from '../read/member-chunks.js';
 import { openArchivePath } from '../read/open.js';
+import { fsError } from '../fs-error.js';
+import { checkFolderDestination, commitTempFolder, makeTempFolder } from './atomic.js';
 
 /**
  * Safe extraction. All refusals of the archive itself (links, devices, unsafe, duplicate or
@@ -17,9 +19,15 @@ import { openArchivePath } from '../read/open.js';
 
 /** Options of `unpackArchive`. */
 export interface UnpackOptions {
-  /** Replace an existing destination folder or file (never a symbolic link). @default false */
+  /**
+   * Replace an existing folder that holds only files this archive (or an earlier mlf write) puts
+   * there; never a file, a symbolic link, or a folder with anything else (see `./atomic.ts`).
+   * @default false
+   */
   force?: boolean;
   limits?: Partial<Limits>;
+  /** Sees bytes written so far and the total (for a progress bar). */
+  onProgress?: (bytes: number, total: number) => void;
 }
 
 /** What `unpackArchive` wrote. */
@@ -33,7 +41,8 @@ const DIR_MODE = 0o755;
 
 /**
  * Extracts the regular files of a `.tar`, `.tar.gz`/`.tgz` or `.tar.zst` archive into
- * `destination`, which must not exist (or, with `force`, is replaced). Directory entries are
+ * `destination`, which must not exist (or, with `force`, is replaced under the rules of
+ * `./atomic.ts`: missing parent folders are refused, not created). Directory entries are
  * implied by the files (empty directories are not recreated).
  * @throws MlfError E901 when `input` is a folder, E902 when unreadable, E904 for a destination
  *   that exists (without `force`), is a symbolic link, or cannot be written; any reader code
@@ -44,37 +53,26 @@ export async function unpackArchive(
   destination: string,
   options: UnpackOptions = {},
 ): Promise<UnpackResult> {
-  const force = options.force ?? false;
-  const target = resolve(destination);
+  const rules = { force: options.force ?? false, inputs: [input] };
   if ((await lstatOrNull(input))?.isDirectory()) {
     throw new MlfError('MLF-E901', `${input} is a folder, i.e. already extracted; unpack takes an archive file`);
   }
-  await checkDestination(target, destination, resolve(input), force);
   const contents = await openArchivePath(input, options.limits === undefined ? {} : { limits: options.limits });
   let tempRoot: string | undefined;
   try {
-    for (const path of contents.members.keys()) {
+    const paths = [...contents.members.keys()];
+    await checkFolderDestination(destination, paths, rules);
+    for (const path of paths) {
       const why = unsafeUnpackNameReason(path, process.platform === 'win32');
       if (why !== undefined) throw new MlfError('MLF-E005', `unpack: ${JSON.stringify(path)} ${why}`, { member: path });
     }
-    tempRoot = await makeTempSibling(target, destination);
-    const result = await writeMembers(contents, tempRoot, resolveLimits(options.limits));
-    // Checked again: the destination may have appeared while we were writing.
-    const existing = await checkDestination(target, destination, resolve(input), force);
-    // Move the old destination aside rather than delete it first, so a failed rename can restore it.
-    const aside = existing ? `${tempRoot}.old` : undefined;
-    if (aside !== undefined) await rename(target, aside);
-    try {
-      await rename(tempRoot, target);
-    } catch (e) {
-      if (aside !== undefined) await rename(aside, target);
-      throw e;
-    }
+    tempRoot = await makeTempFolder(destination);
+    const result = await writeMembers(contents, tempRoot, resolveLimits(options.limits), options.onProgress);
+    await commitTempFolder(tempRoot, destination, paths, rules);
     tempRoot = undefined;
-    if (aside !== undefined) await rm(aside, { recursive: true, force: true });
     return result;
   } catch (e) {
-    throw e instanceof MlfError ? e : new MlfError('MLF-E904', `cannot unpack into ${destination}: ${errnoText(e)}`);
+    throw fsError(e, destination, 'write');
   } finally {
     await contents.close?.();
     if (tempRoot !== undefined) await rm(tempRoot, { recursive: true, force: true });
@@ -101,60 +99,25 @@ export function unsafeUnpackNameReason(path: string, windows: boolean): string |
   return undefined;
 }
 
-/**
- * Refuses a destination that is a symbolic link (even with force: replacing it would surprise
- * whoever made it point elsewhere), that exists without force, or whose removal would delete
- * the input or a filesystem root. Returns whether something is there to replace.
- */
-async function checkDestination(target: string, shown: string, input: string, force: boolean): Promise<boolean> {
-  const st = await lstatOrNull(target);
-  if (st === null) return false;
-  if (st.isSymbolicLink())
-    throw new MlfError('MLF-E904', `${shown} is a symbolic link; refusing to unpack through or replace it`);
-  if (!force) throw new MlfError('MLF-E904', `${shown} already exists; use --force to replace it`);
-  if (dirname(target) === target) throw new MlfError('MLF-E904', `refusing to replace the filesystem root ${shown}`);
-  if (input === target || input.startsWith(target + sep)) {
-    throw new MlfError('MLF-E904', `${shown} contains the input archive; replacing it would delete the input`);
-  }
-  return true;
-}
-
-async function makeTempSibling(target: string, shown: string): Promise<string> {
-  let dir: string | undefined;
-  try {
-    dir = await mkdtemp(join(dirname(target), `.${basename(target)}.unpack-`));
-    await chmod(dir, DIR_MODE); // mkdtemp creates 0700; the result should look like any folder
-    return dir;
-  } catch (e) {
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-    throw new MlfError('MLF-E904', `cannot create a temporary folder next to ${shown}: ${errnoText(e)}`);
-  }
-}
-
 /** Writes every member under `root`, counting entries and bytes against the limits as it goes. */
-async function writeMembers(contents: ArchiveContents, root: string, limits: Limits): Promise<UnpackResult> {
+async function writeMembers(
+  contents: ArchiveContents,
+  root: string,
+  limits: Limits,
+  onProgress?: (bytes: number, total: number) => void,
+): Promise<UnpackResult> {
+  let total = 0;
+  for (const m of contents.members.values()) total += m.size;
   const made = new Set<string>([root]);
+  const budget = memberBudget(limits, 'unpack');
   let files = 0;
   let bytes = 0;
   for (const member of contents.members.values()) {
     const where = { member: member.path };
+    budget.entry(where);
+    budget.bytes(member.path, member.size);
     files += 1;
-    if (files > limits.maxEntries)
-      throw new MlfError('MLF-E009', `unpack: more than maxEntries ${limits.maxEntries} files`, where);
-    if (member.size > limits.maxMemberBytes) {
-      throw new MlfError(
-        'MLF-E009',
-        `unpack: ${member.path} has ${member.size} bytes, over maxMemberBytes ${limits.maxMemberBytes}`,
-        where,
-      );
-    }
     bytes += member.size;
-    if (bytes > limits.maxTotalBytes)
-      throw new MlfError(
-        'MLF-E009',
-        `unpack: files total ${bytes} bytes, over maxTotalBytes ${limits.maxTotalBytes}`,
-        where,
-      );
     const out = resolve(root, ...member.path.split('/'));
     // The reader already refused every unsafe name; this guards against a bug there.
     if (!out.startsWith(root + sep))
@@ -164,6 +127,7 @@ async function writeMembers(contents: ArchiveContents, root: string, limits: Lim
     if (written !== member.size) {
       throw new MlfError('MLF-E002', `unpack: ${member.path} should have ${member.size} bytes, read ${written}`, where);
     }
+    onProgress?.(bytes, total);
   }
   return { files, bytes };
 }
@@ -176,7 +140,7 @@ async function makeParents(root: string, dir: string, made: Set<string>): Promis
     await mkdir(dir, { mode: DIR_MODE });
   } catch (e) {
     // EEXIST cannot happen for a clean index (files and folders never share a name); never reuse.
-    throw new MlfError('MLF-E904', `unpack: cannot create folder ${dir.slice(root.length + 1)}: ${errnoText(e)}`);
+    throw fsError(e, dir, 'write', 'unpack: folder');
   }
   await chmod(dir, DIR_MODE); // fixed mode whatever the umask
   made.add(dir);
@@ -192,7 +156,7 @@ async function writeNew(path: string, member: ArchiveMember): Promise<number> {
   try {
     handle = await open(path, 'wx', FILE_MODE);
   } catch (e) {
-    throw new MlfError('MLF-E904', `unpack: cannot create ${member.path}: ${errnoText(e)}`, { member: member.path });
+    throw fsError(e, path, 'write', 'unpack: file');
   }
   try {
     let written = 0;
@@ -214,8 +178,4 @@ async function lstatOrNull(path: string): Promise<Awaited<ReturnType<typeof lsta
   } catch {
     return null; // missing; the real read or write reports anything else
   }
-}
-
-function errnoText(e: unknown): string {
-  return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 }

@@ -1,11 +1,14 @@
 import { MlfError } from '../../core/errors/errors.js';
 import { type Compression, compressionForPath } from './compress.js';
+import type { Written } from './atomic.js';
 import { writeChunksAtomic } from './write-stream.js';
 
 /** Options of `writeArchiveFile`. */
 export interface WriteArchiveOptions {
-  /** Replace an existing destination. @default false */
+  /** Replace an existing archive (see `./atomic.ts` for what may be replaced). @default false */
   force?: boolean;
+  /** Paths the write reads: never replaced. */
+  inputs?: readonly string[];
   /**
    * Compression; by default the one the extension implies (`.tar`, `.tar.gz`/`.tgz`,
    * `.tar.zst`/`.tzst`). Given explicitly it may name any file, but must not contradict a known
@@ -27,9 +30,15 @@ export async function writeArchiveFile(
   dest: string,
   tar: Uint8Array,
   options: WriteArchiveOptions = {},
-): Promise<void> {
+): Promise<Written> {
   const compression = chooseCompression(dest, options.compression);
-  await writeChunksAtomic(dest, [tar], { force: options.force ?? false, compression, level: options.level });
+  return writeChunksAtomic(dest, [tar], {
+    force: options.force ?? false,
+    inputs: options.inputs ?? [],
+    accepts: 'archive',
+    compression,
+    level: options.level,
+  });
 }
 
 /**

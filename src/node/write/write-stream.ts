@@ -1,12 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { lstat, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { MlfError } from '../../core/errors/errors.js';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { sizeChanged } from '../../core/integrity/manifest.js';
 import type { TarPlan } from '../../core/tar/write.js';
 import type { Compression } from './compress.js';
 import { type Chunks, compressChunks } from './compress-stream.js';
 import { type ChunkedMember, MEMBER_CHUNK, memberChunks } from '../read/member-chunks.js';
+import { fsError } from '../fs-error.js';
+import {
+  checkFileDestination,
+  commitTempFile,
+  discardTempFile,
+  openTempFile,
+  type WriteOptions,
+  type Written,
+} from './atomic.js';
 
 /** Small chunks (headers, padding, compressed output) are gathered up to this size before one write; larger ones are written in pieces of this size. */
 const SMALL_WRITE = 1024 * 1024;
@@ -26,15 +33,21 @@ export interface StreamWriteOptions extends WriteChunksOptions {
 }
 
 /** Options of `writeChunksAtomic`. */
-export interface WriteChunksOptions {
-  /** Replace an existing destination. @default false */
-  force?: boolean;
+export interface WriteChunksOptions extends WriteOptions {
   /** How to compress the bytes (see `compressTar`). @default 'none' */
   compression?: Compression;
   /** Compression level (see `compressTar`). */
   level?: number;
   /** Runs when every byte is written and synced, before the rename; throwing abandons the write. */
   beforeCommit?: () => void | Promise<void>;
+  /** Sees the count of uncompressed bytes consumed so far (for a progress bar). */
+  onProgress?: (bytes: number) => void;
+}
+
+/** A stream to write to instead of a file (`-o -`: standard output), and the name to report. */
+export interface StreamTarget {
+  stream: NodeJS.WritableStream;
+  name: string;
 }
 
 /**
@@ -43,51 +56,75 @@ export interface WriteChunksOptions {
  * chunks, through the compressor, into a temporary sibling, which is renamed over `dest` only
  * when complete (see `writeChunksAtomic`).
  * @throws MlfError E901 for a bad compression level, E904 when the destination exists (without
- *   `force`) or cannot be written, E009 when a member's bytes do not match its planned size;
+ *   `force`) or cannot be written, E011 when a member's bytes do not match its planned size;
  *   errors of the members' readers as they are.
  */
 export async function writeTarPlanAtomic(
-  dest: string,
+  dest: string | StreamTarget,
   plan: TarPlan,
   member: (path: string) => MemberSource,
   options: StreamWriteOptions = {},
-): Promise<void> {
-  await writeChunksAtomic(dest, planChunks(plan, member, options.chunkSize ?? MEMBER_CHUNK, options.onData), options);
+): Promise<Written> {
+  return writeChunksAtomic(dest, planChunks(plan, member, options.chunkSize ?? MEMBER_CHUNK, options.onData), {
+    accepts: 'archive',
+    ...options,
+  });
 }
 
 /**
  * Writes bytes, compressed as asked, into a temporary sibling opened with `wx`, fsyncs and renames
- * it over `dest`: the destination is either the complete file or untouched (same rules as
- * `writeFileAtomic`). Any error removes the temporary file and stops the compressor.
+ * it over `dest` (the rules of `./atomic.ts`): the destination is either the complete file or
+ * untouched. Any error removes the temporary file and stops the compressor. A {@link StreamTarget}
+ * gets the bytes as they come (a consumer of standard output sees a failure as a short stream
+ * and the exit status).
  * @throws MlfError E901 for a bad compression level, E904 when the destination exists (without
  *   `force`) or cannot be written; errors of `source` as they are.
  */
-export async function writeChunksAtomic(dest: string, source: Chunks, options: WriteChunksOptions = {}): Promise<void> {
-  const compressed = compressChunks(source, options.compression ?? 'none', { level: options.level });
-  if (!options.force && (await exists(dest)))
-    throw new MlfError('MLF-E904', `${dest} already exists; use --force to replace it`);
-  const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(tmp, 'wx', 0o644);
+export async function writeChunksAtomic(
+  dest: string | StreamTarget,
+  source: Chunks,
+  options: WriteChunksOptions = {},
+): Promise<Written> {
+  const counted = options.onProgress === undefined ? source : countChunks(source, options.onProgress);
+  const compressed = compressChunks(counted, options.compression ?? 'none', { level: options.level });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  if (typeof dest !== 'string') {
     for await (const buf of coalesce(compressed)) {
+      hash.update(buf);
+      bytes += buf.byteLength;
+      if (!dest.stream.write(buf)) await once(dest.stream as NodeJS.EventEmitter, 'drain');
+    }
+    await options.beforeCommit?.();
+    return { path: dest.name, bytes, sha256: hash.digest('hex') };
+  }
+  await checkFileDestination(dest, options);
+  const tmp = await openTempFile(dest, options.mode ?? 0o644);
+  try {
+    for await (const buf of coalesce(compressed)) {
+      hash.update(buf);
+      bytes += buf.byteLength;
       // At most SMALL_WRITE per call: the kernel copies one 8 MiB write several times slower (measured).
       let done = 0;
       while (done < buf.byteLength)
-        done += (await handle.write(buf, done, Math.min(SMALL_WRITE, buf.byteLength - done))).bytesWritten;
+        done += (await tmp.handle.write(buf, done, Math.min(SMALL_WRITE, buf.byteLength - done))).bytesWritten;
     }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
     await options.beforeCommit?.();
-    await rename(tmp, dest);
   } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    if (e instanceof MlfError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined) throw e;
-    throw new MlfError('MLF-E904', `cannot write ${dest}: ${code}`);
+    await discardTempFile(tmp);
+    throw fsError(e, dest, 'write');
+  }
+  await commitTempFile(tmp, dest, options);
+  return { path: dest, bytes, sha256: hash.digest('hex') };
+}
+
+/** Passes chunks through, reporting the running byte count. */
+async function* countChunks(source: Chunks, onProgress: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  let n = 0;
+  for await (const c of source) {
+    n += c.byteLength;
+    onProgress(n);
+    yield c;
   }
 }
 
@@ -139,13 +176,4 @@ async function* coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
     if (large) yield buf;
   }
   if (bytes > 0) yield Buffer.concat(pending, bytes);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -19,7 +19,7 @@ void mlf_workspace_init(void* arena, size_t bytes);
 size_t mlf_workspace_size(void);
 size_t mlf_workspace_peak(void);
 
-/* Where one named parameter goes. */
+/* Where one named parameter goes, and what it must be. */
 typedef struct {
   const char* name;
   void* data;
@@ -27,14 +27,18 @@ typedef struct {
   uint8_t code;
   uint8_t bits;
   uint16_t lanes;
+  int32_t ndim;
+  const int64_t* shape;
 } mlf_param_slot;
 
 /*
- * Copies the tensors of a TVM param dict (mlf-spec §5.1) into their slots. Names that match no
- * slot are ignored, as TVM's graph executor does; a slot without a tensor, a dtype or size
- * mismatch, or a malformed blob is an error (-1, message in TVMGetLastError()).
+ * Copies the tensors of a TVM param dict (docs/format.md §6) into their slots, which must be sorted
+ * by name (byte order; slots may share a name). `seen` is scratch space of num_slots bytes. Names
+ * that match no slot are ignored, as TVM's graph executor does; a slot without a tensor, a tensor
+ * given twice, a dtype, shape or size mismatch, or a malformed blob is an error (-1, message in
+ * TVMGetLastError()), and nothing is ever written past a slot's `bytes`.
  */
-int mlf_params_load(const uint8_t* blob, size_t size, const mlf_param_slot* slots, int num_slots);
+int mlf_params_load(const uint8_t* blob, size_t size, const mlf_param_slot* slots, uint8_t* seen, int num_slots);
 
 /* Error helper: sets the last error to `a` + `b` + `c` (any may be NULL) and returns -1. */
 int mlf_fail(const char* a, const char* b, const char* c);

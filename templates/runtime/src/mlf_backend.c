@@ -1,5 +1,5 @@
 /*
- * Runtime functions TVM-generated code calls (mlf-spec §6.5), without stdio so that the file
+ * Runtime functions TVM-generated code calls (docs/format.md §8.1), without stdio so that the file
  * also builds for bare-metal targets: a stack-like workspace arena, the last-error buffer and
  * TVMPlatformAbort.
  */

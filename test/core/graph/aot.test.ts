@@ -12,6 +12,7 @@ import { aotMemoryLayout } from '../../../src/core/graph/aot-memory.js';
 import type { AotMain } from '../../../src/core/graph/aot-model.js';
 import type { CSource } from '../../../src/core/graph/aot-scan.js';
 import { aotGraphTable } from '../../../src/core/report/aot-view.js';
+import { aotMemoryTimeline, liveBytes } from '../../../src/core/report/memory-timeline.js';
 import { MlfError } from '../../../src/core/errors/errors.js';
 import { FIXTURES } from '../../helpers/common.js';
 import { tarFiles } from '../../helpers/archive.js';
@@ -196,6 +197,68 @@ describe('memory layout and the workspace figure against metadata.json', () => {
   });
 });
 
+describe('bytes held over time, and the memory timeline the viewer draws', () => {
+  /** Bytes held per step, by marking every byte of every live interval in a per-region bitmap. */
+  const byteMarking = (l: ReturnType<typeof aotMemoryLayout>) =>
+    l.steps.map((_, s) => {
+      let held = 0;
+      for (const r of l.regions) {
+        if (r.kind === 'constant-pool') continue;
+        const bytes = new Uint8Array(r.usedBytes);
+        for (const iv of l.intervals)
+          if (iv.region === r.name && iv.start <= s && s <= iv.end) bytes.fill(1, iv.offset, iv.offset + iv.bytes);
+        held += bytes.reduce((a, b) => a + b, 0);
+      }
+      return held;
+    });
+
+  it('held bytes count each byte once: mnist stays within the 42048-byte pool its C declares', () => {
+    const sources = sourcesOf('tvm-0.18/mnist-aot-usmp/model.tar');
+    const declared = Number(/static uint8_t global_workspace\[(\d+)\]/.exec(sources.map((x) => x.text).join('\n'))?.[1]);
+    expect(declared).toBe(42048);
+    const l = aotMemoryLayout(parseAotMain(sources, { module: 'mnist' }));
+    expect(l.live).toEqual(byteMarking(l));
+    expect(Math.max(...l.live)).toBeLessThanOrEqual(declared);
+    // The second conv's scratch reuses bytes of the input it consumed: a plain sum would exceed the pool.
+    const at7 = l.intervals.filter((iv) => iv.region === 'global_workspace' && iv.start <= 7 && 7 <= iv.end);
+    expect(at7.reduce((a, iv) => a + iv.bytes, 0)).toBeGreaterThan(declared);
+    expect(l.peak).toEqual({ bytes: declared, step: 7 });
+  });
+
+  for (const [fixture, module, fn] of AOT_FIXTURES) {
+    it(`${fixture}: one step per call, linked to its op node; pools and offsets as laid out`, () => {
+      const sources = sourcesOf(fixture);
+      const main = parseAotMain(sources, { module });
+      const l = aotMemoryLayout(main);
+      expect(l.live).toEqual(byteMarking(l));
+      const table = aotGraphTable(main);
+      const t = aotMemoryTimeline(l, table);
+      expect(t.steps.map((x) => x.label)).toEqual(callsByLineScan(mainLines(sources, fn)));
+      for (const [i, step] of t.steps.entries()) expect(table.nodes[step.node as number]?.funcName).toBe(main.calls[i]?.callee);
+      expect(t.buffers.map((b) => [b.label, b.pool, b.offset, b.bytes, b.firstStep, b.lastStep])).toEqual(
+        l.intervals.map((iv) => [iv.name, iv.region, iv.offset, iv.bytes, iv.start, iv.end]),
+      );
+      expect(new Set(t.buffers.map((b) => b.id)).size).toBe(t.buffers.length);
+      // Constant-pool data is a param; without params the timeline sums what the layout holds (no overlap outside USMP calls).
+      const noParams = { ...t, buffers: t.buffers.filter((b) => b.kind !== 'param') };
+      if (l.planner !== 'usmp') expect(Array.from(liveBytes(noParams))).toEqual(l.live);
+    });
+  }
+
+  it('mnist: every USMP slice of the C main is on the timeline at its pool offset', () => {
+    const sources = sourcesOf('tvm-0.18/mnist-aot-usmp/model.tar');
+    const offsets = mainLines(sources, 'tvmgen_mnist___tvm_main__').flatMap((line) =>
+      [...line.matchAll(/void\* (sid_\d+_let) = \(&\(global_workspace_1_var\[(\d+)\]\)\);/g)].map((m) => [m[1], Number(m[2])]),
+    );
+    expect(offsets.length).toBe(11);
+    const main = parseAotMain(sources, { module: 'mnist' });
+    const t = aotMemoryTimeline(aotMemoryLayout(main), aotGraphTable(main));
+    for (const [name, offset] of offsets)
+      expect(t.buffers.find((b) => b.label === name)).toMatchObject({ pool: 'global_workspace', offset, kind: 'activation' });
+    expect(t.buffers.filter((b) => b.pool === 'global_const_workspace').every((b) => b.kind === 'param')).toBe(true);
+  });
+});
+
 describe('the node table of an AOT main', () => {
   it('aot-mlp: inputs, constants, one op per call; a reused block gives one tensor per write', () => {
     const t = aotGraphTable(parseAotMain(sourcesOf('tvm-0.18/aot-mlp/model.tar'), { module: 'default' }));
@@ -353,7 +416,7 @@ int32_t tvmgen_m___tvm_main__(void* arg0, void* arg1) {
     expect(m.buffers.find((b) => b.name === 'sid_1')?.alloc).toEqual({ at: 0, freedAt: 3, order: 0 });
   });
 
-  it('no AOT main: E309 naming the function; without a module name, the generic message', () => {
+  it('no AOT main: E310 naming the function; without a module name, the generic message', () => {
     const src = [{ path: 'a.c', text: 'int f(void) { return 0; }' }];
     const e = (() => {
       try {
@@ -364,7 +427,7 @@ int32_t tvmgen_m___tvm_main__(void* arg0, void* arg1) {
       throw new Error('no error');
     })();
     expect(e).toBeInstanceOf(MlfError);
-    expect(e.code).toBe('MLF-E309');
+    expect(e.code).toBe('MLF-E310');
     expect(e.message).toMatch(/tvmgen_default___tvm_main__/);
   });
 });
@@ -380,11 +443,11 @@ describe('hostile C', () => {
     }
   };
 
-  it('unterminated comments, strings and brackets are E308 with the offset', () => {
-    expect(code('int a; /* never closed')).toBe('MLF-E308@7');
-    expect(code('char* s = "open\nint x;')).toBe('MLF-E308@10');
-    expect(code('int f() { (')).toMatch(/^MLF-E308@/);
-    expect(code('int f() ) {')).toBe('MLF-E308@8');
+  it('unterminated comments, strings and brackets are E309 with the offset', () => {
+    expect(code('int a; /* never closed')).toBe('MLF-E309@7');
+    expect(code('char* s = "open\nint x;')).toBe('MLF-E309@10');
+    expect(code('int f() { (')).toMatch(/^MLF-E309@/);
+    expect(code('int f() ) {')).toBe('MLF-E309@8');
   });
 
   it('deep nesting costs no stack: 200 000 parentheses in the main', () => {
@@ -415,7 +478,7 @@ describe('hostile C', () => {
     expect(time(line(800_000)) / time(line(200_000))).toBeLessThan(8);
   });
 
-  it('a limit on tokens: E308 instead of unbounded memory', () => {
+  it('a limit on tokens: E309 instead of unbounded memory', () => {
     expect(() => tokenizeC('a '.repeat(1000), { maxTokens: 100 })).toThrow(/more than 100 tokens/);
   });
 });

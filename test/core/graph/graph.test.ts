@@ -66,7 +66,7 @@ function fixtureGraphs(): FixtureGraph[] {
 }
 const GRAPHS = fixtureGraphs();
 
-/** The `add` graph of mlf-spec §6.1 (the model of TVM's test_export_model_library_format_c). */
+/** The `add` graph of docs/format.md §7 (the model of TVM's test_export_model_library_format_c). */
 const ADD_GRAPH_TEXT = `{"nodes": [
    {"op": "null", "name": "a", "inputs": []},
    {"op": "null", "name": "b", "inputs": []},
@@ -200,8 +200,8 @@ describe('graph facts equal expected.json of the tvm-0.18 fixtures', () => {
   }
 });
 
-describe('the add graph of mlf-spec §6.1', () => {
-  it('computeSids gives exactly the sids of mlf-spec §3.2 / §8.1', () => {
+describe('the add graph of docs/format.md §7', () => {
+  it('computeSids gives exactly the sids of docs/format.md §5.1', () => {
     expect(computeSids(parseGraph(ADD_GRAPH_TEXT))).toEqual([
       { storage_id: 0, size_bytes: 2, input_binding: 'a' },
       { storage_id: 1, size_bytes: 8, input_binding: 'b' },
@@ -281,7 +281,7 @@ describe('computeStoragePools', () => {
       { storageId: 0, bytes: 16, entries: [0, 2], device: null },
       { storageId: 1, bytes: 32, entries: [1], device: null },
     ]);
-    // TVM's sid map sizes by the tensor at index sid and therefore under-reports (mlf-spec §4.1).
+    // TVM's sid map sizes by the tensor at index sid and therefore under-reports (docs/format.md §5.1).
     expect(computeSids(graph)).toEqual([
       { storage_id: 0, size_bytes: 8, input_binding: 'a' },
       { storage_id: 1, size_bytes: 32 },

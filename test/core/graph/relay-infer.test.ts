@@ -244,18 +244,18 @@ describe('hostile Relay text', () => {
   };
 
   it('errors name the offset: unterminated comment and string, undefined variables, garbage', () => {
-    expect(code('def @main(%x: Tensor[(1), float32]) { /* open')).toBe('MLF-E310@38');
-    expect(code('def @main() { "open }')).toBe('MLF-E310@14');
-    expect(code('def @main() { nn.relu(%nope) }')).toBe('MLF-E310@22');
-    expect(code('def @main() { $ }')).toBe('MLF-E310@14');
-    expect(code('import os')).toBe('MLF-E310@0');
+    expect(code('def @main(%x: Tensor[(1), float32]) { /* open')).toBe('MLF-E311@38');
+    expect(code('def @main() { "open }')).toBe('MLF-E311@14');
+    expect(code('def @main() { nn.relu(%nope) }')).toBe('MLF-E311@22');
+    expect(code('def @main() { $ }')).toBe('MLF-E311@14');
+    expect(code('import os')).toBe('MLF-E311@0');
   });
 
   it('deep nesting is an error, not a stack overflow', () => {
     const deep = `def @main(%x: Tensor[(1), float32]) { ${'nn.relu('.repeat(100_000)}%x${')'.repeat(100_000)} }`;
-    expect(code(deep)).toMatch(/^MLF-E310@/);
+    expect(code(deep)).toMatch(/^MLF-E311@/);
     const list = `def @main(%x: Tensor[(1), float32]) { reshape(%x, newshape=${'['.repeat(100_000)}${']'.repeat(100_000)}) }`;
-    expect(code(list)).toMatch(/^MLF-E310@/);
+    expect(code(list)).toMatch(/^MLF-E311@/);
   });
 
   it('work is linear in the text: four times the statements, about four times the time', () => {

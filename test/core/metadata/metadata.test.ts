@@ -368,7 +368,7 @@ const op6 = {
   executors: [],
   style: 'operator',
 };
-/** As TVM writes operator style: `json.dump` without indent, insertion order (mlf-spec §3.3). */
+/** As TVM writes operator style: `json.dump` without indent, insertion order (docs/format.md §4.1). */
 const OP7_TEXT =
   '{"version": 7, "model_name": "add", "export_datetime": "2024-11-05 14:03:12Z", "memory": {"add": [{"size_bytes": 2, "shape": [2], "dtype": "int8", "input_binding": null}, {"size_bytes": 1, "shape": [1], "dtype": "int8", "input_binding": null}, {"size_bytes": 2, "shape": [2], "dtype": "int8", "input_binding": null}]}, "target": ["c -keys=cpu -model=host"], "executors": [], "style": "operator"}';
 

@@ -1,26 +1,30 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as z from 'zod';
 import { parseMetadata } from '../../../src/core/metadata/metadata.js';
-import { allMetadataSchemas, metadataSchemaFor } from '../../../src/core/metadata/schema.js';
+import { checkShape, type Infer } from '../../../src/core/common/shape.js';
+import {
+  type entryShapes,
+  type ExternalDependency,
+  type MainEntry,
+  metadataJsonSchemas,
+  metadataShapeFor,
+  type OperatorBuffer,
+  type OperatorFunctionEntry,
+  type SidEntry,
+} from '../../../src/core/metadata/schema.js';
 import { readTarIndexSync, tarEntryData } from '../../../src/core/tar/read.js';
+import { FIXTURES, ROOT } from '../../helpers/common.js';
 
-const ROOT = join(import.meta.dirname, '../../..');
 const SCHEMAS = join(ROOT, 'schemas');
-const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const ID_BASE = 'https://model-library-format.dev/schemas/';
-
-// The same document scripts/write-schemas.js builds, but from src/ instead of dist/.
-function titleOf(stem: string): string {
-  const m = /^mlf-metadata-v(\d+)(-operator)?$/.exec(stem);
-  if (m === null) throw new Error(`unexpected schema stem ${stem}`);
-  return `Apache TVM Model Library Format metadata.json, version ${m[1]}, ${m[2] ? 'operator' : 'full-model'} style`;
-}
-function schemaText(stem: string, schema: z.ZodType): string {
-  const { $schema, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12' });
-  return `${JSON.stringify({ $schema, $id: `${ID_BASE}${stem}.schema.json`, title: titleOf(stem), ...body }, null, 2)}\n`;
-}
+const allMetadataSchemas = metadataJsonSchemas;
+const conforms = (version: number, style: 'full-model' | 'operator', value: unknown) =>
+  checkShape(metadataShapeFor(version, style), value).count === 0;
+// zod reads the committed JSON Schema files: an implementation independent of ours.
+const zodOf = (schema: Record<string, unknown>) => z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
 
 const stemOf = (version: number, style: string) => `mlf-metadata-v${version}${style === 'operator' ? '-operator' : ''}`;
 const committed = (stem: string): Record<string, unknown> =>
@@ -42,6 +46,14 @@ function fixtureMetadata(): [string, string][] {
 const METADATA = fixtureMetadata();
 
 describe('committed JSON Schemas are in sync with src/core/metadata/schema.ts', () => {
+  it('each entry shape describes its public interface', () => {
+    expectTypeOf<Infer<typeof entryShapes.sidEntry>>().toEqualTypeOf<SidEntry>();
+    expectTypeOf<Infer<typeof entryShapes.mainEntry>>().toEqualTypeOf<MainEntry>();
+    expectTypeOf<Infer<typeof entryShapes.operatorFunction>>().toEqualTypeOf<OperatorFunctionEntry>();
+    expectTypeOf<Infer<typeof entryShapes.externalDependency>>().toEqualTypeOf<ExternalDependency>();
+    expectTypeOf<Infer<typeof entryShapes.operatorBuffer>>().toEqualTypeOf<OperatorBuffer>();
+  });
+
   const schemas = allMetadataSchemas();
   const stems = Object.keys(schemas).sort();
 
@@ -71,7 +83,7 @@ describe('committed JSON Schemas are in sync with src/core/metadata/schema.ts', 
   for (const stem of Object.keys(allMetadataSchemas()).sort()) {
     it(`${stem}.schema.json equals the regenerated schema (run \`npm run schemas\` if not)`, () => {
       const text = readFileSync(join(SCHEMAS, `${stem}.schema.json`), 'utf8');
-      expect(text).toBe(schemaText(stem, schemas[stem]!));
+      expect(text).toBe(`${JSON.stringify(schemas[stem], null, 2)}\n`);
       const doc = JSON.parse(text);
       expect(doc.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
       expect(doc.$id).toBe(`${ID_BASE}${stem}.schema.json`);
@@ -95,23 +107,18 @@ describe('fixture metadata validates against the committed schema of its version
       const md = parseMetadata(text);
       const stem = stemOf(md.version, md.style);
       expect(Object.keys(allMetadataSchemas())).toContain(stem);
-      const fromJson = z.fromJSONSchema(committed(stem) as Parameters<typeof z.fromJSONSchema>[0]);
-      const result = fromJson.safeParse(JSON.parse(text));
+      const result = zodOf(committed(stem)).safeParse(JSON.parse(text));
       expect(result.success, result.error?.message).toBe(true);
       // ... and against no other full-model version (the version literal pins it).
       for (const other of Object.keys(allMetadataSchemas())) {
         if (other === stem) continue;
-        expect(
-          z.fromJSONSchema(committed(other) as Parameters<typeof z.fromJSONSchema>[0]).safeParse(JSON.parse(text))
-            .success,
-          other,
-        ).toBe(false);
+        expect(zodOf(committed(other)).safeParse(JSON.parse(text)).success, other).toBe(false);
       }
     });
   }
 });
 
-describe('the JSON Schemas round-trip through zod', () => {
+describe('the shapes and the committed JSON Schemas (read by zod) agree', () => {
   const DT = '2021-03-10 10:00:00Z';
   const memory = {
     sids: [{ storage_id: 0, size_bytes: 8, input_binding: 'a' }],
@@ -233,17 +240,77 @@ describe('the JSON Schemas round-trip through zod', () => {
     ],
   ];
   samples.forEach(([version, style, sample], k) => {
-    it(`sample ${k} (v${version} ${style}): the JSON Schema and the zod schema agree`, () => {
-      const zodOk = metadataSchemaFor(version, style).safeParse(sample).success;
-      const jsonOk = z
-        .fromJSONSchema(committed(stemOf(version, style)) as Parameters<typeof z.fromJSONSchema>[0])
-        .safeParse(sample).success;
-      expect(jsonOk).toBe(zodOk);
+    it(`sample ${k} (v${version} ${style}): the JSON Schema and the shape agree`, () => {
+      const jsonOk = zodOf(committed(stemOf(version, style))).safeParse(sample).success;
+      expect(jsonOk).toBe(conforms(version, style, sample));
     });
   });
 
   it('the samples include both accepted and rejected documents', () => {
-    const verdicts = samples.map(([v, s, sample]) => metadataSchemaFor(v, s).safeParse(sample).success);
+    const verdicts = samples.map(([v, s, sample]) => conforms(v, s, sample));
     expect(verdicts).toEqual([true, false, true, false, true, false, true, false, false, true, true, false]);
+  });
+});
+
+describe('on mutated fixture metadata, the shape and the committed JSON Schema give the same verdict', () => {
+  const docs = METADATA.map(([, text]) => {
+    const md = parseMetadata(text);
+    return { stem: stemOf(md.version, md.style), version: md.version, style: md.style, json: JSON.parse(text) };
+  });
+  // Every [container, key] pair of a document, so a mutation can hit any depth.
+  const slots = (root: unknown): [Record<string, unknown> | unknown[], string | number][] => {
+    const out: [Record<string, unknown> | unknown[], string | number][] = [];
+    const walk = (v: unknown) => {
+      if (Array.isArray(v)) {
+        v.forEach((x, i) => {
+          out.push([v, i]);
+          walk(x);
+        });
+      } else if (typeof v === 'object' && v !== null) {
+        for (const [k, x] of Object.entries(v)) {
+          out.push([v as Record<string, unknown>, k]);
+          walk(x);
+        }
+      }
+    };
+    walk(root);
+    return out;
+  };
+  const replacements: unknown[] = [
+    -1,
+    1.5,
+    '8',
+    null,
+    [],
+    {},
+    2 ** 60,
+    0,
+    'full-model',
+    'operator',
+    ['c'],
+    { '1': 'c' },
+  ];
+
+  it('agrees on 300 random single and double mutations', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(docs.length - 1),
+        fc.array(fc.tuple(fc.nat(), fc.nat(replacements.length)), { minLength: 1, maxLength: 2 }),
+        (d, edits) => {
+          const { version, style, stem, json } = docs[d]!;
+          const doc = structuredClone(json);
+          for (const [at, r] of edits) {
+            const all = slots(doc);
+            const [container, key] = all[at % all.length]!;
+            if (r === replacements.length) {
+              if (Array.isArray(container)) container.splice(key as number, 1);
+              else delete container[key as string];
+            } else (container as Record<string | number, unknown>)[key] = structuredClone(replacements[r]);
+          }
+          expect(conforms(version, style, doc)).toBe(zodOf(committed(stem)).safeParse(doc).success);
+        },
+      ),
+      { numRuns: 300, seed: 15 },
+    );
   });
 });

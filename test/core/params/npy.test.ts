@@ -11,6 +11,7 @@ import { decodeNpy, encodeNpy, type NpyArray, npyToParam, paramToNpy } from '../
 import { decodeNpz, encodeNpz } from '../../../src/core/params/npz.js';
 import { makeParamTensor } from '../../../src/core/params/codec.js';
 import { tensorView } from '../../../src/core/params/tensor.js';
+import { npyWithHeader } from '../../helpers/hostile-inputs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlf-npy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,7 +83,7 @@ print(json.dumps({'dtype': a.dtype.str, 'shape': list(a.shape), 'f': bool(a.flag
     const shape = Array.from({ length: 25000 }, () => 1);
     const bytes = encodeNpy({ descr: '|u1', shape, data: Uint8Array.of(9) });
     expect(bytes[6]).toBe(2);
-    const back = decodeNpy(bytes, { limits: { maxNdim: 100000 } });
+    const back = decodeNpy(bytes, { limits: { maxNdim: 100000, maxNpyHeaderBytes: 100_000 } });
     expect(back.shape).toEqual(shape);
     expect(back.data).toEqual(Uint8Array.of(9));
     expect((bytes.byteLength - 1) % 64).toBe(0);
@@ -193,6 +194,59 @@ for v in [(2, 0), (3, 0)]:
       decodeNpy(header("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627777,), }")),
     );
     expect(huge.code).toBe('MLF-E009');
+  });
+
+  it("caps the header at NumPy's max_header_size (10000) before decoding it, as np.load does", () => {
+    // Headers of exactly 10000 and 10001 characters (format 2.0), padded with spaces after the dict.
+    const at = (n: number) => {
+      const dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }";
+      const text = `${dict}${' '.repeat(n - dict.length - 1)}\n`;
+      const lenBytes = new Uint8Array(4);
+      new DataView(lenBytes.buffer).setUint32(0, n, true);
+      return Uint8Array.of(
+        0x93,
+        0x4e,
+        0x55,
+        0x4d,
+        0x50,
+        0x59,
+        2,
+        0,
+        ...lenBytes,
+        ...new TextEncoder().encode(text),
+        0,
+        0,
+        0x80,
+        0x3f,
+      );
+    };
+    writeFileSync(file('h10000.npy'), at(10000));
+    writeFileSync(file('h10001.npy'), at(10001));
+    const numpy = JSON.parse(
+      python(`
+out = []
+for n in ('h10000', 'h10001'):
+    try: out.append(np.load(d + '/' + n + '.npy').tolist())
+    except ValueError as e: out.append(str(e).split('\\n')[0])
+print(json.dumps(out))`),
+    );
+    expect(numpy).toEqual([[1], expect.stringContaining('Header info length (10001) is large')]);
+    expect(decodeNpy(at(10000)).shape).toEqual([1]);
+    const e = expectE911(() => decodeNpy(at(10001)));
+    expect([e.code, e.message]).toEqual(['MLF-E009', expect.stringContaining('maxNpyHeaderBytes (10000')]);
+    expect(decodeNpy(at(10001), { limits: { maxNpyHeaderBytes: 10001 } }).shape).toEqual([1]);
+  });
+
+  it('stops parsing a shape tuple at limits.maxNdim items (a 4 MB tuple is refused at once)', () => {
+    const tuple = (n: number) =>
+      npyWithHeader(`{'descr': '|u1', 'fortran_order': False, 'shape': (${'1,'.repeat(n)}), }`, Uint8Array.of(7), 2);
+    expect(decodeNpy(tuple(32)).shape.length).toBe(32);
+    expect(expectE911(() => decodeNpy(tuple(33))).code).toBe('MLF-E009');
+    const big = tuple(2_000_000);
+    const t = performance.now();
+    const e = expectE911(() => decodeNpy(big, { limits: { maxNpyHeaderBytes: 1e9 } }));
+    expect([e.code, e.message]).toEqual(['MLF-E009', expect.stringContaining('more than limits.maxNdim (32) items')]);
+    expect(performance.now() - t).toBeLessThan(2000); // was 2.9 GB and 37 s for 150 KB of "1,"
   });
 
   it('truncation sweep: every prefix fails with MlfError', () => {

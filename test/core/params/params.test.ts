@@ -15,25 +15,19 @@ import {
   paramByteSize,
 } from '../../../src/core/params/codec.js';
 import { tensorStats, tensorView } from '../../../src/core/params/tensor.js';
+import { FIXTURES, mlfError } from '../../helpers/common.js';
 
-const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const fromHex = (s: string): Uint8Array =>
   Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const readBytes = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
 const f32 = (...xs: number[]): Uint8Array => new Uint8Array(Float32Array.from(xs).buffer);
 
-/** Expects `fn` to throw an MlfError with `code`, and returns it. */
-function mlfError(fn: () => unknown, code: string): MlfError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MlfError);
-    expect((e as MlfError).code).toBe(code);
-    expect((e as MlfError).message).toMatch(/^params: /);
-    return e as MlfError;
-  }
-  throw new Error(`expected ${code}`);
+/** Expects `fn` to throw an MlfError with `code` and a `params: ` message, and returns it. */
+function paramsError(fn: () => unknown, code: string): MlfError {
+  const e = mlfError(fn);
+  expect([e.code, e.message.startsWith('params: ')]).toEqual([code, true]);
+  return e;
 }
 
 /** The value, failing the test when it is undefined. */
@@ -216,25 +210,25 @@ describe('decodeParams: checks', () => {
   const h = (i: number): number => dict.tensors[i]?.headerOffset ?? -1;
 
   it('E201 list magic and array magic', () => {
-    mlfError(() => decodeParams(patch((v) => v.setUint8(0, 0))), 'MLF-E201');
-    mlfError(() => decodeParams(Uint8Array.of(1, 2, 3)), 'MLF-E201');
-    mlfError(() => decodeParams(new TextEncoder().encode('{"nodes": []}')), 'MLF-E201');
-    const e = mlfError(() => decodeParams(patch((v) => v.setUint8(h(1), 0))), 'MLF-E201');
+    paramsError(() => decodeParams(patch((v) => v.setUint8(0, 0))), 'MLF-E201');
+    paramsError(() => decodeParams(Uint8Array.of(1, 2, 3)), 'MLF-E201');
+    paramsError(() => decodeParams(new TextEncoder().encode('{"nodes": []}')), 'MLF-E201');
+    const e = paramsError(() => decodeParams(patch((v) => v.setUint8(h(1), 0))), 'MLF-E201');
     expect(e.message).toContain('entry 1 "b"');
     expect(e.offset).toBe(h(1));
   });
   it('E202 for a prefix of the magic and an empty input', () => {
-    mlfError(() => decodeParams(new Uint8Array(0)), 'MLF-E202');
-    mlfError(() => decodeParams(EMPTY.subarray(0, 5)), 'MLF-E202');
+    paramsError(() => decodeParams(new Uint8Array(0)), 'MLF-E202');
+    paramsError(() => decodeParams(EMPTY.subarray(0, 5)), 'MLF-E202');
   });
   it('E203 array count differs from name count', () => {
     const at = h(0) - 8;
-    const e = mlfError(() => decodeParams(patch((v) => v.setBigUint64(at, 2n, true))), 'MLF-E203');
+    const e = paramsError(() => decodeParams(patch((v) => v.setBigUint64(at, 2n, true))), 'MLF-E203');
     expect(e.offset).toBe(at);
   });
   it('E204 device, tolerated when not strict', () => {
     const bytes = patch((v) => v.setInt32(h(2) + 16, 2, true));
-    const e = mlfError(() => decodeParams(bytes), 'MLF-E204');
+    const e = paramsError(() => decodeParams(bytes), 'MLF-E204');
     expect(e.message).toMatch(/entry 2 "s"/);
     expect(roundTrip(bytes, { strict: false }).tensors[2]?.deviceType).toBe(2);
     const id = patch((v) => v.setInt32(h(2) + 20, 7, true)); // device_id is not checked, like TVM
@@ -258,7 +252,7 @@ describe('decodeParams: checks', () => {
       [4, 32, 1],
       [100, 8, 1],
     ] as const) {
-      const e = mlfError(
+      const e = paramsError(
         () =>
           decodeParams(
             patch((v) => {
@@ -273,10 +267,10 @@ describe('decodeParams: checks', () => {
     }
   });
   it('E207 negative ndim and dims, E009 over limits', () => {
-    mlfError(() => decodeParams(patch((v) => v.setInt32(h(0) + 24, -1, true))), 'MLF-E207');
-    mlfError(() => decodeParams(patch((v) => v.setBigInt64(h(0) + 32, -2n, true))), 'MLF-E207');
-    mlfError(() => decodeParams(patch((v) => v.setInt32(h(0) + 24, 0x7fffffff, true))), 'MLF-E009');
-    mlfError(
+    paramsError(() => decodeParams(patch((v) => v.setInt32(h(0) + 24, -1, true))), 'MLF-E207');
+    paramsError(() => decodeParams(patch((v) => v.setBigInt64(h(0) + 32, -2n, true))), 'MLF-E207');
+    paramsError(() => decodeParams(patch((v) => v.setInt32(h(0) + 24, 0x7fffffff, true))), 'MLF-E009');
+    paramsError(
       () =>
         decodeParams(
           patch((v) => v.setInt32(h(0) + 24, 0x7fffffff, true)),
@@ -285,8 +279,8 @@ describe('decodeParams: checks', () => {
       'MLF-E202',
     );
     // 2^40 * 3 elements: over the default 2^40 limit; a product in BigInt cannot overflow.
-    mlfError(() => decodeParams(patch((v) => v.setBigInt64(h(0) + 32, 1n << 40n, true))), 'MLF-E009');
-    mlfError(
+    paramsError(() => decodeParams(patch((v) => v.setBigInt64(h(0) + 32, 1n << 40n, true))), 'MLF-E009');
+    paramsError(
       () =>
         decodeParams(
           patch((v) => {
@@ -297,21 +291,21 @@ describe('decodeParams: checks', () => {
         ),
       'MLF-E207',
     );
-    mlfError(() => decodeParams(base, { limits: { maxParams: 2 } }), 'MLF-E009');
-    mlfError(() => decodeParams(base, { limits: { maxTensorElements: 5 } }), 'MLF-E009');
+    paramsError(() => decodeParams(base, { limits: { maxParams: 2 } }), 'MLF-E009');
+    paramsError(() => decodeParams(base, { limits: { maxTensorElements: 5 } }), 'MLF-E009');
   });
   it('E205 data_byte_size mismatch', () => {
     const at = h(0) + 32 + 16;
-    const e = mlfError(() => decodeParams(patch((v) => v.setBigInt64(at, 20n, true))), 'MLF-E205');
+    const e = paramsError(() => decodeParams(patch((v) => v.setBigInt64(at, 20n, true))), 'MLF-E205');
     expect(e.offset).toBe(at);
     expect(e.message).toMatch(/entry 0 "weight".*expected 24/);
-    mlfError(() => decodeParams(patch((v) => v.setBigInt64(at, -1n, true))), 'MLF-E205');
+    paramsError(() => decodeParams(patch((v) => v.setBigInt64(at, -1n, true))), 'MLF-E205');
   });
   it('E202 for a truncated 0-d tensor (TVM misses it)', () => {
-    mlfError(() => decodeParams(base.subarray(0, base.byteLength - 1)), 'MLF-E202');
+    paramsError(() => decodeParams(base.subarray(0, base.byteLength - 1)), 'MLF-E202');
   });
   it('E208 trailing bytes', () => {
-    const e = mlfError(() => decodeParams(Uint8Array.of(...base, 0)), 'MLF-E208');
+    const e = paramsError(() => decodeParams(Uint8Array.of(...base, 0)), 'MLF-E208');
     expect(e.offset).toBe(base.byteLength);
   });
   it('E209 duplicate names and E210 non-UTF-8 names', () => {
@@ -321,7 +315,7 @@ describe('decodeParams: checks', () => {
         makeParamTensor('cd', 'int8', [], Uint8Array.of(2)),
       ],
     });
-    const e = mlfError(
+    const e = paramsError(
       () =>
         decodeParams(
           patch((v) => {
@@ -332,7 +326,7 @@ describe('decodeParams: checks', () => {
       'MLF-E209',
     );
     expect(e.message).toMatch(/name 1 "ab".*name 0/);
-    mlfError(() => decodeParams(patch((v) => v.setUint8(32, 0xc3), dup)), 'MLF-E210');
+    paramsError(() => decodeParams(patch((v) => v.setUint8(32, 0xc3), dup)), 'MLF-E210');
     const unicode = roundTrip(encodeParams({ tensors: [makeParamTensor('ünï/😀', 'int8', [], Uint8Array.of(1))] }));
     expect(unicode.tensors[0]?.name).toBe('ünï/😀');
     for (const name of ['\ufeff', '\ufeffw', '\ufeff\ufeffw', '', '\0']) {
@@ -344,10 +338,10 @@ describe('decodeParams: checks', () => {
   it('lying counts fail fast without allocating', () => {
     const t0 = performance.now();
     for (const n of [1n << 62n, (1n << 64n) - 1n, 1n << 60n, 1000n]) {
-      mlfError(() => decodeParams(patch((v) => v.setBigUint64(16, n, true))), 'MLF-E202');
+      paramsError(() => decodeParams(patch((v) => v.setBigUint64(16, n, true))), 'MLF-E202');
     }
-    mlfError(() => decodeParams(patch((v) => v.setBigUint64(24, 1n << 62n, true))), 'MLF-E202'); // name length
-    mlfError(
+    paramsError(() => decodeParams(patch((v) => v.setBigUint64(24, 1n << 62n, true))), 'MLF-E202'); // name length
+    paramsError(
       () =>
         decodeParams(
           patch((v) => v.setBigUint64(16, 3n, true), EMPTY.slice()),

@@ -13,9 +13,8 @@ import { createParamsScanner, scanParams } from '../../../src/core/params/scanne
 import { decodeParams, encodeParams, makeParamTensor } from '../../../src/core/params/codec.js';
 import { hashParams, hashParamsFile, scanParamsFile } from '../../../src/node/read/params-hash.js';
 import { tarFiles } from '../../helpers/archive.js';
-import { outcome } from '../../helpers/common.js';
+import { FIXTURES, outcome } from '../../helpers/common.js';
 
-const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-params-stream-'));
 
 function findFiles(dir: string, ext: string): string[] {

@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indexParamBytes } from '../../../src/core/params/tensor-index.js';
 import { decodeParams, encodeParams, makeParamTensor } from '../../../src/core/params/codec.js';
-import { outcome } from '../../helpers/common.js';
-
-const FIXTURES = join(import.meta.dirname, '../../fixtures');
+import { FIXTURES, outcome } from '../../helpers/common.js';
 
 function findParams(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

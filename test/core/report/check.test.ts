@@ -3,14 +3,13 @@
  * both ways, output formats and exit statuses. Archives are changed inside the tests and the
  * expected figures come from the edit and from metadata.json.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeGithubMessage, escapeGithubProperty } from '../../../src/core/report/budget-render.js';
 import { parseIncrease, parseSize } from '../../../src/core/common/sizes.js';
-import { mlfError } from '../../helpers/common.js';
+import { mlf, mlfError } from '../../helpers/common.js';
 import { json, packFiles, TVM, tarFiles, text } from '../../helpers/archive.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-check-'));
@@ -20,14 +19,6 @@ const AOT = `${TVM}/aot-mlp/model.tar`;
 const main = (path: string, module: string) =>
   json(tarFiles(path).get('metadata.json')).modules[module].memory.functions.main[0];
 const WORKSPACE: number = main(GRAPH, 'default').workspace_size_bytes;
-
-function mlf(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /** graph-cnn with its main workspace grown by `extra` bytes. */
 function grown(extra: number): string {
@@ -207,24 +198,5 @@ describe('formats and usage', () => {
     // No metadata.json means no modules: an error (1), never "all budgets met".
     const bare = mlf('check', 'test/fixtures/wild/octoml-mlperftiny-kws-cmsisnn-codegen-only', '--max-io', '1');
     expect([bare.code, /MLF-E101/.test(bare.err)]).toEqual([1, true]);
-  });
-});
-
-describe('flash and RAM budgets (through mlf footprint)', () => {
-  it('--max-flash/--max-ram gate on the figures mlf footprint reports, for the host and a Cortex-M4', () => {
-    const env = ['--cc', 'arm-none-eabi-gcc', '--cflags', '-mcpu=cortex-m4 -mthumb -Os'];
-    for (const cc of [[], env]) {
-      const fp = JSON.parse(mlf('footprint', GRAPH, '--json', ...cc).out).modules[0];
-      expect(fp.flash).toBeGreaterThan(0);
-      expect(mlf('check', GRAPH, '--max-flash', String(fp.flash), '--max-ram', String(fp.ram), ...cc).code).toBe(0);
-      const over = mlf('check', GRAPH, '--max-flash', String(fp.flash - 1), '--format', 'json', ...cc);
-      expect(over.code).toBe(1);
-      expect(JSON.parse(over.out).results[0]).toMatchObject({
-        module: 'default',
-        measure: 'flash',
-        value: fp.flash,
-        ok: false,
-      });
-    }
   });
 });

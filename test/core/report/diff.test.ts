@@ -3,7 +3,6 @@
  * workspace grown, an output renamed). Expected figures come from the edits and from the
  * fixtures' expected.json / metadata.json, never from our own output.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { diffParams } from '../../../src/core/report/diff-params.js';
 import { decodeParams, makeParamTensor } from '../../../src/core/params/codec.js';
 import { bytesSource } from '../../../src/core/common/source.js';
 import { json, packFiles, TVM, tarFiles, text } from '../../helpers/archive.js';
+import { mlf } from '../../helpers/common.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-diff-'));
 const GRAPH = `${TVM}/graph-cnn/model.tar`;
@@ -23,14 +23,6 @@ const MNIST = `${TVM}/mnist-graph/model.tar`;
 const expected = (f: string) => JSON.parse(readFileSync(`${TVM}/${f}/expected.json`, 'utf8')).modules;
 const graphMeta = json(tarFiles(GRAPH).get('metadata.json')).modules.default;
 const WORKSPACE = graphMeta.memory.functions.main[0].workspace_size_bytes as number;
-
-function mlf(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 const bytesOf = (a: string | Uint8Array) => (typeof a === 'string' ? new Uint8Array(readFileSync(a)) : a);
 async function diff(a: string | Uint8Array, b: string | Uint8Array, module?: string): Promise<DiffReport> {
@@ -244,7 +236,8 @@ describe('usage', () => {
   it('--json with --markdown is a usage error (2); an unknown module exits 1 with E903; no stack traces', () => {
     const both = mlf('diff', GRAPH, GRAPH, '--json', '--markdown');
     expect(both.code).toBe(2);
-    expect(both.err).toMatch(/MLF-E901/);
+    // Under --json the error is a JSON document on stdout.
+    expect(JSON.parse(both.out).error.code).toBe('MLF-E901');
     const none = mlf('diff', MULTI, MULTI, '--module', 'mod9');
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/MLF-E903.*"mod1", "mod2"/);

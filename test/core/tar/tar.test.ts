@@ -16,29 +16,15 @@ import {
 } from '../../../src/core/tar/read.js';
 import { packTar } from '../../../src/core/tar/write.js';
 import * as b from '../../helpers/tar-builder.js';
+import { FIXTURES, mlfError, run } from '../../helpers/common.js';
 
-const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const fixtureTars = (readdirSync(FIXTURES, { recursive: true }) as string[])
   .filter((p) => p.endsWith('.tar'))
   .sort()
   .map((p) => join(FIXTURES, p));
 
-function run(cmd: string, args: string[], input?: Uint8Array): Buffer {
-  const r = spawnSync(cmd, args, { input, maxBuffer: 1 << 28, env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
 /** The MlfError code a call throws (fails the test on any other exception or on success). */
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof MlfError) return e.code;
-    throw e;
-  }
-  throw new Error('expected an MlfError');
-}
+const codeOf = (f: () => unknown): string => mlfError(f).code;
 const read = (bytes: Uint8Array, limits?: Parameters<typeof readTarIndexSync>[1]) => readTarIndexSync(bytes, limits);
 const codeOfTar = (bytes: Uint8Array, limits = {}) => codeOf(() => readTarIndexSync(bytes, { limits }));
 const paths = (bytes: Uint8Array) => read(bytes).entries.map((e) => e.path);

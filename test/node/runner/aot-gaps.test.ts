@@ -204,7 +204,7 @@ describe('a graph module whose params file is missing', () => {
 });
 
 describe('prebuilt objects for another machine', () => {
-  it('run names the object and both machines (E409) instead of failing in the linker', () => {
+  it('run names the object and both machines (E416) instead of failing in the linker', () => {
     const src = join(tmp, 'f.c');
     const obj = join(tmp, 'f.o');
     writeFileSync(src, 'int mlf_test_extra(void) { return 1; }\n');
@@ -216,6 +216,6 @@ describe('prebuilt objects for another machine', () => {
     files.set('codegen/host/lib/default_lib0.o', new Uint8Array(readFileSync(obj)));
     const r = mlf('run', write('arm-object.tar', files), '--random-inputs', '1', '--output-dir', join(tmp, 'arm'));
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error MLF-E409 codegen\/host\/lib\/default_lib0\.o: codegen\/host\/lib\/default_lib0\.o is AArch64 code \(ELF\), but cc builds for x86-64/);
+    expect(r.err).toMatch(/^error MLF-E416 codegen\/host\/lib\/default_lib0\.o: codegen\/host\/lib\/default_lib0\.o is AArch64 code \(ELF\), but cc builds for x86-64/);
   });
 });

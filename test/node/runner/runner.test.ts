@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeNpy } from '../../../src/core/params/npy.js';
 import { packFiles, TVM, tarFiles, text } from '../../helpers/archive.js';
 import { cli, COMPLETE_WILD, leftovers, npyValues, tempDir, WILD } from '../../helpers/runner.js';
+import { noStack } from '../../helpers/common.js';
 
 const cache = tempDir('mlf-runner-cache-');
 const tmp = tempDir('mlf-runner-');
@@ -15,7 +16,6 @@ const mlf = cli(cache);
 afterAll(() => {
   for (const d of [cache, tmp]) rmSync(d, { recursive: true, force: true });
 });
-const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 /** Element-wise: integers exactly, floats within 1e-5 relative error. */
 function expectClose(actualFile: string, expectedFile: string): void {

@@ -277,17 +277,17 @@ describe('streamed hashing and signing', () => {
     }
   });
 
-  it('a folder file that shrinks after it was listed is refused (E009), by the streamed and the whole hasher', async () => {
+  it('a folder file that shrinks after it was listed is refused (E011), by the streamed and the whole hasher', async () => {
     const folder = path('shrinking');
     spawnSync('mkdir', ['-p', folder]);
     writeFileSync(join(folder, 'a.bin'), new Uint8Array(3 * 1024 * 1024));
     const contents = await openArchivePath(folder);
     writeFileSync(join(folder, 'a.bin'), new Uint8Array(1000));
     await expect(computeManifest(contents, { hashMember })).rejects.toMatchObject({
-      code: 'MLF-E009',
+      code: 'MLF-E011',
       member: 'a.bin',
     });
-    await expect(computeManifest(contents)).rejects.toMatchObject({ code: 'MLF-E009', member: 'a.bin' });
+    await expect(computeManifest(contents)).rejects.toMatchObject({ code: 'MLF-E011', member: 'a.bin' });
   });
 
   it('signing in place gives the same members and a valid signature for .tar, .tgz and .tar.zst', async () => {
@@ -318,7 +318,7 @@ describe('streamed hashing and signing', () => {
     }
   });
 
-  it('a member that changes between hashing and writing abandons the signed archive (E009), leaving nothing', async () => {
+  it('a member that changes between hashing and writing abandons the signed archive (E011), leaving nothing', async () => {
     const files = new Map(SMALL);
     const contents = await openArchive(bytesSource(packFiles(files)));
     const manifest = await computeManifest(contents, { hashMember });
@@ -329,7 +329,7 @@ describe('streamed hashing and signing', () => {
     const dest = path('signed.tar');
     await expect(
       writeSigned(contents, manifest, new Uint8Array([123, 125]), dest, { force: false }),
-    ).rejects.toMatchObject({ code: 'MLF-E009', member: victim });
+    ).rejects.toMatchObject({ code: 'MLF-E011', member: victim });
     expect(existsSync(dest)).toBe(false);
     expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // Unchanged, the same call writes the archive.

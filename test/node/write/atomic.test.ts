@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { TVM } from '../../helpers/archive.js';
 
@@ -54,12 +55,14 @@ describe('mlf pack killed mid-write', () => {
 
   it('an existing destination replaced with --force is old or new, never partial', async () => {
     const seen = new Set<string>();
+    // --force replaces only an archive: the old destination is a (gzip) archive.
+    const old = gzipSync(readFileSync(join(TVM, 'aot-mlp/model.tar')));
     for (const ms of delays) {
       const dest = join(tmp, `old-${ms}.tgz`);
-      writeFileSync(dest, 'OLD');
+      writeFileSync(dest, old);
       await packKilledAfter(ms, dest, true);
       const now = readFileSync(dest);
-      if (now.toString() === 'OLD') seen.add('old');
+      if (now.equals(old)) seen.add('old');
       else {
         expect(now.equals(expected), `killed after ${ms} ms`).toBe(true);
         seen.add('new');

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,10 +19,9 @@ import { packArchive, readPackages, writePackages } from '../../../src/node/writ
 import { type MemberSource, writeChunksAtomic, writeTarPlanAtomic } from '../../../src/node/write/write-stream.js';
 import { createZstdPool } from '../../../src/node/write/zstd-pool.js';
 import { TVM, TVM_FIXTURES, tarFiles } from '../../helpers/archive.js';
-import { codeOf, same, sh } from '../../helpers/common.js';
+import { codeOf, ROOT, same, sh } from '../../helpers/common.js';
 
 const MiB = 1024 * 1024;
-const ROOT = resolve(import.meta.dirname, '../../..');
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-pack-compress-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let counter = 0;
@@ -252,6 +251,10 @@ describe('failures leave nothing behind', () => {
       expect(await codeOf(packArchive(join(TVM, 'graph-cnn/model.tar'), dest))).toBe('MLF-E904');
       expect(readFileSync(dest, 'utf8')).toBe('OLD');
       expect(readdirSync(dirname(dest))).toEqual([`model${ext}`]);
+      // --force replaces only an archive: 'OLD' is not one, so it stays; an archive is replaced.
+      expect(await codeOf(writeTarPlanAtomic(dest, plan, member, { compression: kind, force: true }))).toBe('MLF-E904');
+      expect(readFileSync(dest, 'utf8')).toBe('OLD');
+      writeFileSync(dest, await compressTar(packCanonical(new Map([['old', new Uint8Array([1])]])), kind));
       await writeTarPlanAtomic(dest, plan, member, { compression: kind, force: true });
       expect(same(readFileSync(dest), await compressTar(packCanonical(files), kind))).toBe(true);
     });
@@ -269,7 +272,7 @@ describe('failures leave nothing behind', () => {
       ['grows', 1],
       ['shrinks', -1],
     ] as const) {
-      it(`${kind}: a member that ${change} while it is written is E009, and no file is left`, async () => {
+      it(`${kind}: a member that ${change} while it is written is E011, and no file is left`, async () => {
         const size = 30 * MiB;
         const data = pseudoFloats(size + 1, 3);
         const bigPlan = planCanonical([
@@ -288,7 +291,7 @@ describe('failures leave nothing behind', () => {
           (e: unknown) => e,
         );
         expect(err).toBeInstanceOf(MlfError);
-        expect(err).toMatchObject({ code: 'MLF-E009', member: 'parameters/big.params' });
+        expect(err).toMatchObject({ code: 'MLF-E011', member: 'parameters/big.params' });
         expect(readdirSync(dirname(dest))).toEqual([]);
       }, 60_000);
     }
@@ -396,7 +399,7 @@ describe('the process exits when packing is done (built CLI and dist)', () => {
       encoding: 'utf8',
     });
     expect(r.error, 'killed by the timeout: something kept the process alive').toBeUndefined();
-    expect(r.stdout.trim(), r.stderr).toBe('MLF-E009');
+    expect(r.stdout.trim(), r.stderr).toBe('MLF-E011');
     expect(readdirSync(dirname(dest))).toEqual([]);
   }, 70_000);
 });

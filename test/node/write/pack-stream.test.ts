@@ -118,7 +118,7 @@ describe('streaming canonical tar', () => {
     }
   });
 
-  it('a folder file that shrank after planning is refused (E009)', async () => {
+  it('a folder file that shrank after planning is refused (E011)', async () => {
     const root = join(tmp, 'shrink');
     mkdirSync(root, { recursive: true });
     writeFileSync(join(root, 'a.bin'), new Uint8Array(2 * MiB));
@@ -128,7 +128,7 @@ describe('streaming canonical tar', () => {
     const dest = out();
     await expect(
       writeTarPlanAtomic(dest, plan, (p) => contents.members.get(p)!, { chunkSize: MiB }),
-    ).rejects.toMatchObject({ code: 'MLF-E009' });
+    ).rejects.toMatchObject({ code: 'MLF-E011' });
     expect(existsSync(dest)).toBe(false);
   });
 
@@ -139,6 +139,10 @@ describe('streaming canonical tar', () => {
     const src = () => ({ read: async () => new Uint8Array([1]) });
     await expect(writeTarPlanAtomic(dest, plan, src)).rejects.toMatchObject({ code: 'MLF-E904' });
     expect(readFileSync(dest, 'utf8')).toBe('keep');
+    // --force replaces only an archive (the rules of src/node/write/atomic.ts): 'keep' stays.
+    await expect(writeTarPlanAtomic(dest, plan, src, { force: true })).rejects.toMatchObject({ code: 'MLF-E904' });
+    expect(readFileSync(dest, 'utf8')).toBe('keep');
+    writeFileSync(dest, packCanonical(new Map([['old', new Uint8Array([2])]])));
     await writeTarPlanAtomic(dest, plan, src, { force: true });
     expect(Buffer.compare(readFileSync(dest), Buffer.from(packCanonical(new Map([['a', new Uint8Array([1])]]))))).toBe(
       0,
@@ -146,12 +150,12 @@ describe('streaming canonical tar', () => {
     expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('refuses a member whose size changed (E009) and leaves the destination untouched', async () => {
+  it('refuses a member whose size changed (E011) and leaves the destination untouched', async () => {
     const dest = out();
     const plan = planCanonical([{ path: 'a', size: 2 }]);
     const err = await writeTarPlanAtomic(dest, plan, () => ({ read: async () => new Uint8Array(3) })).catch((e) => e);
     expect(err).toBeInstanceOf(MlfError);
-    expect(err.code).toBe('MLF-E009');
+    expect(err.code).toBe('MLF-E011');
     expect(existsSync(dest)).toBe(false);
     expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renamePackage } from '../../../src/core/archive/packages.js';
+import { renameModule } from '../../../src/core/archive/rename.js';
 import { mergeArchives, readPackages, withPackages, writePackages } from '../../../src/node/write/pack.js';
 import { TVM } from '../../helpers/archive.js';
 
@@ -47,7 +47,7 @@ describe('packages with params left in the archive', () => {
 
   it('a merge of two archives streams the params of both and equals the in-memory assembly', async () => {
     const [x, y] = [join(TVM, 'graph-cnn/model.tar'), join(TVM, 'aot-mlp/model.tar')];
-    const eager = [...(await readPackages(x)), ...(await readPackages(y)).map((p) => renamePackage(p, 'second'))];
+    const eager = [...(await readPackages(x)), ...(await readPackages(y)).map((p) => renameModule(p, 'second'))];
     const a = out();
     await writePackages(eager, a, 7, { sourceDateEpoch: 1 });
     const b = out();

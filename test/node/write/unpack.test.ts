@@ -180,15 +180,21 @@ describe('unpackArchive destinations', () => {
     expect(await codeOf(unpackArchive(input, join(parent, 'file-dest')))).toBe('MLF-E904');
   });
 
-  it('replaces an existing folder or file with force', async () => {
+  it('with force replaces a folder holding only files of the archive; never foreign files or a file', async () => {
     const { parent, dest, input } = sandbox(good());
     mkdirSync(join(dest, 'sub'), { recursive: true });
     writeFileSync(join(dest, 'sub', 'old.txt'), 'old');
+    expect(await codeOf(unpackArchive(input, dest, { force: true }))).toBe('MLF-E904');
+    expect(readFileSync(join(dest, 'sub', 'old.txt'), 'utf8')).toBe('old');
+    rmSync(join(dest, 'sub'), { recursive: true });
+    mkdirSync(join(dest, 'src'));
+    writeFileSync(join(dest, 'src', 'a.c'), 'an earlier unpack');
     expect(await unpackArchive(input, dest, { force: true })).toEqual({ files: 2, bytes: 20 });
     expect([...tree(dest).files.keys()]).toEqual(['metadata.json', 'src/a.c']);
+    expect(readFileSync(join(dest, 'src', 'a.c'), 'utf8')).toBe('int x;');
     writeFileSync(join(parent, 'file-dest'), 'a file');
-    await unpackArchive(input, join(parent, 'file-dest'), { force: true });
-    expect(readFileSync(join(parent, 'file-dest', 'src/a.c'), 'utf8')).toBe('int x;');
+    expect(await codeOf(unpackArchive(input, join(parent, 'file-dest'), { force: true }))).toBe('MLF-E904');
+    expect(readFileSync(join(parent, 'file-dest'), 'utf8')).toBe('a file');
     expect(readdirSync(parent).sort()).toEqual(['file-dest', 'keep', 'out', 'x']);
   });
 

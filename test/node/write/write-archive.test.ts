@@ -157,6 +157,10 @@ describe('writeArchiveFile', () => {
       writeFileSync(path, 'keep me');
       expect(await codeOf(writeArchiveFile(path, tar))).toBe('MLF-E904');
       expect(readFileSync(path, 'utf8')).toBe('keep me');
+      // --force replaces an archive, never another kind of file.
+      expect(await codeOf(writeArchiveFile(path, tar, { force: true }))).toBe('MLF-E904');
+      expect(readFileSync(path, 'utf8')).toBe('keep me');
+      writeFileSync(path, tar.subarray(0, 512));
       await writeArchiveFile(path, tar, { force: true });
       expect(readFileSync(path).byteLength).toBeGreaterThan(100);
     }

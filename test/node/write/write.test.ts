@@ -2,7 +2,7 @@
  * Writers: pack, merge, split, extract-module, convert, export from build outputs, params import.
  * Archives are compared through `mlf inspect --json`, GNU tar and byte equality.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,18 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { decodeParams } from '../../../src/core/params/codec.js';
 import { buildModelLibraryFormat } from '../../../src/core/archive/export.js';
 import { json, TVM, tarFiles } from '../../helpers/archive.js';
+import { mlfEnv } from '../../helpers/common.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-write-'));
 let n = 0;
 const out = (ext = '.tar') => join(tmp, `out${n++}${ext}`);
 
-function mlf(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const mlf = (args: string[], env: Record<string, string> = {}) => mlfEnv(env, ...args);
 
 function inspect(path: string): any {
   const r = mlf(['inspect', path, '--json']);
@@ -131,13 +126,15 @@ describe('merge, split, extract-module', () => {
     expect(r.err).toMatch(/MLF-E411.*"default"/);
     const ok = mlf(['merge', a, b, '--rename', 'default=mlp', '-o', dest]);
     expect(ok.code).toBe(0);
-    expect(ok.err).toMatch(/MLF-W109/);
+    // The renamed module's C symbols and header are renamed too, so nothing clashes any more.
+    expect(ok.err).not.toMatch(/MLF-W109/);
     const report = inspect(dest);
     expect(Object.keys(report.modules)).toEqual(['default', 'mlp']);
     expect(report.modules.mlp.codegen.sources.map((s: any) => s.path)).toEqual([
       'codegen/host/src/mlp_lib0.c',
       'codegen/host/src/mlp_lib1.c',
     ]);
+    expect(report.modules.mlp.codegen.headers.map((s: any) => s.path)).toEqual(['codegen/host/include/tvmgen_mlp.h']);
   });
 
   it('two modules writing different bytes at one path fail with MLF-E412', () => {
@@ -145,17 +142,21 @@ describe('merge, split, extract-module', () => {
     // Both AOT modules named default carry codegen/host/include/tvmgen_default.h with different content.
     const split = out('');
     mlf(['split', join(TVM, 'aot-mlp/model.tar'), '-o', split]);
-    const files = tarFiles(join(split, 'default.tar'));
-    files.set('codegen/host/include/tvmgen_default.h', new TextEncoder().encode('/* other */'));
-    const dir = out('');
-    mkdirSync(dir);
-    for (const [p, d] of files) {
-      mkdirSync(join(dir, p, '..'), { recursive: true });
-      writeFileSync(join(dir, p), d);
-    }
-    const r = mlf(['merge', join(TVM, 'aot-mlp/model.tar'), dir, '--rename', 'default=b', '-o', dest]);
+    // A header that is not named after the module keeps its path when the module is renamed.
+    const folder = (text: string) => {
+      const files = tarFiles(join(split, 'default.tar'));
+      files.set('codegen/host/include/common.h', new TextEncoder().encode(text));
+      const dir = out('');
+      mkdirSync(dir);
+      for (const [p, d] of files) {
+        mkdirSync(join(dir, p, '..'), { recursive: true });
+        writeFileSync(join(dir, p), d);
+      }
+      return dir;
+    };
+    const r = mlf(['merge', folder('/* one */'), folder('/* other */'), '--rename', 'default=b', '-o', dest]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/MLF-E412.*tvmgen_default\.h/);
+    expect(r.err).toMatch(/MLF-E412.*common\.h/);
   });
 });
 

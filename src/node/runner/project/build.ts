@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MlfError } from '../../../core/errors/errors.js';
-import { spawnCollect, tail } from '../spawn.js';
+import { buildLimits, LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits } from '../limits.js';
+import { limitError, spawnCollect, tail } from '../spawn.js';
 import { checkObjectMachines } from './object-check.js';
 
 /** Options of {@link buildProject}. */
@@ -11,6 +12,8 @@ export interface BuildOptions {
   cflags?: string;
   /** Parallel jobs. @default os.availableParallelism() */
   jobs?: number;
+  /** Time and memory limits (defaults: {@link DEFAULT_RUNNER_LIMITS}, overridden by the MLF_* environment variables). */
+  limits?: Partial<RunnerLimits>;
 }
 
 /**
@@ -18,9 +21,14 @@ export interface BuildOptions {
  * @throws MlfError E503 when it cannot.
  */
 export async function resolveCompiler(cc: string): Promise<string> {
-  const r = await spawnCollect(cc, ['--version']);
+  const r = await spawnCollect(cc, ['--version'], { limits: { timeoutSeconds: 60 } });
   if (r.error !== null || r.status !== 0) {
-    const why = r.error !== null ? (r.error.code ?? r.error.message) : `exit status ${r.status}`;
+    const why =
+      r.error !== null
+        ? (r.error.code ?? r.error.message)
+        : r.timedOut
+          ? 'no answer within 60 s'
+          : `exit status ${r.status}`;
     throw new MlfError('MLF-E503', `cannot run the C compiler ${JSON.stringify(cc)} (${why})`);
   }
   return r.stdout.split('\n')[0] ?? cc;
@@ -35,15 +43,19 @@ export function compilerErrors(output: string, n = 8): string {
 /**
  * Builds a generated host project with `make` (which compiles our files with -Werror and the
  * generated code with warnings off).
- * @throws MlfError E503 when make or the compiler is missing, E504 with the first compiler errors.
+ * @throws MlfError E503 when make or the compiler is missing, E504 with the first compiler errors,
+ * E520 when the build runs past its time or memory limit.
  */
 export async function buildProject(dir: string, options: BuildOptions = {}): Promise<void> {
   const cc = options.cc ?? 'cc';
   await resolveCompiler(cc);
   await checkObjectMachines(dir, cc);
+  const limits = buildLimits(resolveRunnerLimits(options.limits));
   const args = [`-j${options.jobs ?? availableParallelism()}`, `CC=${cc}`];
   if (options.cflags !== undefined) args.push(`CFLAGS=${options.cflags}`);
-  const r = await spawnCollect('make', args, { cwd: dir });
+  const r = await spawnCollect('make', args, { cwd: dir, limits });
+  const hit = limitError(r, limits, 'building the generated project', LIMIT_FLAGS.build);
+  if (hit !== null) throw hit;
   if (r.error !== null)
     throw new MlfError(
       'MLF-E503',

@@ -1,18 +1,14 @@
-import {
-  type MlfArchive,
-  type MlfModule,
-  findModule,
-  loadGraph,
-  loadParams,
-  readText,
-} from '../../../core/archive/archive.js';
+import { selectModule } from '../../../core/archive/select.js';
+import { type MlfArchive, type MlfModule, loadGraph, loadParams, readText } from '../../../core/archive/archive.js';
 import { parseDType } from '../../../core/params/dtype.js';
 import { MlfError } from '../../../core/errors/errors.js';
 import { graphInputs, graphOutputs } from '../../../core/graph/facts.js';
 import type { GraphJson } from '../../../core/graph/graph.js';
 import { inspectArchive } from '../../../core/archive/inspect.js';
-import type { ParamDict } from '../../../core/params/codec.js';
+import { type ParamDict, packedTensorBytes } from '../../../core/params/codec.js';
 import { type AotEntry, paramDtype, readAotEntry } from './c-source.js';
+import { cIdentifierProblem, scanCDefines } from '../../../core/archive/c-scan.js';
+import { sanitizeCName } from '../../../core/archive/cross-check.js';
 
 /** One input or output as the host runner handles it: every fact known. */
 export interface RunnerTensor {
@@ -60,14 +56,8 @@ export function pickModule(archive: MlfArchive, name: string | undefined): MlfMo
       member: 'metadata.json',
     });
   }
-  if (name !== undefined) return findModule(archive, name);
-  const only = archive.modules[0];
-  if (archive.modules.length !== 1 || only === undefined) {
-    throw new MlfError(
-      'MLF-E901',
-      `the archive has ${archive.modules.length} modules (${archive.modules.map((m) => m.name).join(', ')}); choose one with --module`,
-    );
-  }
+  const only = selectModule(archive, { name });
+  if (only === null) throw new MlfError('MLF-E901', 'the archive has no modules');
   return only;
 }
 
@@ -173,13 +163,18 @@ function tirParamNames(tir: string, fn: string): string[] | null {
 }
 
 async function aotInterface(archive: MlfArchive, module: MlfModule, sources: string[], notes: string[]) {
+  const safe = sanitizeCName(module.name);
   // Early v5 archives may define only `tvmgen_<m>_run_model(void* input, void* output)`.
   const candidates = [
-    `tvmgen_${module.name}_run`,
-    `tvmgen_${module.name.toLowerCase()}_run`,
-    `tvmgen_${module.name}_run_model`,
-    `tvmgen_${module.name.toLowerCase()}_run_model`,
-  ];
+    ...new Set(
+      ['_run', '_run_model'].flatMap((suffix) => [
+        `tvmgen_${module.name}${suffix}`,
+        `tvmgen_${module.name.toLowerCase()}${suffix}`,
+        `tvmgen_${safe}${suffix}`,
+        `tvmgen_${safe.toLowerCase()}${suffix}`,
+      ]),
+    ),
+  ].filter((c) => cIdentifierProblem(c) === undefined);
   let entry: AotEntry | null = null;
   let entryName = candidates[0] as string;
   for (const c of candidates) {
@@ -187,7 +182,8 @@ async function aotInterface(archive: MlfArchive, module: MlfModule, sources: str
     entryName = c;
     if (entry !== null) break;
   }
-  if (entry === null) throw unsupported(module.name, `no definition of ${candidates[0]} in the generated C`);
+  if (entry === null)
+    throw unsupported(module.name, `no definition of tvmgen_${safe.toLowerCase()}_run in the generated C`);
   if (entry.style === 'c' && entry.extraParams.length > 0) {
     throw unsupported(
       module.name,
@@ -223,7 +219,33 @@ async function aotInterface(archive: MlfArchive, module: MlfModule, sources: str
     };
   });
   const kind = entry.style === 'c' ? 'aot-c' : entry.style === 'packed' ? 'aot-packed' : 'aot-raw';
+  await checkHeaderSizes(archive, module, inputs, outputs);
   return { kind: kind as ModelKind, entry: entryName, inputs, outputs };
+}
+
+/**
+ * The buffers the plan will allocate against the C header's `TVMGEN_<M>_<NAME>_SIZE` macros (what
+ * the code was compiled for): any difference is E420, before a buffer too small is ever written.
+ */
+async function checkHeaderSizes(
+  archive: MlfArchive,
+  module: MlfModule,
+  inputs: RunnerTensor[],
+  outputs: RunnerTensor[],
+): Promise<void> {
+  const mod = sanitizeCName(module.name);
+  const header = module.files.headers.find((p) => p.endsWith(`/tvmgen_${mod.toLowerCase()}.h`));
+  if (header === undefined) return;
+  const macros = scanCDefines(await readText(archive, header));
+  for (const t of [...inputs, ...outputs]) {
+    const name = `TVMGEN_${mod.toUpperCase()}_${sanitizeCName(t.name).toUpperCase()}_SIZE`;
+    const v = macros.get(name);
+    if (v !== undefined && /^\d+$/.test(v) && Number(v) !== packedTensorBytes(t.dtype, t.shape))
+      throw new MlfError(
+        'MLF-E420',
+        `module "${module.name}": ${t.name} would get a ${t.bytes}-byte buffer (${t.dtype}[${t.shape.join(', ')}]), but ${header} says ${name} ${v}`,
+      );
+  }
 }
 
 /** Fills in a tensor's missing dtype, shape or size from the others; E507 when impossible. */
@@ -238,7 +260,14 @@ function complete(
   if (dtype === null)
     throw unsupported(module, `the dtype of ${name} is recorded nowhere (metadata, Relay text or C signatures)`);
   const size = elementBytes(dtype);
-  if (shape !== null) return { name, dtype, shape, bytes: size * count(shape) };
+  if (shape !== null) {
+    if (bytes !== null && bytes !== packedTensorBytes(dtype, shape))
+      throw new MlfError(
+        'MLF-E420',
+        `module "${module}": ${name} is ${bytes} bytes in metadata.json but ${dtype}[${shape.join(', ')}] = ${packedTensorBytes(dtype, shape)} bytes in the Relay text`,
+      );
+    return { name, dtype, shape, bytes: size * count(shape) };
+  }
   if (bytes === null || bytes < 0 || bytes % size !== 0)
     throw unsupported(module, `the size of ${name} is recorded nowhere`);
   notes.push(`${JSON.stringify(name)}: shape not recorded, written as [${bytes / size}]`);

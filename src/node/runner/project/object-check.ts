@@ -8,7 +8,7 @@ import { spawnCollect } from '../spawn.js';
  * Refuses prebuilt objects (`model/codegen/host/lib/*.o`) made for another machine than the
  * compiler builds for (`cc -dumpmachine`), naming both, before the linker fails on them.
  * A compiler that cannot say its machine, or an object of unknown format, is let through.
- * @throws MlfError E409.
+ * @throws MlfError E416.
  */
 export async function checkObjectMachines(dir: string, cc: string): Promise<void> {
   const lib = join(dir, 'model', 'codegen', 'host', 'lib');
@@ -31,7 +31,7 @@ export async function checkObjectMachines(dir: string, cc: string): Promise<void
     const { format, machine } = objectMachine(head);
     if (machine !== null && machine !== want) {
       throw new MlfError(
-        'MLF-E409',
+        'MLF-E416',
         `codegen/host/lib/${name} is ${machine} code (${format}), but ${cc} builds for ${want} (${r.stdout.trim()})`,
         { member: `codegen/host/lib/${name}` },
         `Give a compiler for ${machine} with --cc, or rebuild the object for this machine.`,

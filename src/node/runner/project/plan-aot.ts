@@ -1,11 +1,14 @@
 /**
  * Plans of modules that are called through one entry point: AOT (C interface, packed or raw
- * pointers, mlf-spec §6.7) and operator style (the PrimFunc itself, packed ABI §6.5).
+ * pointers, docs/format.md §8.2) and operator style (the PrimFunc itself, packed ABI: docs/format.md §8.1).
  */
 import type { MlfModule } from '../../../core/archive/archive.js';
+import { MlfError } from '../../../core/errors/errors.js';
 import type { ModelInterface, RunnerTensor } from './interface.js';
+import { sanitizeCName } from '../../../core/archive/cross-check.js';
 import {
   bufferDecl,
+  cIdent,
   cString,
   dtypeInit,
   failureHelper,
@@ -34,13 +37,17 @@ const KIND_TEXT = {
 /** model_plan.c of an AOT or operator-style module. */
 export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
   const out = [planPrologue(iface, KIND_TEXT[iface.kind], workspaceArena(iface, module))];
-  if (iface.kind === 'aot-c' && header !== null) out.push(`#include <${header}>`, '');
+  if (iface.kind === 'aot-c' && header !== null) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\.h$/.test(header))
+      throw new MlfError('MLF-E408', `header name ${JSON.stringify(header)} cannot be used in an #include`);
+    out.push(`#include <${header}>`, '');
+  }
   const io = [
     ...iface.inputs.map((t, i) => ({ t, v: `input_${i}` })),
     ...iface.outputs.map((t, i) => ({ t, v: `output_${i}` })),
   ];
   for (const { t, v } of io) {
-    out.push(bufferDecl(`${v}_data`, t.bytes, `${t.name}: ${t.dtype}[${t.shape.join(', ')}]`));
+    out.push(bufferDecl(`${v}_data`, t.bytes, `${t.name}: ${t.dtype}[${t.shape.join(', ')}]`)); // bufferDecl escapes the comment
     const decl = shapeDecl(`${v}_shape`, t.shape);
     if (decl !== null) out.push(decl);
   }
@@ -84,27 +91,31 @@ export function entryPlan({ iface, module, header }: EntryPlanOptions): string {
 }
 
 function cInterfaceRun(iface: ModelInterface): string[] {
-  const m = iface.module.toLowerCase(); // the header's struct names are lower-cased (mlf-spec §2.8)
+  // The header's struct names are lower-cased and sanitised like TVM does (docs/format.md §8.2).
+  const m = sanitizeCName(iface.module).toLowerCase();
+  cIdent(`tvmgen_${m}_inputs`, 'C interface struct');
   const fields = (list: RunnerTensor[], prefix: string) =>
-    list.map((t, i) => `.${t.cName ?? t.name} = ${prefix}_${i}_data`).join(', ');
+    list.map((t, i) => `.${cIdent(t.cName ?? t.name, 'C interface field')} = ${prefix}_${i}_data`).join(', ');
+  const entry = cIdent(iface.entry, 'entry point');
   return [
     'int mlf_model_run(void) {',
     `  struct tvmgen_${m}_inputs inputs = {${fields(iface.inputs, 'input')}};`,
     `  struct tvmgen_${m}_outputs outputs = {${fields(iface.outputs, 'output')}};`,
     '  TVMAPISetLastError("");',
-    `  if (${iface.entry}(&inputs, &outputs) != 0) return failed(${cString(iface.entry)});`,
+    `  if (${entry}(&inputs, &outputs) != 0) return failed(${cString(iface.entry)});`,
     '  return 0;',
     '}',
   ];
 }
 
 function rawRun(iface: ModelInterface, buffers: string[]): string[] {
+  const entry = cIdent(iface.entry, 'entry point');
   return [
-    `int32_t ${iface.entry}(${buffers.map(() => 'void*').join(', ') || 'void'});`,
+    `int32_t ${entry}(${buffers.map(() => 'void*').join(', ') || 'void'});`,
     '',
     'int mlf_model_run(void) {',
     '  TVMAPISetLastError("");',
-    `  if (${iface.entry}(${buffers.join(', ')}) != 0) return failed(${cString(iface.entry)});`,
+    `  if (${entry}(${buffers.join(', ')}) != 0) return failed(${cString(iface.entry)});`,
     '  return 0;',
     '}',
   ];
@@ -123,7 +134,7 @@ function packedRun(iface: ModelInterface, io: { t: RunnerTensor; v: string }[]):
     '};',
     `static TVMValue args[${Math.max(1, n)}] = {${io.map((_, i) => `{.v_handle = &tensors[${i}]}`).join(', ') || '{.v_handle = NULL}'}};`,
     `static int type_codes[${Math.max(1, n)}] = {${io.map(() => '7').join(', ') || '0'}};`,
-    `int32_t ${iface.entry}(TVMValue* args, int* type_codes, int num_args, TVMValue* ret, int* ret_code, void* resource_handle);`,
+    `int32_t ${cIdent(iface.entry, 'entry point')}(TVMValue* args, int* type_codes, int num_args, TVMValue* ret, int* ret_code, void* resource_handle);`,
     '',
     'int mlf_model_run(void) {',
     '  TVMValue ret;',

@@ -1,10 +1,22 @@
 /** C text helpers shared by the generated model plans. */
+import type { FileBody } from '../../write/atomic.js';
+
+export type { ChunkedFile } from '../../write/atomic.js';
 import type { MlfModule } from '../../../core/archive/archive.js';
+import { cIdentifierProblem, lexC } from '../../../core/archive/c-scan.js';
+import { MlfError } from '../../../core/errors/errors.js';
 import { parseDType } from '../../../core/params/dtype.js';
 import type { ModelInterface, RunnerTensor } from './interface.js';
 
 /** Alignment of every buffer and workspace block (TVM's kTempAllocaAlignment). */
 export const ALIGN = 64;
+
+/** The largest of `values`, 0 when empty (no spread: lists may be longer than the call stack allows). */
+export function maxOf(values: Iterable<number>): number {
+  let max = 0;
+  for (const v of values) if (v > max) max = v;
+  return max;
+}
 
 /** `n` rounded up to a multiple of `to`. */
 export const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
@@ -34,7 +46,7 @@ export function shapeDecl(name: string, shape: readonly number[]): string | null
 
 /** A 64-byte aligned static buffer of at least `bytes` (rounded to 4 like TVM's float32 pools). */
 export function bufferDecl(name: string, bytes: number, comment: string): string {
-  return `static uint8_t ${name}[${Math.max(4, roundUp(bytes, 4))}] MLF_ALIGNED(${ALIGN}); /* ${comment.replace(/\*\//g, '* /')} */`;
+  return `static uint8_t ${name}[${Math.max(4, roundUp(bytes, 4))}] MLF_ALIGNED(${ALIGN}); /* ${cComment(comment)} */`;
 }
 
 /** `const mlf_tensor <name>[] = {...}` plus its count. */
@@ -56,17 +68,111 @@ export function tensorTable(
   ].join('\n');
 }
 
-/** A byte array initialiser, 16 bytes per line. */
-export function byteArray(name: string, bytes: Uint8Array): string {
-  const lines: string[] = [];
-  for (let i = 0; i < bytes.length; i += 16) {
-    lines.push(`  ${[...bytes.subarray(i, i + 16)].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')},`);
+/** Content of a generated file: bytes, or chunks made on demand (params compiled in can be 100s of MB). */
+export type ProjectFileData = FileBody;
+
+/** A piece of a generated C file: text, or a byte array definition rendered in chunks. */
+export type CPiece = string | { array: string; bytes: Uint8Array };
+
+const enc = new TextEncoder();
+const DECIMAL = Array.from({ length: 256 }, (_, b) => enc.encode(`${b},`));
+const CHUNK = 1 << 20;
+
+/** `static const uint8_t name[n] = {...};`, 32 decimal values per line, in chunks of about 1 MiB. */
+function* arrayChunks(name: string, bytes: Uint8Array): Generator<Uint8Array> {
+  yield enc.encode(`static const uint8_t ${name}[${Math.max(1, bytes.length)}] MLF_ALIGNED(8) = {\n`);
+  if (bytes.length === 0) yield enc.encode('0\n');
+  const buf = new Uint8Array(CHUNK + 64);
+  let used = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const text = DECIMAL[bytes[i] as number] as Uint8Array;
+    for (let k = 0; k < text.length; k++) buf[used++] = text[k] as number;
+    if (i % 32 === 31 || i === bytes.length - 1) buf[used++] = 10;
+    if (used >= CHUNK) {
+      yield buf.slice(0, used);
+      used = 0;
+    }
   }
-  if (lines.length === 0) lines.push('  0');
-  return [`static const uint8_t ${name}[${Math.max(1, bytes.length)}] MLF_ALIGNED(8) = {`, ...lines, '};'].join('\n');
+  if (used > 0) yield buf.slice(0, used);
+  yield enc.encode('};\n');
 }
 
-const ALLOC_CALL = /TVMBackendAllocWorkspace\s*\([^,]*,[^,]*,\s*(?:\(\s*uint64_t\s*\)\s*)?(\d+)?/g;
+/** Joins pieces into one file: plain bytes when there is no array, else a chunked file. */
+export function joinPieces(pieces: readonly CPiece[]): ProjectFileData {
+  if (pieces.every((p) => typeof p === 'string')) return enc.encode(pieces.join(''));
+  return {
+    *chunks() {
+      for (const p of pieces) {
+        if (typeof p === 'string') yield enc.encode(p);
+        else yield* arrayChunks(p.array, p.bytes);
+      }
+    },
+  };
+}
+
+/** Every chunk of a file's content. */
+export function* fileChunks(data: ProjectFileData): Generator<Uint8Array> {
+  if (data instanceof Uint8Array) yield data;
+  else yield* data.chunks();
+}
+
+/**
+ * Text that is safe inside a C block comment: printable ASCII, other bytes as `\xHH`, and no
+ * comment delimiters (so a name from the archive cannot end the comment and become code).
+ */
+export function cComment(s: string): string {
+  let out = '';
+  for (const b of enc.encode(s))
+    out += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out.replace(/\*\//g, '*\\/').replace(/\/\*/g, '/\\*');
+}
+
+/**
+ * `name` itself when it is a C identifier; else E408. The last gate before a name from the
+ * archive is written into generated C as code.
+ */
+export function cIdent(name: string, what: string): string {
+  const problem = cIdentifierProblem(name);
+  if (problem !== undefined)
+    throw new MlfError('MLF-E408', `${what} ${JSON.stringify(name)} cannot be used in generated C: it ${problem}`);
+  return name;
+}
+
+const ALLOC = 'TVMBackendAllocWorkspace';
+
+/**
+ * The byte count of every `TVMBackendAllocWorkspace(dev, id, [(uint64_t)]N, ...)` call site, 0
+ * when it is not a literal. Each site is read through a window of at most 256 characters, so
+ * the scan is linear however the text is laid out.
+ */
+export function allocationSizes(source: string): number[] {
+  const sizes: number[] = [];
+  for (let at = source.indexOf(ALLOC); at >= 0; at = source.indexOf(ALLOC, at + ALLOC.length)) {
+    const prev = source.charCodeAt(at - 1);
+    if (at > 0 && /[A-Za-z0-9_]/.test(String.fromCharCode(prev))) continue; // part of a longer name
+    const window = source.slice(at + ALLOC.length, at + ALLOC.length + 256);
+    const toks: string[] = [];
+    const kinds: string[] = [];
+    lexC(window, (kind, start, end) => {
+      if (toks.length < 16) {
+        toks.push(window.slice(start, end));
+        kinds.push(kind);
+      }
+    });
+    if (toks[0] !== '(') continue; // not a call (or a longer name)
+    let j = 1;
+    let commas = 0;
+    for (; j < toks.length && commas < 2; j++) if (toks[j] === ',') commas++;
+    let size = 0;
+    if (commas === 2) {
+      if (toks[j] === '(' && toks[j + 1] === 'uint64_t' && toks[j + 2] === ')') j += 3;
+      const m = kinds[j] === 'number' ? /^\d+/.exec(toks[j] as string) : null;
+      if (m !== null) size = Number(m[0]);
+    }
+    sizes.push(size);
+  }
+  return sizes;
+}
 
 /**
  * Size of the arena behind TVMBackendAllocWorkspace. Base: the metadata's figure (graph modules:
@@ -75,13 +181,12 @@ const ALLOC_CALL = /TVMBackendAllocWorkspace\s*\([^,]*,[^,]*,\s*(?:\(\s*uint64_t
  * alignment padding each live block can cost. Never below the largest literal allocation.
  */
 export function workspaceArena(iface: ModelInterface, module: MlfModule): { bytes: number; why: string } {
-  const sizes = [...iface.sources.values()].flatMap((s) =>
-    [...s.matchAll(ALLOC_CALL)].map((m) => (m[1] === undefined ? 0 : Number(m[1]))),
-  );
+  const sizes: number[] = [];
+  for (const s of iface.sources.values()) for (const n of allocationSizes(s)) sizes.push(n);
   const margin = ALIGN * sizes.length;
-  const largest = Math.max(0, ...sizes);
+  const largest = maxOf(sizes);
   const opMax = module.metadata.operatorFunctions?.length
-    ? Math.max(0, ...module.metadata.operatorFunctions.flatMap((f) => f.workspace.map((w) => w.workspace_size_bytes)))
+    ? maxOf(module.metadata.operatorFunctions.flatMap((f) => f.workspace.map((w) => w.workspace_size_bytes)))
     : null;
   const mainWs = module.metadata.main?.[0]?.workspace_size_bytes ?? null;
   let base: number;
@@ -99,7 +204,7 @@ export function workspaceArena(iface: ModelInterface, module: MlfModule): { byte
 /** The opening of every plan file. */
 export function planPrologue(iface: ModelInterface, what: string, arena: { bytes: number; why: string }): string {
   return `/*
- * Model plan of TVM module ${cString(iface.module)} (${what}), generated by \`mlf project\`.
+ * Model plan of TVM module "${cComment(iface.module)}" (${what}), generated by \`mlf project\`.
  * Implements mlf_model.h. Regenerate rather than edit.
  */
 #include <stddef.h>

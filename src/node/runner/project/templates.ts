@@ -2,8 +2,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../../package-root.js';
 
-/** The project templates shipped with the package (`templates/` at the package root), with a trailing slash. */
-export const TEMPLATES_DIR = `${join(packageRoot(), 'templates')}/`;
+/**
+ * The project templates shipped with the package (`templates/` at the package root), with a
+ * trailing slash. Found on first use, not at import: a bundle of `./node` must load even where
+ * the package folder is not beside it.
+ */
+export function templatesDir(): string {
+  return `${join(packageRoot(), 'templates')}/`;
+}
 
 /** The kinds of project `mlf project` writes. */
 export const PROJECT_TEMPLATES = ['host', 'cmake-lib'] as const;
@@ -12,7 +18,7 @@ export type ProjectTemplate = (typeof PROJECT_TEMPLATES)[number];
 
 /** Every file under `templates/<folder>`, by path relative to it, in sorted order. */
 export async function readTemplateFolder(folder: string): Promise<Map<string, string>> {
-  const root = `${TEMPLATES_DIR}${folder}`;
+  const root = `${templatesDir()}${folder}`;
   const files = new Map<string, string>();
   const walk = async (rel: string): Promise<void> => {
     const entries = (await readdir(rel === '' ? root : `${root}/${rel}`, { withFileTypes: true })).sort((a, b) =>

@@ -1,5 +1,5 @@
 /*
- * DLPack tensor types as TVM-generated C code uses them (DLPack 0.7 layout, mlf-spec §6.5).
+ * DLPack tensor types as TVM-generated C code uses them (DLPack 0.7 layout, docs/format.md §8.1).
  * Written for the mlf host runner; layout-compatible with dmlc/dlpack, not a copy of it.
  */
 #ifndef DLPACK_DLPACK_H_

@@ -1,5 +1,5 @@
 /*
- * Backend functions TVM-generated operators call (mlf-spec §6.5). Written for the mlf host
+ * Backend functions TVM-generated operators call (docs/format.md §8.1). Written for the mlf host
  * runner from the ABI description.
  */
 #ifndef TVM_RUNTIME_C_BACKEND_API_H_

@@ -1,6 +1,6 @@
 /*
  * The part of TVM's C runtime API that generated code and the mlf host runner use
- * (mlf-spec §6.5). Written for the mlf host runner from the ABI description.
+ * (docs/format.md §8.1). Written for the mlf host runner from the ABI description.
  */
 #ifndef TVM_RUNTIME_C_RUNTIME_API_H_
 #define TVM_RUNTIME_C_RUNTIME_API_H_

@@ -1,5 +1,5 @@
 /*
- * Module metadata that AOT/CRT-metadata codegen emits (`<m>_get_c_metadata`, mlf-spec §6.7).
+ * Module metadata that AOT/CRT-metadata codegen emits (`<m>_get_c_metadata`, docs/format.md §8.2).
  * Field order matches the initialisers in generated code.
  */
 #ifndef TVM_RUNTIME_METADATA_TYPES_H_

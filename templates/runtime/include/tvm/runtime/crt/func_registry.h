@@ -1,5 +1,5 @@
 /*
- * The function registry of a TVM system library (mlf-spec §6.6): a names blob (u16 count, then
+ * The function registry of a TVM system library (docs/format.md §8.3): a names blob (u16 count, then
  * NUL-terminated names) and the functions in the same order.
  */
 #ifndef TVM_RUNTIME_CRT_FUNC_REGISTRY_H_

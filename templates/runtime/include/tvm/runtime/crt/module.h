@@ -1,4 +1,4 @@
-/* A TVM system library as the generated `<m>_lib0.c` registers it (mlf-spec §6.6). */
+/* A TVM system library as the generated `<m>_lib0.c` registers it (docs/format.md §8.3). */
 #ifndef TVM_RUNTIME_CRT_MODULE_H_
 #define TVM_RUNTIME_CRT_MODULE_H_
 

@@ -1,5 +1,6 @@
 // Layered (Sugiyama-style) layout for deep, narrow DAGs such as TVM graphs, in O(V+E) per pass
-// and with no recursion: dagre and elkjs overflow the call stack on 50k-node chains.
+// and with no recursion: dagre and elkjs overflow the call stack on 50k-node chains. Used by the
+// viewer's WebGL drawing of very large graphs and for box drawings too large for dagre.
 
 /** Node positions: `x[i]`, `y[i]` for node i; y grows downwards with the layer. */
 export interface LayoutResult {
@@ -9,9 +10,22 @@ export interface LayoutResult {
   layers: number;
 }
 
-/** Spacing between neighbours in a layer and between layers (layout units). */
+/** Spacing between neighbours in a layer and between layers (layout units) of point nodes. */
 export const X_GAP = 3;
 export const Y_GAP = 1;
+
+/** Options of {@link layeredLayout}. */
+export interface LayeredLayoutOptions {
+  /** Barycentre passes ordering the layers (alternately down and up); default 4. */
+  sweeps?: number;
+  /** Node widths and heights: positions are then box centres with `xGap`/`yGap` between boxes. */
+  widths?: Float64Array;
+  heights?: Float64Array;
+  /** Gap between neighbours in a layer; default {@link X_GAP}. */
+  xGap?: number;
+  /** Gap between layers; default {@link Y_GAP}. */
+  yGap?: number;
+}
 
 /** `a[i] += by`, returning the old value (`a[i]++` without the non-null noise). */
 function bump(a: Int32Array, i: number, by = 1): number {
@@ -67,9 +81,16 @@ export function topoOrder(n: number, succ: Csr, pred: Csr): Int32Array {
 /**
  * Lays out a directed graph given as edge lists (`from[i] → to[i]`): longest-path layers from
  * the sources, then every source (input or param) is pulled down to just above its first
- * consumer, then `sweeps` barycentre passes (alternately down and up) order each layer.
+ * consumer, then `sweeps` barycentre passes (alternately down and up) order each layer. With
+ * sizes, each layer is packed left to right around x = 0 and is as tall as its tallest node.
  */
-export function layeredLayout(n: number, from: Int32Array, to: Int32Array, sweeps = 4): LayoutResult {
+export function layeredLayout(
+  n: number,
+  from: Int32Array,
+  to: Int32Array,
+  options: LayeredLayoutOptions = {},
+): LayoutResult {
+  const { sweeps = 4, widths, heights, xGap = X_GAP, yGap = Y_GAP } = options;
   const succ = csr(n, from, to);
   const pred = csr(n, to, from);
   const order = topoOrder(n, succ, pred);
@@ -106,11 +127,18 @@ export function layeredLayout(n: number, from: Int32Array, to: Int32Array, sweep
   for (const v of order) slots[bump(fill, layer[v] as number)] = v;
 
   const pos = new Float64Array(n);
+  const width = (v: number) => (widths === undefined ? 0 : (widths[v] as number));
   const place = (l: number) => {
     const a = start[l] as number;
     const b = start[l + 1] as number;
-    const mid = (b - a - 1) / 2;
-    for (let i = a; i < b; i++) pos[slots[i] as number] = (i - a - mid) * X_GAP;
+    let total = 0;
+    for (let i = a; i < b; i++) total += width(slots[i] as number) + (i > a ? xGap : 0);
+    let left = -total / 2;
+    for (let i = a; i < b; i++) {
+      const v = slots[i] as number;
+      pos[v] = left + width(v) / 2;
+      left += width(v) + xGap;
+    }
   };
   for (let l = 0; l < layers; l++) place(l);
 
@@ -138,11 +166,23 @@ export function layeredLayout(n: number, from: Int32Array, to: Int32Array, sweep
     else for (let l = layers - 2; l >= 0; l--) sweep(l, succ);
   }
 
+  // Layer tops: each layer is as tall as its tallest node (0 for point nodes).
+  const top = new Float64Array(layers + 1);
+  for (let l = 0; l < layers; l++) {
+    let tall = 0;
+    if (heights !== undefined)
+      for (let i = start[l] as number; i < (start[l + 1] as number); i++)
+        tall = Math.max(tall, heights[slots[i] as number] as number);
+    top[l + 1] = (top[l] as number) + tall + yGap;
+  }
   const x = new Float32Array(n);
   const y = new Float32Array(n);
   for (let v = 0; v < n; v++) {
+    const l = layer[v] as number;
     x[v] = pos[v] as number;
-    y[v] = (layer[v] as number) * Y_GAP;
+    // Centres: a node sits in the middle of its layer's band.
+    y[v] =
+      heights === undefined ? l * yGap : (top[l] as number) + ((top[l + 1] as number) - yGap - (top[l] as number)) / 2;
   }
   return { x, y, layer, layers };
 }

@@ -1,6 +1,0 @@
-/** `mlf project`: a self-contained C project that runs one module of an archive without TVM. */
-export { generateProject, type GeneratedProject, type ProjectManifest, type ProjectOptions } from './generate.js';
-export { type ModelInterface, type ModelKind, type RunnerTensor, pickModule, readModelInterface } from './interface.js';
-export { PROJECT_TEMPLATES, type ProjectTemplate, TEMPLATES_DIR } from './templates.js';
-export { writeFilesInto, writeTree, type WriteTreeOptions } from './write.js';
-export { buildProject, type BuildOptions, resolveCompiler } from './build.js';
