@@ -37,6 +37,12 @@ export function registerViewCommands(program: Command, ctx: CliContext, exec: Ex
       new Option('--format <format>', 'output format (default dot)').choices(['dot', 'svg', 'json', 'netron'] as const),
     )
     .option('--json', 'same as --format json')
+    .addOption(
+      new Option('--params <mode>', 'svg: params folded into their operator boxes (default) or drawn as nodes').choices([
+        'folded',
+        'nodes',
+      ] as const),
+    )
     .option('-o, --output <file>', 'write to a file (atomically), or - (stdout, the default)')
     .option('-f, --force', 'replace a graph file written before (never a folder, a link or another kind of file)')
     .action((archive, opts) => exec(async () => (await import('../actions/view.js')).runGraph(ctx, archive, opts)));

@@ -2,7 +2,7 @@
 // inputs and constants as arg nodes, one op node per call, an edge from the call that last wrote
 // a buffer to every call that reads it (so reused buffers give one tensor per write).
 import type { AotBuffer, AotMain } from '../graph/aot-model.js';
-import type { GraphTable, GraphTableNode, NodeOutput } from './view-data.js';
+import type { GraphTable, GraphTableNode, NodeOutput } from './graph-table.js';
 
 function outputOf(b: AotBuffer): NodeOutput {
   const out: NodeOutput = {

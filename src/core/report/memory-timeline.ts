@@ -3,7 +3,7 @@
 // (run in node order) and a buffer is a storage id; for AOT memory pools a step is an operator
 // call and a buffer a pool allocation with its offset. The viewer draws it as a timeline.
 import type { AotMemoryLayout, MemoryInterval } from '../graph/aot-memory.js';
-import type { GraphTable } from './view-data.js';
+import type { GraphTable } from './graph-table.js';
 
 /** One step of execution (an operator call). */
 export interface MemoryStep {

@@ -7,7 +7,7 @@ import type { AotMemoryLayout } from '../graph/aot-memory.js';
 import { analyzeRelay } from '../graph/relay-graph.js';
 import { aotGraphTable } from './aot-view.js';
 import { fusedMembers, relayGraphTable } from './relay-view.js';
-import type { GraphTable } from './view-data.js';
+import type { GraphTable } from './graph-table.js';
 
 /** An AOT module's fused graph and memory layout, ready to draw. */
 export interface AotView {

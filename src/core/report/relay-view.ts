@@ -4,7 +4,7 @@ import type { RelayAnalysis } from '../graph/relay-graph.js';
 import { flattenType } from '../graph/relay-infer.js';
 import type { RelayNode } from '../graph/relay-parse.js';
 import { RELATIONS } from '../graph/relay-ops.js';
-import type { GraphTable, GraphTableNode, NodeOutput } from './view-data.js';
+import type { GraphTable, GraphTableNode, NodeOutput } from './graph-table.js';
 
 function outputs(t: ReturnType<typeof flattenType>): NodeOutput[] {
   return t.map((x) => {

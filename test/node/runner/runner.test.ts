@@ -2,7 +2,7 @@
  * `mlf run`: every TVM 0.18 fixture reproduces TVM's own outputs; complete wild archives run on
  * random inputs; user errors give their code, a non-zero exit and leave nothing but the cache.
  */
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeNpy } from '../../../src/core/params/npy.js';
@@ -66,6 +66,9 @@ describe('TVM 0.18 fixtures: outputs equal TVM executor outputs', () => {
       expect(j.timings.minNs).toBeGreaterThan(0);
       expect(j.timings.medianNs).toBeGreaterThanOrEqual(j.timings.minNs);
       const reference = npyValues(`${TVM}/${fixture}/${module}.output.0.npy`);
+      // The shape TVM's executor gave, as recorded in expected.json (read back through TVM).
+      const expected = JSON.parse(readFileSync(`${TVM}/${fixture}/expected.json`, 'utf8')).modules[module];
+      expect(reference.shape).toEqual(expected.outputs[0].shape);
       expect(j.outputs).toEqual([
         { index: 0, name: 'output', dtype: 'float32', shape: reference.shape, file: join(out, 'output0.npy') },
       ]);
