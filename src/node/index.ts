@@ -17,8 +17,10 @@ export { hashParamsFile, type HashedParams, scanParamsFile } from './read/params
 
 // Writing archives
 export {
+  type Destination,
   exportModelLibraryFormat,
   mergeArchives,
+  type MergeRename,
   packArchive,
   type PackOptions,
   withPackages,
@@ -26,6 +28,8 @@ export {
 } from './write/pack.js';
 export type { Assembled, FileData, FileEntry, ModulePackage } from '../core/archive/packages.js';
 export { writeArchiveFile, type WriteArchiveOptions } from './write/write-archive.js';
+export type { StreamTarget } from './write/write-stream.js';
+export type { ChunkedFile, FileBody, Written } from './write/atomic.js';
 export { type Compression, compressionForPath } from './write/compress.js';
 export { unpackArchive, type UnpackOptions, type UnpackResult } from './write/unpack.js';
 
@@ -73,4 +77,4 @@ export {
 } from './runner/footprint.js';
 export type { ElfSizes } from './runner/elf.js';
 export { DEFAULT_RUNNER_LIMITS, type RunnerLimits } from './runner/limits.js';
-export type { ChunkedFile, ProjectFileData } from './runner/project/plan-common.js';
+export type { ProjectFileData } from './runner/project/plan-common.js';

@@ -38,10 +38,9 @@ export function registerViewCommands(program: Command, ctx: CliContext, exec: Ex
     )
     .option('--json', 'same as --format json')
     .addOption(
-      new Option('--params <mode>', 'svg: params folded into their operator boxes (default) or drawn as nodes').choices([
-        'folded',
-        'nodes',
-      ] as const),
+      new Option('--params <mode>', 'svg: params listed in their consumers (folded) or drawn as nodes')
+        .choices(['folded', 'nodes'] as const)
+        .default('folded' as const),
     )
     .option('-o, --output <file>', 'write to a file (atomically), or - (stdout, the default)')
     .option('-f, --force', 'replace a graph file written before (never a folder, a link or another kind of file)')

@@ -1,6 +1,5 @@
 import { concatBytes } from '../common/bytes.js';
 import { MlfError } from '../errors/errors.js';
-import { createZstdFrameCheck, decodeZstd } from './zstd.js';
 import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from '../common/limits.js';
 
 /**
@@ -120,7 +119,10 @@ async function* inflate(
 ): AsyncGenerator<Uint8Array> {
   let seen = 0;
   const budget = createBudget(container, resolveLimits(options.limits), options.inputBytes, cap, () => seen);
-  const check = container === 'zstd' ? createZstdFrameCheck(budget.max) : undefined;
+  // The zstd decoder (fzstd) is loaded only for zstd input: a browser bundle split at dynamic
+  // imports then fetches it only for .tar.zst files (gzip uses the platform's DecompressionStream).
+  const zstd = container === 'zstd' ? await import('./zstd.js') : undefined;
+  const check = zstd?.createZstdFrameCheck(budget.max);
   let failure: { error: unknown } | undefined; // from the input side, reported as is whatever the decoder makes of it
   const counted = async function* (): AsyncGenerator<Uint8Array> {
     try {
@@ -140,7 +142,7 @@ async function* inflate(
       ? counting(options.decoder)
       : container === 'gzip'
         ? gzipDecoder(budget.max)
-        : decodeZstd;
+        : zstd!.decodeZstd;
   try {
     for await (const chunk of decode(counted(), (n) => budget.add(n))) if (chunk.byteLength > 0) yield chunk;
   } catch (e) {

@@ -83,8 +83,9 @@ describe('a cache others could write into is refused (E521)', () => {
   const refused = (cache: string, pattern: RegExp) => {
     const r = run(cache);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error MLF-E521/);
-    expect(r.err).toMatch(pattern);
+    const { error } = JSON.parse(r.out); // --json: the error is JSON on stdout
+    expect(error.code).toBe('MLF-E521');
+    expect(error.message).toMatch(pattern);
   };
 
   it('a cache folder writable by others', () => {

@@ -44,7 +44,17 @@ function sanitizedRun(archive: string, ...args: string[]) {
     ['bin/mlf.js', 'run', archive, ...args, '--cflags', SAN, '--memory-limit', '0', '--output-dir', out, '--json'],
     { encoding: 'utf8', env: ENV },
   );
-  return { code: r.status, out: r.stdout, err: r.stderr, dir: out };
+  return { code: r.status, out: r.stdout, err: jsonError(r.stdout) + r.stderr, dir: out };
+}
+
+/** Under --json an error is `{ error: { code, message } }` on stdout: as the text form, for matching. */
+function jsonError(stdout: string): string {
+  try {
+    const e = (JSON.parse(stdout) as { error?: { code: string; message: string } }).error;
+    return e === undefined ? '' : `error ${e.code}: ${e.message}\n`;
+  } catch {
+    return '';
+  }
 }
 
 const write = (name: string, bytes: Uint8Array) => {
