@@ -14,7 +14,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'mlf-aot-cli-'));
 const WILD = 'test/fixtures/wild';
 
 function mlf(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, ['bin/mlf.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const write = (name: string, files: Map<string, Uint8Array>) => {
@@ -64,7 +67,9 @@ describe('mlf graph on every AOT module of the fixtures', () => {
       expect(g.aot.function).toBe(main);
       expect(g.aot.calls.map((c: { callee: string }) => c.callee)).toEqual(calls);
       // The op nodes are the calls, in order.
-      expect(g.nodes.filter((n: { kind: string }) => n.kind === 'op').map((n: { funcName: string }) => n.funcName)).toEqual(calls);
+      expect(
+        g.nodes.filter((n: { kind: string }) => n.kind === 'op').map((n: { funcName: string }) => n.funcName),
+      ).toEqual(calls);
       // Every buffer a call writes has a size; pool slices have their offsets.
       for (const c of g.aot.calls) {
         for (const a of c.args.filter((x: { role: string }) => x.role === 'write')) {
@@ -91,7 +96,12 @@ describe('mlf graph on every AOT module of the fixtures', () => {
   it('mnist USMP: the pool map in the JSON', () => {
     const g = JSON.parse(mlf('graph', `${TVM}/mnist-aot-usmp/model.tar`, '--format', 'json').out);
     expect(g.memory.planner).toBe('usmp');
-    expect(g.memory.regions).toContainEqual({ name: 'global_workspace', kind: 'workspace-pool', declaredBytes: 42048, usedBytes: 42048 });
+    expect(g.memory.regions).toContainEqual({
+      name: 'global_workspace',
+      kind: 'workspace-pool',
+      declaredBytes: 42048,
+      usedBytes: 42048,
+    });
     const sid4 = g.memory.intervals.find((iv: { name: string }) => iv.name === 'sid_4_let');
     expect(sid4).toMatchObject({ region: 'global_workspace', offset: 0, bytes: 25088 });
     expect(g.memory.workspace).toMatchObject({ computedBytes: 42048, metadataBytes: 42048 });
@@ -109,7 +119,8 @@ describe('inspect and diff of AOT modules', () => {
   });
 
   it('inspect lists only real inputs of an AOT module whose Relay @main also takes the weights (kws v5)', () => {
-    const j = JSON.parse(mlf('inspect', `${WILD}/guberti-arduino-kws-v5-aot-packed/model.tar`, '--json').out).modules.default;
+    const j = JSON.parse(mlf('inspect', `${WILD}/guberti-arduino-kws-v5-aot-packed/model.tar`, '--json').out).modules
+      .default;
     expect(j.inputs).toEqual({ Reshape_1: { dtype: 'int8', shape: [1, 1960], bytes: 1960 } });
     expect(j.outputs).toEqual([{ name: 'output', dtype: 'int8', shape: [1, 4], bytes: 4 }]);
   });
@@ -132,7 +143,9 @@ describe('inspect and diff of AOT modules', () => {
 describe('validate: AOT and object-file checks', () => {
   const codes = (archive: string) => {
     const r = mlf('validate', archive, '--json');
-    return JSON.parse(r.out).diagnostics.map((d: { code: string; member?: string }) => `${d.code} ${d.member ?? ''}`.trim());
+    return JSON.parse(r.out).diagnostics.map((d: { code: string; member?: string }) =>
+      `${d.code} ${d.member ?? ''}`.trim(),
+    );
   };
 
   it('the header declares tvmgen_default_run but no source defines it: E409', () => {
@@ -148,10 +161,16 @@ describe('validate: AOT and object-file checks', () => {
     const h = decode(files.get('codegen/host/include/tvmgen_default.h'));
     files.set(
       'codegen/host/include/tvmgen_default.h',
-      text(h.replace('TVMGEN_DEFAULT_X_SIZE 256', 'TVMGEN_DEFAULT_X_SIZE 512').replace('WORKSPACE_SIZE 8352', 'WORKSPACE_SIZE 100')),
+      text(
+        h
+          .replace('TVMGEN_DEFAULT_X_SIZE 256', 'TVMGEN_DEFAULT_X_SIZE 512')
+          .replace('WORKSPACE_SIZE 8352', 'WORKSPACE_SIZE 100'),
+      ),
     );
     const r = JSON.parse(mlf('validate', write('macros.tar', files), '--json').out);
-    const w = r.diagnostics.filter((d: { code: string }) => d.code === 'MLF-E420').map((d: { message: string }) => d.message);
+    const w = r.diagnostics
+      .filter((d: { code: string }) => d.code === 'MLF-E420')
+      .map((d: { message: string }) => d.message);
     expect(w.sort()).toEqual([
       'input "x" is 256 bytes in metadata.json, but codegen/host/include/tvmgen_default.h says TVMGEN_DEFAULT_X_SIZE 512',
       'workspace_size_bytes is 8352 in metadata.json, but codegen/host/include/tvmgen_default.h says TVMGEN_DEFAULT_WORKSPACE_SIZE 100',
@@ -223,7 +242,10 @@ describe('convert keeps what it does not understand, and never writes an invalid
 describe('params of a merged archive', () => {
   it('a second module with an empty params file does not make the choice ambiguous', () => {
     const merged = join(tmp, 'merged.tar');
-    expect(mlf('merge', `${TVM}/graph-cnn/model.tar`, `${TVM}/aot-mlp/model.tar`, '--rename', 'default=mlp', '-o', merged).code).toBe(0);
+    expect(
+      mlf('merge', `${TVM}/graph-cnn/model.tar`, `${TVM}/aot-mlp/model.tar`, '--rename', 'default=mlp', '-o', merged)
+        .code,
+    ).toBe(0);
     const r = mlf('params', merged, '--json');
     expect(r.code, r.err).toBe(0);
     const expected = JSON.parse(readFileSync(`${TVM}/graph-cnn/expected.json`, 'utf8')).modules.default.params;

@@ -12,7 +12,16 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tarFiles } from '../helpers/archive.js';
-import { collectErrors, launchChromium, ROOT, SHOTS, shot, TVM_DIR, VIEWER_URL, waitForText } from '../helpers/viewer.js';
+import {
+  collectErrors,
+  launchChromium,
+  ROOT,
+  SHOTS,
+  shot,
+  TVM_DIR,
+  VIEWER_URL,
+  waitForText,
+} from '../helpers/viewer.js';
 
 const MNIST = join(TVM_DIR, 'mnist-aot-usmp', 'model.tar');
 const MLP = join(TVM_DIR, 'aot-mlp', 'model.tar');
@@ -45,7 +54,8 @@ function cOf(path: string, main: string): { all: string; body: string[] } {
   }
   throw new Error(`no ${main} in ${path}`);
 }
-const callsOf = (body: string[]) => body.flatMap((l) => [...l.matchAll(/\b(tvmgen_\w+)\s*\(/g)].map((m) => m[1] as string));
+const callsOf = (body: string[]) =>
+  body.flatMap((l) => [...l.matchAll(/\b(tvmgen_\w+)\s*\(/g)].map((m) => m[1] as string));
 
 async function open(url: string, path: string | null): Promise<void> {
   await page.goto('about:blank');
@@ -121,8 +131,9 @@ describe('the memory tab of an AOT module', () => {
     await page.click('#tab-memory');
     await page.waitForSelector('#memory-timeline');
     await page.waitForSelector('#aot-memory .pool-map[data-region="global_workspace"] rect.pool-map-buffer');
-    const placed = await page.$$eval('#aot-memory .pool-map[data-region="global_workspace"] rect.pool-map-buffer', (rs) =>
-      rs.map((r) => [r.getAttribute('data-buffer'), r.getAttribute('data-offset')]),
+    const placed = await page.$$eval(
+      '#aot-memory .pool-map[data-region="global_workspace"] rect.pool-map-buffer',
+      (rs) => rs.map((r) => [r.getAttribute('data-buffer'), r.getAttribute('data-offset')]),
     );
     for (const s of slices) expect(placed).toContainEqual(s);
     expect(await page.textContent('#aot-regions tr[data-region="global_workspace"]')).toContain('41.1 KiB');
@@ -145,7 +156,9 @@ describe('the memory tab of an AOT module', () => {
     await page.waitForSelector('#timeline-live');
     expect(await page.getAttribute('#memory-timeline', 'aria-valuenow')).toBe('2');
     // Call 2 writes sid_2_let; sid_1_let (written by call 1, read by call 4) is still held.
-    const live = await page.$$eval('#aot-memory rect[data-live="true"]', (rs) => rs.map((r) => r.getAttribute('data-buffer')));
+    const live = await page.$$eval('#aot-memory rect[data-live="true"]', (rs) =>
+      rs.map((r) => r.getAttribute('data-buffer')),
+    );
     expect(live).toEqual(expect.arrayContaining(['sid_1_let', 'sid_2_let']));
     expect(live).not.toContain('sid_4_let');
     await page.click('#timeline-show');
@@ -179,7 +192,9 @@ describe('the memory tab of an AOT module', () => {
 describe('a report page of an AOT module (no archive embedded)', () => {
   it('draws the calls and the pool map from the snapshot', async () => {
     const out = join(tmp, 'mnist-aot.html');
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'mlf.js'), 'report', MNIST, '-o', out], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'mlf.js'), 'report', MNIST, '-o', out], {
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     const calls = callsOf(cOf(MNIST, 'tvmgen_mnist___tvm_main__').body);
     await open(`${pathToFileURL(out).href}#graph`, null);

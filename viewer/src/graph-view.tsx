@@ -246,11 +246,7 @@ export function GraphView(props: {
           {views?.relay != null && (
             <label class="graph-level">
               Level{' '}
-              <select
-                id="graph-level"
-                value={level}
-                onChange={(e) => setLevel(e.currentTarget.value as GraphLevel)}
-              >
+              <select id="graph-level" value={level} onChange={(e) => setLevel(e.currentTarget.value as GraphLevel)}>
                 <option value="fused" disabled={views.aot === null && !hasGraph(props.session, props.module)}>
                   fused operators
                 </option>

@@ -124,7 +124,9 @@ export function MemoryView(props: {
   );
   const summedPeak = useMemo(
     () =>
-      timeline === null ? 0 : peakLive({ ...timeline, buffers: timeline.buffers.filter((b) => b.kind !== 'param') }).bytes,
+      timeline === null
+        ? 0
+        : peakLive({ ...timeline, buffers: timeline.buffers.filter((b) => b.kind !== 'param') }).bytes,
     [timeline],
   );
   const step = useMemo(() => {
@@ -205,9 +207,11 @@ export function MemoryView(props: {
       <section class="card" aria-labelledby="mem-sid-h">
         <h2 id="mem-sid-h">Storage ids by size</h2>
         {pools.length === 0 ? (
-          <p class="muted">{m.graph === null
+          <p class="muted">
+            {m.graph === null
               ? `No graph executor: storage ids do not apply${aot !== null ? ' (the AOT layout is above)' : ''}.`
-              : 'Loading…'}</p>
+              : 'Loading…'}
+          </p>
         ) : (
           <>
             <p class="muted">

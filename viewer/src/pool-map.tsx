@@ -197,8 +197,8 @@ export function PoolMap(props: {
       </p>
       {props.summedPeak > layout.peak.bytes && (
         <p class="muted" id="aot-reuse">
-          Within one call TVM may place the call’s scratch over an input it has already consumed, so the timeline
-          above, which adds up the buffers of each call, peaks at {formatBytes(props.summedPeak)} while at most{' '}
+          Within one call TVM may place the call’s scratch over an input it has already consumed, so the timeline above,
+          which adds up the buffers of each call, peaks at {formatBytes(props.summedPeak)} while at most{' '}
           {formatBytes(layout.peak.bytes)} is held.
         </p>
       )}

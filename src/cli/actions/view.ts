@@ -134,7 +134,8 @@ export async function runGraph(
       if (mod !== undefined && graph === null && mod.executor === 'aot') {
         const aot = await analyzeAotModule(archive, mod);
         if (aot !== null) {
-          const report = format === 'netron' ? await inspectArchive(archive, { module: mod.name, hashParams: false }) : null;
+          const report =
+            format === 'netron' ? await inspectArchive(archive, { module: mod.name, hashParams: false }) : null;
           return renderAot(mod.name, aot, report?.modules[mod.name] ?? null, format, svg);
         }
       }

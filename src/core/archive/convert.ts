@@ -92,7 +92,8 @@ export async function convertModules(
 export async function validateFiles(files: ReadonlyMap<string, FileData>): Promise<ValidationReport> {
   const members = new Map<string, ArchiveMember>();
   for (const [path, data] of files) {
-    if (data instanceof Uint8Array) members.set(path, { path, size: data.byteLength, read: () => Promise.resolve(data) });
+    if (data instanceof Uint8Array)
+      members.set(path, { path, size: data.byteLength, read: () => Promise.resolve(data) });
     else {
       const m: ArchiveMember = { path, size: data.size, read: () => data.read() };
       if (data.readRange !== undefined) m.readRange = data.readRange.bind(data);

@@ -303,12 +303,15 @@ async function interfaceFacts(
   // Header names are C-sanitised (`serving_default_input_1:0` → `serving_default_input_1_0`);
   // facts are keyed by the model's own names (Relay, metadata), with the C name beside them.
   const modelNames = [...(relay?.params.map((p) => p.name) ?? []), ...Object.keys(mainIo?.inputs ?? {})];
-  const original = (c: string, known: readonly string[]) => known.find((n) => n === c) ?? known.find((n) => sanitizeCName(n) === c) ?? c;
+  const original = (c: string, known: readonly string[]) =>
+    known.find((n) => n === c) ?? known.find((n) => sanitizeCName(n) === c) ?? c;
   const headerIn = header === null ? null : parseHeaderStruct(header, m.name, 'inputs');
   let inputNames = headerIn?.map((c) => original(c, modelNames)) ?? null;
   if (inputNames === null && relay !== null) {
     const declared = mainIo?.inputs;
-    inputNames = relay.params.map((p) => p.name).filter((n) => (declared ? Object.hasOwn(declared, n) : !paramNames.has(n)));
+    inputNames = relay.params
+      .map((p) => p.name)
+      .filter((n) => (declared ? Object.hasOwn(declared, n) : !paramNames.has(n)));
     // Relay also lists bound params; the AOT main's arity says how many are inputs (TVM puts them first).
     if (declared === undefined && aot !== null) inputNames = inputNames.slice(0, aot.main.inputs.length);
   }
@@ -330,7 +333,8 @@ async function interfaceFacts(
   const outputKeys = Object.keys(mainIo?.outputs ?? {});
   const headerOut = header === null ? null : parseHeaderStruct(header, m.name, 'outputs');
   const inferred = typed?.analysis?.outputs ?? null;
-  let outNames = headerOut?.map((c) => original(c, [...(typed?.analysis?.outputTensorNames ?? []), ...outputKeys])) ?? null;
+  let outNames =
+    headerOut?.map((c) => original(c, [...(typed?.analysis?.outputTensorNames ?? []), ...outputKeys])) ?? null;
   outNames ??= relay?.outputTensorNames ?? (outputKeys.length > 0 ? outputKeys : null);
   if (outNames === null || (inferred !== null && inferred.length !== outNames.length && headerOut === null)) {
     // TVM's names: `output` for one tensor, `output<i>` for tuple leaves (mlf-spec §4.3).
@@ -347,7 +351,9 @@ async function interfaceFacts(
     let shape = written?.[i]?.shape ?? (inferred?.length === outNames.length ? knownShape(inferred[i]) : null);
     if (shape !== null && dtype !== null && bytes !== null && tensorBytes(dtype, shape) !== bytes) {
       // Never a wrong shape: one that disagrees with the recorded size is dropped.
-      notes.push(`output ${name}: the Relay type gives ${dtype}[${shape.join(', ')}], metadata.json ${bytes} bytes; shape left unknown`);
+      notes.push(
+        `output ${name}: the Relay type gives ${dtype}[${shape.join(', ')}], metadata.json ${bytes} bytes; shape left unknown`,
+      );
       shape = null;
     }
     const out: { name: string } & TensorFacts = {
@@ -381,7 +387,6 @@ function tryAnalyzeRelay(text: string, member: string): { analysis: RelayAnalysi
     return { analysis: null, error: `${e.code} at byte ${e.offset ?? '?'}: ${e.message}` };
   }
 }
-
 
 function tensorBytes(dtype: string, shape: number[]): number | null {
   try {

@@ -3,7 +3,8 @@
 // instead of surfacing as a linker error.
 
 /** A machine family, as named in messages. */
-export type Machine = 'x86' | 'x86-64' | 'ARM' | 'AArch64' | 'RISC-V' | 'Xtensa' | 'MIPS' | 'PowerPC' | 'AVR' | 'MSP430' | 'ARC';
+export type Machine =
+  'x86' | 'x86-64' | 'ARM' | 'AArch64' | 'RISC-V' | 'Xtensa' | 'MIPS' | 'PowerPC' | 'AVR' | 'MSP430' | 'ARC';
 
 const ELF_MACHINES: Readonly<Record<number, Machine>> = {
   3: 'x86',
@@ -25,7 +26,9 @@ const ELF_MACHINES: Readonly<Record<number, Machine>> = {
 export function objectMachine(head: Uint8Array): { format: 'ELF' | 'Mach-O' | 'COFF' | null; machine: Machine | null } {
   if (head.length >= 20 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46) {
     const le = head[5] !== 2;
-    const m = le ? (head[18] as number) | ((head[19] as number) << 8) : ((head[18] as number) << 8) | (head[19] as number);
+    const m = le
+      ? (head[18] as number) | ((head[19] as number) << 8)
+      : ((head[18] as number) << 8) | (head[19] as number);
     return { format: 'ELF', machine: ELF_MACHINES[m] ?? null };
   }
   if (head.length >= 8) {

@@ -34,7 +34,8 @@ const C_SOURCE = /\.(c|cc|cpp)$/;
 export async function readCSources(archive: MlfArchive, m: MlfModule, limits?: Partial<Limits>): Promise<CSource[]> {
   const out: CSource[] = [];
   for (const path of m.files.sources) {
-    if (C_SOURCE.test(path)) out.push({ path, text: await readText(archive, path, limits === undefined ? {} : { limits }) });
+    if (C_SOURCE.test(path))
+      out.push({ path, text: await readText(archive, path, limits === undefined ? {} : { limits }) });
   }
   return out;
 }
@@ -55,11 +56,14 @@ export async function analyzeAotModule(
   const header = m.files.headers[0] === undefined ? null : await readText(archive, m.files.headers[0]);
   // Names in interface order: the header's structs, else Relay's @main (parameters first, which
   // also lists bound weights: only the first ones name inputs) and output_tensor_names.
-  const relay = header !== null || m.files.relay === null ? null : parseRelayMain(await readText(archive, m.files.relay));
+  const relay =
+    header !== null || m.files.relay === null ? null : parseRelayMain(await readText(archive, m.files.relay));
   const inputs =
-    options.inputs ?? (header === null ? (relay?.params.map((p) => p.name) ?? null) : parseHeaderStruct(header, m.name, 'inputs'));
+    options.inputs ??
+    (header === null ? (relay?.params.map((p) => p.name) ?? null) : parseHeaderStruct(header, m.name, 'inputs'));
   const outputs =
-    options.outputs ?? (header === null ? (relay?.outputTensorNames ?? null) : parseHeaderStruct(header, m.name, 'outputs'));
+    options.outputs ??
+    (header === null ? (relay?.outputTensorNames ?? null) : parseHeaderStruct(header, m.name, 'outputs'));
   const main = parseAotMain(sources, {
     module: m.name,
     ...(inputs === null ? {} : { inputs }),
@@ -131,7 +135,9 @@ function fillShapesFromRelay(main: AotMain, text: string | null, member: string 
     }
   };
   for (const id of main.inputs) {
-    const p = relay.params.find((x) => x.name === main.buffers[id]?.name || sanitizeCName(x.name) === main.buffers[id]?.name);
+    const p = relay.params.find(
+      (x) => x.name === main.buffers[id]?.name || sanitizeCName(x.name) === main.buffers[id]?.name,
+    );
     const t = p?.type?.kind === 'tensor' ? p.type : null;
     fit(id, knownShape(t), t?.dtype ?? null);
   }
@@ -165,7 +171,10 @@ export async function analyzeAotCodegen(
   const sources: CSource[] = [];
   for (const path of [...archive.contents.members.keys()].sort()) {
     if (path.startsWith('codegen/host/src/') && C_SOURCE.test(path))
-      sources.push({ path, text: await readText(archive, path, options.limits === undefined ? {} : { limits: options.limits }) });
+      sources.push({
+        path,
+        text: await readText(archive, path, options.limits === undefined ? {} : { limits: options.limits }),
+      });
   }
   const scanned = scanSources(sources);
   const found = findAotModules(scanned);
@@ -187,7 +196,9 @@ export async function analyzeAotCodegen(
     ...(inputs === null ? {} : { inputs }),
     ...(outputs === null ? {} : { outputs }),
   });
-  const layout = aotMemoryLayout(main, { metadataWorkspaceBytes: header === null ? null : headerWorkspace(header, module) });
+  const layout = aotMemoryLayout(main, {
+    metadataWorkspaceBytes: header === null ? null : headerWorkspace(header, module),
+  });
   return { main, layout, diagnostics: [] };
 }
 

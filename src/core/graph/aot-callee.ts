@@ -283,7 +283,6 @@ export function analyzeCallee(t: CTokens, f: CFunctionSpan, scope: CFileScope): 
     const p = parts[2];
     return p === undefined ? null : intValue(t, p[0], p[1]);
   }
-
 }
 
 const ASSIGN = new Set(['+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=']);

@@ -17,8 +17,7 @@ const MAX_DEPTH = 200;
 /** Longer expressions are not evaluated: work per expression stays bounded. */
 const MAX_TOKENS = 4096;
 
-const safe = (x: Interval): Interval | null =>
-  Number.isSafeInteger(x.lo) && Number.isSafeInteger(x.hi) ? x : null;
+const safe = (x: Interval): Interval | null => (Number.isSafeInteger(x.lo) && Number.isSafeInteger(x.hi) ? x : null);
 
 const span = (a: number, b: number, c: number, d: number): Interval | null =>
   safe({ lo: Math.min(a, b, c, d), hi: Math.max(a, b, c, d) });

@@ -304,7 +304,8 @@ export function scanFileScope(t: CTokens): CFileScope {
       } else if (t.kind[prev] === TK.string && isToken(t, prev - 1, 'extern')) {
         i++; // extern "C" { ... }: its declarations are at file scope
       } else {
-        if (isToken(t, prev - 1, 'struct') && t.kind[prev] === TK.ident) scanArrays(t, i + 1, close, tokenText(t, prev), arrays);
+        if (isToken(t, prev - 1, 'struct') && t.kind[prev] === TK.ident)
+          scanArrays(t, i + 1, close, tokenText(t, prev), arrays);
         i = close + 1;
       }
       continue;

@@ -5,13 +5,28 @@
 import { MlfError } from '../errors/errors.js';
 import { type CTokens, isToken, TK, tokenText } from './aot-lex.js';
 import { type CSource, findAotModules, type Located, type ScannedSources, scanSources } from './aot-scan.js';
-import {
-  analyzeCallee,
-  type CalleeFacts,
-  type CalleeSlice,
-  dtypeOfCType, elementSize, functionParams, isPackedSignature } from './aot-callee.js';
+import { elementSize, functionParams, isPackedSignature } from './aot-callee.js';
 import { readEntry } from './aot-entry.js';
-import type { AotBuffer, AotCall, AotMain, AotPool, ArgRole } from './aot-model.js';
+import {
+  addBuffer,
+  type Arg,
+  assignRoles,
+  bufferOf,
+  calleeFacts,
+  constantBuffer,
+  defaultName,
+  handleBuffer,
+  learn,
+  type MainState,
+  packedArgs,
+  poolBytes,
+  poolSlice,
+  RUNTIME,
+  scratchBuffer,
+  splitOutputs,
+  type Value,
+} from './aot-main-state.js';
+import type { AotBuffer, AotCall, AotMain } from './aot-model.js';
 import { findTopToken, intValue, pathText, type PointerPath, pointerPath, type Range, splitTop } from './aot-syntax.js';
 
 /** Options of {@link parseAotMain}. */
@@ -24,25 +39,6 @@ export interface AotParseOptions {
   /** Tokens per file before E309. */
   maxTokens?: number;
 }
-
-/** Runtime functions the main calls that are not operators. */
-const RUNTIME = new Set([
-  'TVMBackendAllocWorkspace',
-  'TVMBackendFreeWorkspace',
-  'TVMAPISetLastError',
-  'TVMBackendGetFuncFromEnv',
-  'sizeof',
-]);
-
-/** A value the main's variables and stacks hold. */
-type Value =
-  | { t: 'buf'; id: number }
-  | { t: 'pool'; pool: number }
-  | { t: 'handle'; arg: number }
-  | { t: 'slot'; root: string; k: number }
-  | { t: 'addr'; root: string; index: number }
-  | { t: 'int'; v: number }
-  | { t: 'fn'; name: string };
 
 /**
  * Parses the AOT main of one module from its generated C files.
@@ -70,21 +66,24 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
   const t = scanned.tokens[main.file] as CTokens;
   const span = main.span;
   const notes: string[] = [];
-  const buffers: AotBuffer[] = [];
   const calls: AotCall[] = [];
-  const pools: AotPool[] = [];
   const env = new Map<string, Value>();
-  const mem = new Map<string, Value>(); // stack memory: `stack_array[1].data`, `stack_shape[3]`, ...
-  const facts = new Map<string, CalleeFacts | null>();
-  const constants = new Map<string, number>();
-  const poolSlices = new Map<string, number>(); // inline `&(pool[off])` arguments
+  const st: MainState = {
+    scanned,
+    buffers: [],
+    pools: [],
+    mem: new Map(),
+    facts: new Map(),
+    constants: new Map(),
+    poolSlices: new Map(),
+    handles: new Map(),
+    packedIo: [],
+  };
+  const { buffers, pools, mem, handles, packedIo } = st;
   let allocOrder = 0;
 
-  const newBuffer = (b: Omit<AotBuffer, 'id'>): number => {
-    buffers.push({ ...b, id: buffers.length });
-    return buffers.length - 1;
-  };
-  const buffer = (id: number) => buffers[id] as AotBuffer;
+  const newBuffer = (b: Omit<AotBuffer, 'id'>): number => addBuffer(st, b);
+  const buffer = (id: number) => bufferOf(st, id);
 
   // Parameters: module I/O, pools and (packed) the args array; the entry wrapper names them.
   const params = functionParams(t, span);
@@ -114,7 +113,6 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
     else env.set(param, { t: 'buf', id });
     handles.set(k, id);
   };
-  const handles = new Map<number, number>(); // packed arg k → buffer
   if (!packed) {
     const roles = entry?.params ?? null;
     const tensorParams: { name: string; k: number; kind: 'input' | 'output' | null }[] = [];
@@ -126,23 +124,33 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
         pools.push({ name, kind: /const/.test(name) ? 'constant' : 'workspace', bytes: poolBytes(scanned, name) });
       } else if (role?.kind === 'device') {
         notes.push(`parameter ${p.name} is the device context ${role.name}`);
-      } else tensorParams.push({ name: p.name, k, kind: role?.kind === 'input' || role?.kind === 'output' ? role.kind : null });
+      } else
+        tensorParams.push({
+          name: p.name,
+          k,
+          kind: role?.kind === 'input' || role?.kind === 'output' ? role.kind : null,
+        });
     });
-    const nOut = splitOutputs(tensorParams.map((x) => x.name), ioNames.outputs.length);
+    const nOut = splitOutputs(
+      tensorParams.map((x) => x.name),
+      ioNames.outputs.length,
+    );
     tensorParams.forEach((x, i) =>
       ioOf(x.name, x.k, x.kind ?? (i >= tensorParams.length - nOut ? 'output' : 'input'), nOut),
     );
     if (roles === null && entry === null)
       notes.push(`no entry wrapper found; the last ${nOut} tensor parameter(s) are taken as outputs`);
   }
-  const packedIo: { name: string; k: number; id: number }[] = [];
 
   walk(span.bodyOpen + 1, span.bodyClose);
 
   if (packed) {
     // Module I/O arrive as `args[k]`, inputs first; outputs are the last ones.
     packedIo.sort((a, b) => a.k - b.k);
-    const nOut = splitOutputs(packedIo.map((x) => x.name), ioNames.outputs.length);
+    const nOut = splitOutputs(
+      packedIo.map((x) => x.name),
+      ioNames.outputs.length,
+    );
     packedIo.forEach((x, i) => {
       const out = i >= packedIo.length - nOut;
       const b = buffer(x.id);
@@ -313,7 +321,7 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
       const base = env.get(p.root);
       const first = p.steps[0];
       const off = p.steps.length === 1 && first !== undefined && 'index' in first ? first.index : null;
-      if (base?.t === 'pool' && off !== null) return { t: 'buf', id: poolSlice(base.pool, off, declaredName) };
+      if (base?.t === 'pool' && off !== null) return { t: 'buf', id: poolSlice(st, base.pool, off, declaredName) };
       if (off !== null) return { t: 'addr', root: p.root, index: off };
       return null;
     }
@@ -325,90 +333,14 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
     if (steps === '') {
       if (base !== undefined) return base;
       const arr = scanned.arrays.get(p.root);
-      if (arr !== undefined && arr.struct === null) return { t: 'buf', id: constantBuffer(p.root) };
+      if (arr !== undefined && arr.struct === null) return { t: 'buf', id: constantBuffer(st, p.root) };
       return null;
     }
     const last = p.steps[p.steps.length - 1];
     if (p.steps.length === 1 && last !== undefined && 'plus' in last) return { t: 'slot', root: p.root, k: last.plus };
-    if (steps === '[0].data' && base?.t === 'handle') return { t: 'buf', id: handleBuffer(base.arg, p.root) };
+    if (steps === '[0].data' && base?.t === 'handle') return { t: 'buf', id: handleBuffer(st, base.arg, p.root) };
     if (steps === '[0].data' && base?.t === 'slot') return mem.get(`${base.root}[${base.k}].data`) ?? null;
     return mem.get(p.root + steps) ?? null;
-  }
-
-  function handleBuffer(k: number, name: string): number {
-    const known = handles.get(k);
-    if (known !== undefined) return known;
-    // Packed main: `void* x = args[k].v_handle`; inputs come first, outputs last.
-    const id = newBuffer({
-      name,
-      kind: 'input',
-      dtype: null,
-      shape: null,
-      bytes: null,
-      bytesFrom: null,
-      pool: null,
-      offset: null,
-      alloc: null,
-    });
-    packedIo.push({ name, k, id });
-    handles.set(k, id);
-    return id;
-  }
-
-  function poolSlice(pool: number, offset: number, declaredName: string | null): number {
-    const key = `${pool}:${offset}`;
-    if (declaredName === null) {
-      const known = poolSlices.get(key);
-      if (known !== undefined) return known;
-    }
-    const id = newBuffer({
-      name: declaredName ?? `${pools[pool]?.name ?? 'pool'}[${offset}]`,
-      kind: pools[pool]?.kind === 'constant' ? 'constant' : 'intermediate',
-      dtype: null,
-      shape: null,
-      bytes: null,
-      bytesFrom: null,
-      pool: pools[pool]?.name ?? null,
-      offset,
-      alloc: null,
-    });
-    if (declaredName === null) poolSlices.set(key, id);
-    return id;
-  }
-
-  function constantBuffer(name: string, pool: string | null = null, offset: number | null = null): number {
-    const known = constants.get(name);
-    if (known !== undefined) return known;
-    const arr = scanned.arrays.get(name);
-    const dtype = dtypeOfCType(arr?.ctype ?? null);
-    const size = elementSize(dtype);
-    const id = newBuffer({
-      name,
-      kind: 'constant',
-      dtype,
-      shape: null,
-      bytes: arr !== undefined && size !== null ? arr.count * size : null,
-      bytesFrom: arr !== undefined && size !== null ? 'declaration' : null,
-      pool,
-      offset,
-      alloc: null,
-    });
-    constants.set(name, id);
-    return id;
-  }
-
-  function scratchBuffer(call: AotCall, s: CalleeSlice, pool: string): number {
-    return newBuffer({
-      name: `${call.callee}:${s.name}`,
-      kind: 'scratch',
-      dtype: s.dtype,
-      shape: null,
-      bytes: s.writeBytes,
-      bytesFrom: s.writeBytes === null ? null : 'writes',
-      pool,
-      offset: s.offset,
-      alloc: null,
-    });
   }
 
   function handleCall(nameAt: number): void {
@@ -418,7 +350,8 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
     if (callee === 'TVMBackendFreeWorkspace') {
       const last = parts[parts.length - 1];
       const v = last === undefined ? null : readValue(last[0], last[1], null);
-      if (v?.t === 'buf' && buffer(v.id).alloc !== null) (buffer(v.id).alloc as { freedAt: number | null }).freedAt = calls.length;
+      if (v?.t === 'buf' && buffer(v.id).alloc !== null)
+        (buffer(v.id).alloc as { freedAt: number | null }).freedAt = calls.length;
       return;
     }
     if (callee === 'TVMBackendGetFuncFromEnv') {
@@ -439,16 +372,16 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
       parts.shift();
     }
     if (RUNTIME.has(callee)) return;
-    const f = calleeFacts(callee);
+    const f = calleeFacts(st, callee);
     const first = parts[0] === undefined ? null : pointerPath(t, parts[0][0], parts[0][1]);
     const viaStack = first !== null && first.cast === 'TVMValue' && first.steps.length === 0;
-    const args = viaStack ? packedArgs(first.root) : parts.map((r) => unpackedArg(r));
-    assignRoles(args, f);
+    const args = viaStack ? packedArgs(st, first.root) : parts.map((r) => unpackedArg(r));
+    assignRoles(st, args, f);
     const call: AotCall = {
       index: calls.length,
       callee,
       args: args.map((a) => ({ buffer: a.buffer, role: a.role, text: a.text })),
-      constants: (f?.constants ?? []).map((c) => constantBuffer(c)),
+      constants: (f?.constants ?? []).map((c) => constantBuffer(st, c)),
       scratch: [],
       workspaceBytes: f?.workspaceBytes ?? null,
       arenaBytes: f?.arenaBytes ?? null,
@@ -459,18 +392,11 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
       const v = args[s.poolArg]?.value;
       const pool = v?.t === 'pool' ? pools[v.pool] : undefined;
       if (pool === undefined) continue;
-      if (pool.kind === 'constant') call.constants.push(constantBuffer(s.name, pool.name, s.offset));
-      else call.scratch.push(scratchBuffer(call, s, pool.name));
+      if (pool.kind === 'constant') call.constants.push(constantBuffer(st, s.name, pool.name, s.offset));
+      else call.scratch.push(scratchBuffer(st, call, s, pool.name));
     }
     calls.push(call);
-    learn(call, f);
-  }
-
-  interface Arg {
-    buffer: number | null;
-    role: ArgRole;
-    text: string;
-    value: Value | null;
+    learn(st, call, f);
   }
 
   function unpackedArg([a, b]: Range): Arg {
@@ -479,119 +405,4 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
     if (v?.t === 'buf') return { buffer: v.id, role: 'read', text, value: v };
     return { buffer: null, role: v?.t === 'pool' ? 'pool' : 'other', text, value: v };
   }
-
-  /** Arguments of a packed call: `stack_value[k].v_handle` → DLTensor slot → data, shape, dtype. */
-  function packedArgs(valueRoot: string): Arg[] {
-    const out: Arg[] = [];
-    for (let k = 0; k < 1024; k++) {
-      const v = mem.get(`${valueRoot}[${k}].v_handle`);
-      if (v === undefined) break;
-      mem.delete(`${valueRoot}[${k}].v_handle`);
-      if (v.t !== 'slot') {
-        out.push({ buffer: v.t === 'buf' ? v.id : null, role: v.t === 'buf' ? 'read' : 'other', text: `args[${k}]`, value: v });
-        continue;
-      }
-      const slot = `${v.root}[${v.k}]`;
-      const data = mem.get(`${slot}.data`);
-      if (data?.t !== 'buf') {
-        out.push({ buffer: null, role: 'other', text: `${slot}.data`, value: data ?? null });
-        continue;
-      }
-      const b = buffer(data.id);
-      const int = (key: string) => {
-        const x = mem.get(`${slot}${key}`);
-        return x?.t === 'int' ? x.v : null;
-      };
-      const code = int('.dtype.code');
-      const bits = int('.dtype.bits');
-      const lanes = int('.dtype.lanes') ?? 1;
-      const ndim = int('.ndim');
-      const shapeAt = mem.get(`${slot}.shape`);
-      if (b.dtype === null && code !== null && bits !== null) b.dtype = hintDtype(code, bits, lanes);
-      if (b.shape === null && ndim !== null && shapeAt?.t === 'addr') {
-        const dims: number[] = [];
-        for (let d = 0; d < ndim; d++) {
-          const x = mem.get(`${shapeAt.root}[${shapeAt.index + d}]`);
-          if (x?.t !== 'int') break;
-          dims.push(x.v);
-        }
-        if (dims.length === ndim) b.shape = dims;
-      }
-      out.push({ buffer: data.id, role: 'read', text: `${slot}.data`, value: data });
-    }
-    return out;
-  }
-
-  /** Reads are the default; the callee's body says which arguments it writes (else: the last buffer). */
-  function assignRoles(args: Arg[], f: CalleeFacts | null): void {
-    let any = false;
-    args.forEach((a, k) => {
-      if (a.buffer === null) return;
-      if (f?.args[k]?.written === true) {
-        a.role = 'write';
-        any = true;
-      }
-    });
-    if (any) return;
-    for (let k = args.length - 1; k >= 0; k--) {
-      const a = args[k] as Arg;
-      if (a.buffer !== null && buffer(a.buffer).kind !== 'constant' && buffer(a.buffer).kind !== 'input') {
-        a.role = 'write';
-        return;
-      }
-    }
-  }
-
-  /** What a call tells about its buffers: element types, and for unsized slices the bytes written. */
-  function learn(call: AotCall, f: CalleeFacts | null): void {
-    call.args.forEach((a, k) => {
-      if (a.buffer === null) return;
-      const b = buffer(a.buffer);
-      const info = f?.args[k];
-      if (b.dtype === null && info?.dtype != null) b.dtype = info.dtype;
-      if (a.role === 'write' && b.bytesFrom !== 'alloc' && b.bytesFrom !== 'declaration' && info?.writeBytes != null) {
-        if (b.bytesFrom === null || b.bytesFrom === 'writes') {
-          b.bytes = Math.max(b.bytes ?? 0, info.writeBytes);
-          b.bytesFrom = 'writes';
-        }
-      }
-    });
-  }
-
-  function calleeFacts(name: string): CalleeFacts | null {
-    if (facts.has(name)) return facts.get(name) ?? null;
-    const loc = scanned.functions.get(name);
-    const result =
-      loc === undefined || loc.span.bodyOpen < 0
-        ? null
-        : analyzeCallee(scanned.tokens[loc.file] as CTokens, loc.span, { functions: new Map(), arrays: scanned.arrays });
-    facts.set(name, result);
-    return result;
-  }
-}
-
-/** TVM's names where no list gives them: `output` / `output<i>` (mlf-spec §4.3), an input's parameter name. */
-function defaultName(param: string, kind: 'input' | 'output', index: number, outputs: number): string {
-  if (kind === 'output') return outputs === 1 ? 'output' : `output${index}`;
-  return param.replace(/_buffer_var$/, '');
-}
-
-/** How many of the tensor parameters are outputs: the names say (`output…`), else `declared`, else 1. */
-function splitOutputs(names: string[], declared: number): number {
-  if (declared > 0) return Math.min(declared, names.length);
-  const named = names.filter((n) => /^output\d*(_buffer_var)?$/.test(n)).length;
-  return Math.min(names.length, named > 0 ? named : 1);
-}
-
-/** A TVM dtype from DLDataType code and bits (`(0, 8)` → `int8`). */
-function hintDtype(code: number, bits: number, lanes = 1): string | null {
-  const base = code === 0 ? 'int' : code === 1 ? 'uint' : code === 2 ? 'float' : code === 4 ? 'bfloat' : null;
-  if (base === null || bits <= 0) return null;
-  return `${base}${bits}${lanes > 1 ? `x${lanes}` : ''}`;
-}
-
-/** Size of a USMP pool array (`static uint8_t global_workspace[42048];`), or null. */
-function poolBytes(scanned: ScannedSources, name: string): number | null {
-  const a = scanned.arrays.get(name);
-  return a !== undefined && a.struct === null ? a.count : null;
 }

@@ -255,7 +255,11 @@ function workspaceFigure(
   const metadataBytes = options.metadataWorkspaceBytes ?? null;
   if (pools.length > 0) {
     const computedBytes = pools.reduce((a, p) => a + (p.declaredBytes ?? p.usedBytes), 0);
-    return { computedBytes, metadataBytes, how: `sum of the USMP workspace pools (${pools.map((p) => p.name).join(', ')})` };
+    return {
+      computedBytes,
+      metadataBytes,
+      how: `sum of the USMP workspace pools (${pools.map((p) => p.name).join(', ')})`,
+    };
   }
   let opMax = 0;
   let opName = '';

@@ -25,7 +25,9 @@ export interface ScannedSources {
 
 /** Tokenizes every source and indexes its functions and arrays. */
 export function scanSources(sources: readonly CSource[], maxTokens?: number): ScannedSources {
-  const tokens = sources.map((s) => tokenizeC(s.text, { member: s.path, ...(maxTokens === undefined ? {} : { maxTokens }) }));
+  const tokens = sources.map((s) =>
+    tokenizeC(s.text, { member: s.path, ...(maxTokens === undefined ? {} : { maxTokens }) }),
+  );
   const functions = new Map<string, Located>();
   const arrays: CFileScope['arrays'] = new Map();
   tokens.forEach((tk, file) => {
@@ -51,4 +53,3 @@ export function findAotModules(scanned: ScannedSources): string[] {
   }
   return out;
 }
-

@@ -1,7 +1,13 @@
 // A module's Relay text as a typed operator graph: parsed (relay-parse), typed (relay-infer), the
 // outputs of @main as TVM names them, and a node table the viewer draws beside the fused graph.
 import { flattenType, inferRelayTypes, type RelayInference } from './relay-infer.js';
-import { parseRelay, type RelayParseOptions, type RelayProgram, type RelayTensorType, type RelayType } from './relay-parse.js';
+import {
+  parseRelay,
+  type RelayParseOptions,
+  type RelayProgram,
+  type RelayTensorType,
+  type RelayType,
+} from './relay-parse.js';
 
 /** A parsed and typed Relay module. */
 export interface RelayAnalysis {
@@ -28,12 +34,10 @@ export function analyzeRelay(text: string, options: RelayParseOptions = {}): Rel
     type: inference.types[id] ?? null,
   }));
   const result = main === undefined ? null : (main.ret ?? inference.types[main.body] ?? null);
-  const outputs =
-    main === undefined
-      ? []
-      : flattenType(result).map((t) => (t?.kind === 'tensor' ? t : null));
+  const outputs = main === undefined ? [] : flattenType(result).map((t) => (t?.kind === 'tensor' ? t : null));
   const names = main?.attrs.output_tensor_names;
-  const outputTensorNames = Array.isArray(names) && names.every((x) => typeof x === 'string') ? (names as string[]) : null;
+  const outputTensorNames =
+    Array.isArray(names) && names.every((x) => typeof x === 'string') ? (names as string[]) : null;
   return { program, inference, params, outputs, outputTensorNames };
 }
 

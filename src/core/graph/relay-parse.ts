@@ -4,60 +4,10 @@
 // Recursive descent with a depth limit; unknown syntax is an MLF-E311 with the offset.
 import { MlfError } from '../errors/errors.js';
 import { lexRelay, RK, type RelayToken } from './relay-lex.js';
+import type { RelayAttr, RelayFunction, RelayNode, RelayProgram, RelayType } from './relay-ast.js';
+import { describeToken, literalType, literalValue, parseRelayType } from './relay-literals.js';
 
-/** A tensor type; `shape` null when not written, a dimension null when dynamic (`?`, `Any`). */
-export interface RelayTensorType {
-  kind: 'tensor';
-  shape: (number | null)[] | null;
-  dtype: string | null;
-}
-
-/** A Relay type: a tensor or a tuple of types. */
-export type RelayType = RelayTensorType | { kind: 'tuple'; fields: RelayType[] };
-
-/** An attribute value as written. */
-export type RelayAttr = number | string | boolean | null | RelayAttr[];
-
-/** One expression of the program. */
-export interface RelayNode {
-  id: number;
-  /** `call` of an operator (`name` = `nn.conv2d`), of a global (`name` = `@f`) or of an expression (`callee`). */
-  kind: 'var' | 'constant' | 'call' | 'tuple' | 'getitem' | 'function' | 'global';
-  /** Variable name, operator or global name, or a constant's literal text (`1f`, `meta[relay.Constant][0]`). */
-  name: string;
-  /** Arguments of a call, fields of a tuple, the tuple of a projection. */
-  args: number[];
-  /** A call of an expression (`%f(%x)`): the callee node; else null. */
-  callee: number | null;
-  /** Keyword attributes of a call, in order. */
-  attrs: Record<string, RelayAttr>;
-  /** Projection index (`%3.0`). */
-  index: number | null;
-  /** `function` nodes: the function's index in {@link RelayProgram.lambdas}. */
-  fn: number | null;
-  /** The type written in the text (`%x: Tensor[...]`, `/* ty=... *\/`). */
-  annotated: RelayType | null;
-  /** Byte offset in the text. */
-  offset: number;
-}
-
-/** A function: `def @name` or a `fn` literal. */
-export interface RelayFunction {
-  name: string;
-  params: number[];
-  body: number;
-  ret: RelayType | null;
-  attrs: Record<string, RelayAttr>;
-}
-
-/** A parsed Relay program. */
-export interface RelayProgram {
-  nodes: RelayNode[];
-  /** `def @name` functions by name (`main`, BYOC partitions such as `tvmgen_default_cmsis_nn_main_0`). */
-  functions: Map<string, RelayFunction>;
-  /** `fn` literals, referenced by `function` nodes. */
-  lambdas: RelayFunction[];
-}
+export type { RelayAttr, RelayFunction, RelayNode, RelayProgram, RelayTensorType, RelayType } from './relay-ast.js';
 
 /** Options of {@link parseRelay}. */
 export interface RelayParseOptions {
@@ -74,7 +24,10 @@ const nullProto = <T>(): Record<string, T> => Object.create(null) as Record<stri
  * docs/format.md describes, or nesting beyond `maxDepth`.
  */
 export function parseRelay(text: string, options: RelayParseOptions = {}): RelayProgram {
-  const tokens = lexRelay(text, { ...(options.member === undefined ? {} : { member: options.member }), ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }) });
+  const tokens = lexRelay(text, {
+    ...(options.member === undefined ? {} : { member: options.member }),
+    ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+  });
   const maxDepth = options.maxDepth ?? 400;
   const nodes: RelayNode[] = [];
   const functions = new Map<string, RelayFunction>();
@@ -92,15 +45,26 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
     return t !== undefined && (t.kind === RK.punct || t.kind === RK.ident) && t.text === s;
   };
   const expect = (s: string): RelayToken => {
-    if (!is(s)) fail(`expected ${JSON.stringify(s)}, found ${describe(peek())}`);
+    if (!is(s)) fail(`expected ${JSON.stringify(s)}, found ${describeToken(peek())}`);
     return tokens[pos++] as RelayToken;
   };
   const enter = () => {
     if (++depth > maxDepth) fail(`nesting deeper than ${maxDepth}`);
   };
   const leave = () => void depth--;
-  const node = (n: Omit<RelayNode, 'id' | 'args' | 'callee' | 'attrs' | 'index' | 'fn' | 'annotated'> & Partial<RelayNode>): number => {
-    nodes.push({ args: [], callee: null, attrs: nullProto(), index: null, fn: null, annotated: null, ...n, id: nodes.length });
+  const node = (
+    n: Omit<RelayNode, 'id' | 'args' | 'callee' | 'attrs' | 'index' | 'fn' | 'annotated'> & Partial<RelayNode>,
+  ): number => {
+    nodes.push({
+      args: [],
+      callee: null,
+      attrs: nullProto(),
+      index: null,
+      fn: null,
+      annotated: null,
+      ...n,
+      id: nodes.length,
+    });
     return nodes.length - 1;
   };
   /** A `/* ty=... *\/` right after an expression annotates it. */
@@ -122,7 +86,7 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
       parseParam(new Map());
       if (is(';')) pos++;
     } else if (peek()?.kind === RK.typeComment) pos++;
-    else fail(`expected "def" at the top level, found ${describe(peek())}`);
+    else fail(`expected "def" at the top level, found ${describeToken(peek())}`);
   }
   return { nodes, functions, lambdas };
 
@@ -149,7 +113,7 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
         attrs[key] = parseAttr();
       } else params.push(parseParam(scope));
       if (is(',')) pos++;
-      else if (!is(')')) fail(`expected "," or ")" in a parameter list, found ${describe(peek())}`);
+      else if (!is(')')) fail(`expected "," or ")" in a parameter list, found ${describeToken(peek())}`);
     }
     pos++;
     let ret: RelayType | null = null;
@@ -169,7 +133,7 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
 
   function parseParam(scope: Map<string, number>): number {
     const t = peek();
-    if (t?.kind !== RK.local) fail(`expected a parameter %name, found ${describe(t)}`);
+    if (t?.kind !== RK.local) fail(`expected a parameter %name, found ${describeToken(t)}`);
     pos++;
     let annotated: RelayType | null = null;
     if (is(':')) {
@@ -256,7 +220,7 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
         if (is(',')) {
           pos++;
           comma = true;
-        } else if (!is(')')) fail(`expected "," or ")", found ${describe(peek())}`);
+        } else if (!is(')')) fail(`expected "," or ")", found ${describeToken(peek())}`);
       }
       pos++;
       if (fields.length === 1 && !comma) return fields[0] as number;
@@ -272,13 +236,18 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
       }
       if (t.text === 'True' || t.text === 'False') {
         pos++;
-        return node({ kind: 'constant', name: t.text, offset: t.offset, annotated: { kind: 'tensor', shape: [], dtype: 'bool' } });
+        return node({
+          kind: 'constant',
+          name: t.text,
+          offset: t.offset,
+          annotated: { kind: 'tensor', shape: [], dtype: 'bool' },
+        });
       }
       pos++;
       if (!is('(')) fail(`expected "(" after operator ${t.text}`);
       return parseCall(t.text, null, scope, t.offset);
     }
-    return fail(`unexpected ${describe(t)}`);
+    return fail(`unexpected ${describeToken(t)}`);
   }
 
   function local(t: RelayToken, scope: Map<string, number>): number {
@@ -318,7 +287,8 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
         attrs[key] = parseAttr();
       } else args.push(parseExpr(scope));
       if (is(',')) pos++;
-      else if (!is(')')) fail(`expected "," or ")" in the arguments of ${name || 'a call'}, found ${describe(peek())}`);
+      else if (!is(')'))
+        fail(`expected "," or ")" in the arguments of ${name || 'a call'}, found ${describeToken(peek())}`);
     }
     pos++;
     const global = callee !== null && nodes[callee]?.kind === 'global' ? (nodes[callee] as RelayNode).name : null;
@@ -358,7 +328,7 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
       pos++;
       v = t.text;
       if (is('[')) skipBrackets();
-    } else return fail(`unexpected ${describe(t)} in an attribute`);
+    } else return fail(`unexpected ${describeToken(t)} in an attribute`);
     leave();
     return v;
   }
@@ -373,9 +343,10 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
       const dims: (number | null)[] = [];
       while (!is(')')) {
         const d = peek();
-        if (d?.kind === RK.number && /^\d+$/.test(d.text.replace(/i64$/, ''))) dims.push(Number(d.text.replace(/i64$/, '')));
+        if (d?.kind === RK.number && /^\d+$/.test(d.text.replace(/i64$/, '')))
+          dims.push(Number(d.text.replace(/i64$/, '')));
         else if (d !== undefined && (d.text === '?' || d.text === 'Any' || d.kind === RK.ident)) dims.push(null);
-        else fail(`expected a dimension, found ${describe(d)}`);
+        else fail(`expected a dimension, found ${describeToken(d)}`);
         pos++;
         if (is(',')) pos++;
       }
@@ -399,8 +370,10 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
     } else if (peek()?.kind === RK.ident) {
       const name = (tokens[pos++] as RelayToken).text;
       if (is('[')) skipBrackets(); // a generic type such as List[A]
-      ty = /^(u?int|float|bfloat|bool)\d*$/.test(name) ? { kind: 'tensor', shape: [], dtype: name } : { kind: 'tensor', shape: null, dtype: null };
-    } else ty = fail(`expected a type, found ${describe(peek())}`);
+      ty = /^(u?int|float|bfloat|bool)\d*$/.test(name)
+        ? { kind: 'tensor', shape: [], dtype: name }
+        : { kind: 'tensor', shape: null, dtype: null };
+    } else ty = fail(`expected a type, found ${describeToken(peek())}`);
     leave();
     return ty;
   }
@@ -438,83 +411,4 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
       return null;
     }
   }
-}
-
-/** Parses one type written at the start of `text` (trailing text ignored). */
-export function parseRelayType(text: string, member?: string): RelayType | null {
-  const tokens = lexRelay(text, member === undefined ? {} : { member });
-  // Reuse the program parser on `def @t(%x: <type>) { %x }`-shaped input would over-allocate; a small reader instead.
-  let pos = 0;
-  const is = (s: string) => tokens[pos]?.text === s && (tokens[pos]?.kind === RK.punct || tokens[pos]?.kind === RK.ident);
-  const read = (depth: number): RelayType | null => {
-    if (depth > 64) return null;
-    if (is('Tensor')) {
-      pos++;
-      if (!is('[')) return null;
-      pos++;
-      if (!is('(')) return null;
-      pos++;
-      const dims: (number | null)[] = [];
-      while (pos < tokens.length && !is(')')) {
-        const d = tokens[pos] as RelayToken;
-        const n = d.text.replace(/i64$/, '');
-        dims.push(d.kind === RK.number && /^\d+$/.test(n) ? Number(n) : null);
-        pos++;
-        if (is(',')) pos++;
-      }
-      pos++;
-      if (!is(',')) return null;
-      pos++;
-      const dt = tokens[pos++];
-      if (dt?.kind !== RK.ident || !is(']')) return null;
-      pos++;
-      return { kind: 'tensor', shape: dims, dtype: dt.text };
-    }
-    if (is('(')) {
-      pos++;
-      const fields: RelayType[] = [];
-      while (pos < tokens.length && !is(')')) {
-        const f = read(depth + 1);
-        if (f === null) return null;
-        fields.push(f);
-        if (is(',')) pos++;
-      }
-      pos++;
-      return { kind: 'tuple', fields };
-    }
-    const t = tokens[pos];
-    if (t?.kind === RK.ident && /^(u?int|float|bfloat|bool)\d*$/.test(t.text)) {
-      pos++;
-      return { kind: 'tensor', shape: [], dtype: t.text };
-    }
-    return null;
-  };
-  return read(0);
-}
-
-/** The scalar type of a literal: `1f` float32, `3f16` float16, `-128i8` int8, `1` int32, `2.5` float32. */
-export function literalType(text: string): RelayTensorType {
-  const m = /^-?(?:inf|nan|[\d.]+(?:e[+-]?\d+)?)(f|i|u)?(\d*)$/i.exec(text);
-  const suffix = m?.[1];
-  const bits = m?.[2] === '' || m?.[2] === undefined ? null : m[2];
-  let dtype: string;
-  if (suffix === 'f') dtype = `float${bits ?? 32}`;
-  else if (suffix === 'i') dtype = `int${bits ?? 32}`;
-  else if (suffix === 'u') dtype = `uint${bits ?? 32}`;
-  else dtype = /[.e]/i.test(text) ? 'float32' : 'int32';
-  return { kind: 'tensor', shape: [], dtype };
-}
-
-/** The number of a literal (`-128i8` → -128, `0.101562f` → 0.101562); the text when not numeric. */
-function literalValue(text: string): RelayAttr {
-  const m = /^(-?(?:inf|[\d.]+(?:e[+-]?\d+)?))/i.exec(text);
-  if (m === null) return text;
-  const v = m[1]?.toLowerCase().endsWith('inf') ? (text.startsWith('-') ? -Infinity : Infinity) : Number(m[1]);
-  return Number.isNaN(v) ? text : v;
-}
-
-function describe(t: RelayToken | undefined): string {
-  if (t === undefined) return 'the end of the text';
-  const s = t.kind === RK.local ? `%${t.text}` : t.kind === RK.global ? `@${t.text}` : t.text;
-  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 }

@@ -1,7 +1,6 @@
 /** Inputs and outputs of `mlf run`: .npy files checked against the model, random inputs, raw bytes. */
 import { readFile } from 'node:fs/promises';
 import { formatDType, fromNumpyDescr, parseDType, toNumpyDescr } from '../../core/params/dtype.js';
-import { ownValue } from '../../core/common/dict.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { decodeNpy, encodeNpy, npyToParam } from '../../core/params/npy.js';
 import type { RunnerTensor } from './project/interface.js';
@@ -33,7 +32,10 @@ export async function readInputFiles(
     const t = model.find((m) => m.name === name) ?? model.find((m) => m.cName === name);
     if (t !== undefined) {
       if (byName.has(t.name))
-        throw new MlfError('MLF-E501', `input ${JSON.stringify(t.name)} is given twice (as ${JSON.stringify(name)} too)`);
+        throw new MlfError(
+          'MLF-E501',
+          `input ${JSON.stringify(t.name)} is given twice (as ${JSON.stringify(name)} too)`,
+        );
       byName.set(t.name, file);
     }
   }

@@ -16,6 +16,7 @@ import { aotMemoryTimeline, liveBytes } from '../../../src/core/report/memory-ti
 import { MlfError } from '../../../src/core/errors/errors.js';
 import { FIXTURES } from '../../helpers/common.js';
 import { tarFiles } from '../../helpers/archive.js';
+import { growthRatio } from '../../helpers/growth.js';
 
 /** The C sources of a fixture (a tar or a folder), by path. */
 function sourcesOf(fixture: string): CSource[] {
@@ -43,7 +44,8 @@ function mainLines(sources: CSource[], main: string): string[] {
 }
 
 /** Independent count: every `tvmgen_...(` in the main's lines, in order. */
-const callsByLineScan = (lines: string[]) => lines.flatMap((l) => [...l.matchAll(/\b(tvmgen_\w+)\s*\(/g)].map((m) => m[1]));
+const callsByLineScan = (lines: string[]) =>
+  lines.flatMap((l) => [...l.matchAll(/\b(tvmgen_\w+)\s*\(/g)].map((m) => m[1]));
 
 const AOT_FIXTURES = [
   ['tvm-0.18/aot-mlp/model.tar', 'default', 'tvmgen_default___tvm_main__'],
@@ -78,7 +80,9 @@ describe('buffers: sizes and offsets as the C spells them', () => {
     for (const [fixture, module, fn] of AOT_FIXTURES) {
       const sources = sourcesOf(fixture);
       const lines = mainLines(sources, fn);
-      const sizes = lines.flatMap((l) => [...l.matchAll(/TVMBackendAllocWorkspace\(\d+, \w+, \(uint64_t\)(\d+)/g)].map((m) => Number(m[1])));
+      const sizes = lines.flatMap((l) =>
+        [...l.matchAll(/TVMBackendAllocWorkspace\(\d+, \w+, \(uint64_t\)(\d+)/g)].map((m) => Number(m[1])),
+      );
       const main = parseAotMain(sources, { module });
       const blocks = main.buffers.filter((b) => b.alloc !== null);
       expect(blocks.map((b) => b.bytes)).toEqual(sizes);
@@ -90,7 +94,12 @@ describe('buffers: sizes and offsets as the C spells them', () => {
     const sources = sourcesOf('tvm-0.18/mnist-aot-usmp/model.tar');
     const lines = mainLines(sources, 'tvmgen_mnist___tvm_main__');
     const offsets = new Map(
-      lines.flatMap((l) => [...l.matchAll(/void\* (sid_\d+_let) = \(&\(global_workspace_1_var\[(\d+)\]\)\);/g)].map((m) => [m[1], Number(m[2])])),
+      lines.flatMap((l) =>
+        [...l.matchAll(/void\* (sid_\d+_let) = \(&\(global_workspace_1_var\[(\d+)\]\)\);/g)].map((m) => [
+          m[1],
+          Number(m[2]),
+        ]),
+      ),
     );
     const main = parseAotMain(sources, { module: 'mnist' });
     expect(main.pools).toEqual([
@@ -159,7 +168,10 @@ describe('memory layout and the workspace figure against metadata.json', () => {
     const usmp = layout('tvm-0.18/mnist-aot-usmp/model.tar', 'mnist', 42048);
     expect(usmp.planner).toBe('usmp');
     expect(usmp.workspace.computedBytes).toBe(42048);
-    expect(usmp.regions.find((r) => r.name === 'global_workspace')).toMatchObject({ declaredBytes: 42048, usedBytes: 42048 });
+    expect(usmp.regions.find((r) => r.name === 'global_workspace')).toMatchObject({
+      declaredBytes: 42048,
+      usedBytes: 42048,
+    });
     expect(usmp.unplaced).toEqual([]);
   });
 
@@ -214,7 +226,9 @@ describe('bytes held over time, and the memory timeline the viewer draws', () =>
 
   it('held bytes count each byte once: mnist stays within the 42048-byte pool its C declares', () => {
     const sources = sourcesOf('tvm-0.18/mnist-aot-usmp/model.tar');
-    const declared = Number(/static uint8_t global_workspace\[(\d+)\]/.exec(sources.map((x) => x.text).join('\n'))?.[1]);
+    const declared = Number(
+      /static uint8_t global_workspace\[(\d+)\]/.exec(sources.map((x) => x.text).join('\n'))?.[1],
+    );
     expect(declared).toBe(42048);
     const l = aotMemoryLayout(parseAotMain(sources, { module: 'mnist' }));
     expect(l.live).toEqual(byteMarking(l));
@@ -234,7 +248,8 @@ describe('bytes held over time, and the memory timeline the viewer draws', () =>
       const table = aotGraphTable(main);
       const t = aotMemoryTimeline(l, table);
       expect(t.steps.map((x) => x.label)).toEqual(callsByLineScan(mainLines(sources, fn)));
-      for (const [i, step] of t.steps.entries()) expect(table.nodes[step.node as number]?.funcName).toBe(main.calls[i]?.callee);
+      for (const [i, step] of t.steps.entries())
+        expect(table.nodes[step.node as number]?.funcName).toBe(main.calls[i]?.callee);
       expect(t.buffers.map((b) => [b.label, b.pool, b.offset, b.bytes, b.firstStep, b.lastStep])).toEqual(
         l.intervals.map((iv) => [iv.name, iv.region, iv.offset, iv.bytes, iv.start, iv.end]),
       );
@@ -248,13 +263,20 @@ describe('bytes held over time, and the memory timeline the viewer draws', () =>
   it('mnist: every USMP slice of the C main is on the timeline at its pool offset', () => {
     const sources = sourcesOf('tvm-0.18/mnist-aot-usmp/model.tar');
     const offsets = mainLines(sources, 'tvmgen_mnist___tvm_main__').flatMap((line) =>
-      [...line.matchAll(/void\* (sid_\d+_let) = \(&\(global_workspace_1_var\[(\d+)\]\)\);/g)].map((m) => [m[1], Number(m[2])]),
+      [...line.matchAll(/void\* (sid_\d+_let) = \(&\(global_workspace_1_var\[(\d+)\]\)\);/g)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
     );
     expect(offsets.length).toBe(11);
     const main = parseAotMain(sources, { module: 'mnist' });
     const t = aotMemoryTimeline(aotMemoryLayout(main), aotGraphTable(main));
     for (const [name, offset] of offsets)
-      expect(t.buffers.find((b) => b.label === name)).toMatchObject({ pool: 'global_workspace', offset, kind: 'activation' });
+      expect(t.buffers.find((b) => b.label === name)).toMatchObject({
+        pool: 'global_workspace',
+        offset,
+        kind: 'activation',
+      });
     expect(t.buffers.filter((b) => b.pool === 'global_const_workspace').every((b) => b.kind === 'param')).toBe(true);
   });
 });
@@ -457,25 +479,15 @@ describe('hostile C', () => {
   });
 
   it('the tokenizer is linear: four times the input, about four times the time (also one long line)', () => {
-    // The fastest of five runs: the least disturbed by other processes on a shared machine.
-    const time = (text: string) => {
-      let best = Infinity;
-      for (let i = 0; i < 5; i++) {
-        const t0 = performance.now();
-        tokenizeC(text);
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
-    };
     // Real code first, so the lexer is optimised for it before the hostile shapes come.
     const real = sourcesOf('tvm-0.18/mnist-aot-usmp/model.tar')[0]?.text ?? '';
-    time(real);
+    tokenizeC(real);
     const unit = 'void* sid_1 = (&(global_workspace_1_var[35712])); /* c */ x = ((a * 28) + b);\n';
     // Four times the input: about four times the time (quadratic would be sixteen).
-    expect(time(unit.repeat(80_000)) / time(unit.repeat(20_000))).toBeLessThan(8);
+    expect(growthRatio((s) => tokenizeC(s), unit.repeat(20_000), unit.repeat(80_000))).toBeLessThan(8);
     // One long line of brackets (no newline anywhere).
     const line = (n: number) => `${'('.repeat(n)}a${')'.repeat(n)}`;
-    expect(time(line(800_000)) / time(line(200_000))).toBeLessThan(8);
+    expect(growthRatio((s) => tokenizeC(s), line(200_000), line(800_000))).toBeLessThan(8);
   });
 
   it('a limit on tokens: E309 instead of unbounded memory', () => {

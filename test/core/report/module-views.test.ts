@@ -18,7 +18,10 @@ describe('module views', () => {
   it('mnist (AOT, USMP): the calls of the main, the Relay calls, and every fused name read', async () => {
     const path = 'test/fixtures/tvm-0.18/mnist-aot-usmp/model.tar';
     const files = tarFiles(path);
-    const c = [...files].filter(([p]) => p.endsWith('.c')).map(([, b]) => decode(b)).join('\n');
+    const c = [...files]
+      .filter(([p]) => p.endsWith('.c'))
+      .map(([, b]) => decode(b))
+      .join('\n');
     const lines = c.split('\n');
     const start = lines.findIndex((l) => l.includes('tvmgen_mnist___tvm_main__(') && l.trimEnd().endsWith('{'));
     const body = lines.slice(start + 1, lines.indexOf('}', start)).join('\n');

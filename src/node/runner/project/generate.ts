@@ -1,5 +1,5 @@
 import { type MlfArchive, readMember } from '../../../core/archive/archive.js';
-import { MlfError } from '../../../core/errors/errors.js';
+import { type Diagnostic, MlfError } from '../../../core/errors/errors.js';
 import { stringifySortedJson } from '../../../core/common/json.js';
 import { type ModelInterface, type ModelKind, pickModule, readModelInterface, type RunnerTensor } from './interface.js';
 import type { MlfModule } from '../../../core/archive/archive.js';
@@ -73,7 +73,7 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
       `module "${module.name}" has no generated code under codegen/host; nothing can be compiled`,
     );
   }
-  await refuseInvalid(archive, module.name);
+  await refuseInvalid(archive, module.name, options.allowMissingParams ?? false);
   const nameProblem = moduleNameProblem(module.name);
   if (nameProblem !== undefined)
     throw new MlfError('MLF-E408', `module name ${JSON.stringify(module.name)} ${nameProblem}`);
@@ -138,9 +138,12 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
 const enc = (s: string) => new TextEncoder().encode(s);
 
 /** Validates the archive; its first error (if any) is thrown, with how many there are. */
-async function refuseInvalid(archive: MlfArchive, module: string): Promise<void> {
+async function refuseInvalid(archive: MlfArchive, module: string, allowMissingParams: boolean): Promise<void> {
   const report = await validateArchive(archive);
-  const errors = report.diagnostics.filter((d) => d.severity === 'error');
+  // The module's own params file missing: refused (its weights would become inputs) unless allowed.
+  const missingParams = (d: Diagnostic) =>
+    d.code === 'MLF-E401' && d.message.endsWith(`(params of module ${JSON.stringify(module)}) is missing`);
+  const errors = report.diagnostics.filter((d) => d.severity === 'error' && !(allowMissingParams && missingParams(d)));
   const first = errors[0];
   if (first === undefined) return;
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more; mlf validate lists them)` : '';
@@ -148,6 +151,9 @@ async function refuseInvalid(archive: MlfArchive, module: string): Promise<void>
     first.code,
     `the archive fails validation, so module "${module}" is not built: ${first.message}${more}`,
     { member: first.member, jsonPath: first.jsonPath, offset: first.offset },
+    missingParams(first)
+      ? 'Restore the params file, or pass --allow-missing-params to build with the weights as inputs.'
+      : undefined,
   );
 }
 

@@ -99,7 +99,8 @@ export async function readModelInterface(
         'Add the params file to the archive, or run with --allow-missing-params to feed every graph input yourself.',
       );
     }
-    if (params === null) base.notes.push('the params file is missing: every graph input, weights included, is an input');
+    if (params === null)
+      base.notes.push('the params file is missing: every graph input, weights included, is an input');
     return { ...base, ...graphInterface(module, graph, params), graph, params };
   }
   if (module.executor === 'aot')
