@@ -139,22 +139,22 @@ export {
 export { parseRelayMain, type RelayParam, type RelaySignature } from './graph/relay.js';
 
 // AOT modules (the fused-operator calls of __tvm_main__ read from the C, and their memory) and
-// Relay text with inferred types (docs/format.md §8.4, §8.5)
-export { type AotAnalysis, type AotAnalysisOptions, analyzeAotCodegen, analyzeAotModule } from './graph/aot-archive.js';
+// Relay text with inferred types (docs/format.md §8.4, §8.5); their readers load on demand.
+export { analyzeAotCodegen, analyzeAotModule, analyzeRelay } from './graph/analyze.js';
+export type { AotAnalysis, AotAnalysisOptions } from './graph/aot-archive.js';
 export type { AotBuffer, AotCall, AotEntry, AotMain, AotPool, ArgRole, BytesSource } from './graph/aot-model.js';
 export type { AotMemoryLayout, MemoryInterval, MemoryRegion } from './graph/aot-memory.js';
-export { analyzeRelay, type RelayAnalysis } from './graph/relay-graph.js';
+export type { RelayAnalysis } from './graph/relay-graph.js';
 export type { RelayInference } from './graph/relay-infer.js';
-export {
-  parseRelay,
-  type RelayAttr,
-  type RelayFunction,
-  type RelayNode,
-  type RelayParseOptions,
-  type RelayProgram,
-  type RelayTensorType,
-  type RelayType,
-} from './graph/relay-parse.js';
+export type { RelayParseOptions } from './graph/relay-parse.js';
+export type {
+  RelayAttr,
+  RelayFunction,
+  RelayNode,
+  RelayProgram,
+  RelayTensorType,
+  RelayType,
+} from './graph/relay-ast.js';
 
 // Writing
 export {

@@ -8,10 +8,11 @@ import type { MainEntry } from '../metadata/schema.js';
 import { type ParamIndex, type RangeRead, loadParamIndex, withParamsMember } from '../params/tensor-index.js';
 import { type ParamDict, packedTensorBytes } from '../params/codec.js';
 import { parseHeaderStruct, parseRelayMain } from '../graph/relay.js';
-import { analyzeRelay, knownShape, type RelayAnalysis } from '../graph/relay-graph.js';
+import type { RelayAnalysis } from '../graph/relay-graph.js';
+import { knownShape } from '../graph/relay-ast.js';
 import { isMlfError } from '../errors/errors.js';
 import { sanitizeCName } from '../graph/c-names.js';
-import { type AotAnalysis, tryAnalyzeAotModule } from '../graph/aot-archive.js';
+import type { AotAnalysis } from '../graph/aot-archive.js';
 
 /** A tensor's interface facts; `shape` is null where the archive does not record it. */
 export interface TensorFacts {
@@ -159,7 +160,9 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, options: Inspect
   const graph = await loadGraph(archive, m);
   const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
   const size = (p: string) => ({ path: p, bytes: archive.contents.members.get(p)?.size ?? 0 });
-  const aot = m.executor === 'aot' ? await tryAnalyzeAotModule(archive, m) : null;
+  // The AOT and Relay readers are loaded on demand (a browser fetches them for AOT modules only).
+  const aot =
+    m.executor === 'aot' ? await (await import('../graph/aot-archive.js')).tryAnalyzeAotModule(archive, m) : null;
   return {
     modelName: md.modelName,
     style: md.style,
@@ -297,7 +300,7 @@ async function interfaceFacts(
   if (m.executor === null) return { inputs: null, outputs: null, relay: null };
   const relayText = m.files.relay === null ? null : await readText(archive, m.files.relay);
   const relay = relayText === null ? null : parseRelayMain(relayText);
-  const typed = relayText === null ? null : tryAnalyzeRelay(relayText, m.files.relay as string);
+  const typed = relayText === null ? null : await tryAnalyzeRelay(relayText, m.files.relay as string);
   const header = m.files.headers.length > 0 ? await readText(archive, m.files.headers[0] as string) : null;
   const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
   // Header names are C-sanitised (`serving_default_input_1:0` → `serving_default_input_1_0`);
@@ -379,7 +382,11 @@ async function interfaceFacts(
 }
 
 /** Relay text parsed and typed, or the reason it could not be (the text is informational). */
-function tryAnalyzeRelay(text: string, member: string): { analysis: RelayAnalysis | null; error: string | null } {
+async function tryAnalyzeRelay(
+  text: string,
+  member: string,
+): Promise<{ analysis: RelayAnalysis | null; error: string | null }> {
+  const { analyzeRelay } = await import('../graph/relay-graph.js'); // on demand: AOT modules only
   try {
     return { analysis: analyzeRelay(text, { member }), error: null };
   } catch (e) {

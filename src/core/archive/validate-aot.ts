@@ -3,7 +3,6 @@
 // target names. (Header size macros against metadata.json are cross-check.ts's E420.)
 import { type MlfArchive, type MlfModule, readMember, readText } from './archive.js';
 import { type Diagnostic, diagnostic, isMlfError } from '../errors/errors.js';
-import { analyzeAotModule, readCSources } from '../graph/aot-archive.js';
 import { sanitizeCName } from '../graph/c-names.js';
 import { readModuleCode } from './cross-check.js';
 import { objectMachine, targetMachine } from './object-arch.js';
@@ -26,6 +25,8 @@ export async function validateAotModule(archive: MlfArchive, m: MlfModule, out: 
         );
     }
   }
+  // The AOT reader is loaded on demand: a browser fetches it only for archives with AOT modules.
+  const { analyzeAotModule, readCSources } = await import('../graph/aot-archive.js');
   const sources = await readCSources(archive, m);
   if (sources.length === 0) return;
   try {

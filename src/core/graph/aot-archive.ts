@@ -8,7 +8,8 @@ import { parseAotMain } from './aot-main.js';
 import type { AotMain } from './aot-model.js';
 import { type CSource, findAotModules, scanSources } from './aot-scan.js';
 import { parseHeaderStruct, parseRelayMain } from './relay.js';
-import { analyzeRelay, knownShape, type RelayAnalysis } from './relay-graph.js';
+import { knownShape } from './relay-ast.js';
+import { analyzeRelay, type RelayAnalysis } from './relay-graph.js';
 import { elementSize } from './aot-callee.js';
 import { sanitizeCName } from './c-names.js';
 

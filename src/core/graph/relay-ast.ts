@@ -53,3 +53,16 @@ export interface RelayProgram {
   /** `fn` literals, referenced by `function` nodes. */
   lambdas: RelayFunction[];
 }
+
+/** A tensor type's shape when every dimension is known, else null. */
+export function knownShape(t: RelayTensorType | null | undefined): number[] | null {
+  if (t === null || t === undefined || t.shape === null) return null;
+  return t.shape.every((d) => d !== null) ? (t.shape as number[]) : null;
+}
+
+/** A type's tensors depth-first, the order TVM numbers outputs in (mlf-spec §4.3). */
+export function flattenType(t: RelayType | null): (RelayType | null)[] {
+  if (t === null) return [null];
+  if (t.kind === 'tensor') return [t];
+  return t.fields.flatMap(flattenType);
+}

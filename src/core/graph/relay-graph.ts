@@ -1,6 +1,8 @@
 // A module's Relay text as a typed operator graph: parsed (relay-parse), typed (relay-infer), the
 // outputs of @main as TVM names them, and a node table the viewer draws beside the fused graph.
-import { flattenType, inferRelayTypes, type RelayInference } from './relay-infer.js';
+import { flattenType } from './relay-ast.js';
+import { inferRelayTypes, type RelayInference } from './relay-infer.js';
+import { RELATIONS } from './relay-ops.js';
 import {
   parseRelay,
   type RelayParseOptions,
@@ -41,8 +43,7 @@ export function analyzeRelay(text: string, options: RelayParseOptions = {}): Rel
   return { program, inference, params, outputs, outputTensorNames };
 }
 
-/** A tensor type's shape when every dimension is known, else null. */
-export function knownShape(t: RelayTensorType | null | undefined): number[] | null {
-  if (t === null || t === undefined || t.shape === null) return null;
-  return t.shape.every((d) => d !== null) ? (t.shape as number[]) : null;
+/** The operators whose output types are inferred (besides those a module's text names). */
+export function inferredOperators(): string[] {
+  return [...RELATIONS.keys()];
 }

@@ -94,10 +94,3 @@ export function inferRelayTypes(p: RelayProgram): RelayInference {
     }
   }
 }
-
-/** A type's tensors depth-first, the order TVM numbers outputs in (mlf-spec §4.3). */
-export function flattenType(t: RelayType | null): (RelayType | null)[] {
-  if (t === null) return [null];
-  if (t.kind === 'tensor') return [t];
-  return t.fields.flatMap(flattenType);
-}

@@ -9,8 +9,9 @@ import { describeToken, literalType, literalValue, parseRelayType } from './rela
 
 export type { RelayAttr, RelayFunction, RelayNode, RelayProgram, RelayTensorType, RelayType } from './relay-ast.js';
 
-/** Options of {@link parseRelay}. */
+/** Options of `analyzeRelay` (and the parser under it). */
 export interface RelayParseOptions {
+  /** The archive member the text came from, named in errors. */
   member?: string;
   /** Nesting deeper than this is E311. @default 400 */
   maxDepth?: number;

@@ -122,7 +122,7 @@ export const concatenate: TypeRelation = (args, attrs) => {
   return tensor(shape, first.dtype);
 };
 
-export const split: TypeRelation = (args, attrs) => {
+export const splitRelation: TypeRelation = (args, attrs) => {
   const data = ranked(args[0]);
   if (data === null) return null;
   const axis = normAxis(int(attrs.axis, 0), data.shape.length);

@@ -2,9 +2,7 @@
 // table with its memory layout, and the Relay @main as a node table. Browser-safe.
 import { type MlfArchive, type MlfModule, readText } from '../archive/archive.js';
 import { isMlfError } from '../errors/errors.js';
-import { analyzeAotModule } from '../graph/aot-archive.js';
 import type { AotMemoryLayout } from '../graph/aot-memory.js';
-import { analyzeRelay } from '../graph/relay-graph.js';
 import { aotGraphTable } from './aot-view.js';
 import { fusedMembers, relayGraphTable } from './relay-view.js';
 import type { GraphTable } from './graph-table.js';
@@ -33,16 +31,22 @@ export async function loadModuleViews(archive: MlfArchive, m: MlfModule): Promis
       throw e;
     }
   };
+  // The Relay and AOT readers are loaded on demand (their own chunks in a split browser bundle).
+  const relayLib = m.files.relay === null && m.executor !== 'aot' ? null : await import('../graph/relay-graph.js');
   const relay =
-    m.files.relay === null
+    relayLib === null || m.files.relay === null
       ? null
       : await quiet(async () =>
-          analyzeRelay(await readText(archive, m.files.relay as string), { member: m.files.relay as string }),
+          relayLib.analyzeRelay(await readText(archive, m.files.relay as string), { member: m.files.relay as string }),
         );
-  const aot = await quiet(() => analyzeAotModule(archive, m));
+  const aot =
+    m.executor === 'aot'
+      ? await quiet(async () => (await import('../graph/aot-archive.js')).analyzeAotModule(archive, m))
+      : null;
   let aotView: AotView | null = null;
   if (aot !== null) {
-    const known = relay === null ? [] : relay.program.nodes.filter((n) => n.kind === 'call').map((n) => n.name);
+    const calls = relay === null ? [] : relay.program.nodes.filter((n) => n.kind === 'call').map((n) => n.name);
+    const known = [...calls, ...(relayLib?.inferredOperators() ?? [])];
     const members = Object.create(null) as Record<string, string[]>;
     for (const c of aot.main.calls) {
       const list = fusedMembers(c.callee, aot.main.module, known);

@@ -1,9 +1,8 @@
 // The Relay @main as a node table for the viewer (beside the fused graph), and the Relay
 // operators a fused function's name reveals (`tvmgen_default_fused_nn_dense_add_nn_relu`).
 import type { RelayAnalysis } from '../graph/relay-graph.js';
-import { flattenType } from '../graph/relay-infer.js';
+import { flattenType } from '../graph/relay-ast.js';
 import type { RelayNode } from '../graph/relay-parse.js';
-import { RELATIONS } from '../graph/relay-ops.js';
 import type { GraphTable, GraphTableNode, NodeOutput } from './graph-table.js';
 
 function outputs(t: ReturnType<typeof flattenType>): NodeOutput[] {
@@ -75,8 +74,9 @@ const LOWERED = ['nn.contrib_dense_pack', 'nn.contrib_conv2d_NCHWc', 'nn.contrib
 /**
  * The operators a fused function's name lists, in order, when the whole name reads as operator
  * names joined by `_` (dots as `_`, an optional `_<n>` suffix, TVM's hash suffix allowed); else
- * null. Names are matched against `known` (the module's Relay operators), the operators whose
- * types we infer, and the ones TVM introduces when it lowers (`nn.contrib_dense_pack`).
+ * null. Names are matched against `known` (the module's Relay operators and the ones whose types
+ * we infer: relay-graph's `inferredOperators`) and the ones TVM introduces when it lowers
+ * (`nn.contrib_dense_pack`).
  */
 export function fusedMembers(funcName: string, module: string, known: readonly string[]): string[] | null {
   const prefix = [`tvmgen_${module}_fused_`, `tvmgen_${module.toLowerCase()}_fused_`].find((p) =>
@@ -84,7 +84,7 @@ export function fusedMembers(funcName: string, module: string, known: readonly s
   );
   if (prefix === undefined) return null;
   let rest = funcName.slice(prefix.length);
-  const ops = [...new Set([...known, ...RELATIONS.keys(), ...LOWERED])]
+  const ops = [...new Set([...known, ...LOWERED])]
     .map((op) => ({ op, key: op.replaceAll('.', '_') }))
     .sort((x, y) => y.key.length - x.key.length);
   const out: string[] = [];
