@@ -4,7 +4,7 @@
  */
 
 import { deflateRawSync } from 'node:zlib';
-import { crc32 as crc32Fast } from '../../src/core/params/zip.js';
+import { crc32 as crc32Fast } from '../../src/core/common/crc32.js';
 
 const enc = new TextEncoder();
 

@@ -7,7 +7,7 @@ import { GraphView } from './graph-view.js';
 import { MemoryView } from './memory-view.js';
 import { Overview } from './overview.js';
 import { ParamsView } from './params-view.js';
-import { type Boot, decodeBase64, openBlob, openEmbedded, type Session, snapshotSession } from './session.js';
+import { type Boot, openBlob, openEmbedded, type Session, snapshotSession } from './session.js';
 import { type TabSpec, Tabs } from './tabs.js';
 
 const VIEWS: TabSpec[] = [
@@ -77,7 +77,7 @@ export function App(props: { boot: Boot }) {
       load(b.snapshot.name, async () => {
         if (archive === null) return snapshotSession(b.snapshot);
         try {
-          return await openEmbedded(decodeBase64(archive), b.snapshot);
+          return await openEmbedded(archive(), b.snapshot);
         } catch (e) {
           // The summary mlf report recorded stays usable; say what is missing and why.
           const why = describeError(e);

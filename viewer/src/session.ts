@@ -1,23 +1,21 @@
 // Where the viewer's data comes from: an archive parsed in the page (file picker, drop, served
 // URL, or bytes embedded in a report) or a snapshot a report embedded as JSON. Only src/core.
 import {
-  bytesSource,
   findModule,
   type GraphJson,
   type InspectReport,
   inspectArchive,
   loadGraph,
-  loadParams,
   type MlfArchive,
-  openArchive,
   openArchiveBlob,
-  type ParamDict,
   readMlf,
   readText,
   type ValidationReport,
   validateArchive,
 } from '../../src/core/index.js';
-import { summariseTensor, type TensorSummary, type ViewSnapshot } from '../../src/core/report/view-data.js';
+import type { TensorSummary, ViewSnapshot } from '../../src/core/report/view-data.js';
+import { openParamsReader } from '../../src/core/params/params-reader.js';
+import { summariseTensorStreamed } from '../../src/core/report/param-summary.js';
 import { loadModuleViews, type ModuleViews } from '../../src/core/report/module-views.js';
 
 /** One row of the params table. */
@@ -65,9 +63,9 @@ export async function openBlob(blob: Blob, name: string): Promise<Session> {
   return archiveSession(archive, name, report, validation);
 }
 
-/** Opens archive bytes a report embedded; its summary and verdict were computed by `mlf report`. */
-export async function openEmbedded(bytes: Uint8Array, snapshot: ViewSnapshot): Promise<Session> {
-  const archive = await readMlf(await openArchive(bytesSource(bytes)));
+/** Opens the archive a report embedded (see `embeddedArchive`); its summary and verdict were computed by `mlf report`. */
+export async function openEmbedded(blob: Blob, snapshot: ViewSnapshot): Promise<Session> {
+  const archive = await readMlf(await openArchiveBlob(blob));
   return archiveSession(archive, snapshot.name, snapshot.report, snapshot.validation);
 }
 
@@ -87,8 +85,14 @@ function archiveSession(
   validation: ValidationReport,
 ): Session {
   const graph = memo((m) => loadGraph(archive, findModule(archive, m)).catch(() => null));
-  const dict = memo((m): Promise<ParamDict | null> => loadParams(archive, findModule(archive, m)).catch(() => null));
-  const summaries = new Map<string, TensorSummary>();
+  // Header-only: the table needs names, dtypes and shapes; payloads are read per tensor, in chunks.
+  const params = memo((m) => openParamsReader(archive, findModule(archive, m)).catch(() => null));
+  const summaries = memo(async (key): Promise<TensorSummary | null> => {
+    const [m, n] = key.split('\u0000') as [string, string];
+    const p = await params(m);
+    const t = p?.index.tensors.find((x) => x.name === n);
+    return p === null || t === undefined ? null : summariseTensorStreamed(p.read, t);
+  });
   return {
     name,
     report,
@@ -96,23 +100,14 @@ function archiveSession(
     hasArchive: true,
     graph,
     params: async (m) =>
-      ((await dict(m))?.tensors ?? []).map((t, index) => ({
+      ((await params(m))?.index.tensors ?? []).map((t, index) => ({
         index,
         name: t.name,
         dtype: t.dtypeName,
         shape: t.shape,
-        bytes: t.data.byteLength,
+        bytes: t.byteLength,
       })),
-    paramSummary: async (m, n) => {
-      const key = `${m}\u0000${n}`;
-      const hit = summaries.get(key);
-      if (hit !== undefined) return hit;
-      const t = (await dict(m))?.tensors.find((x) => x.name === n);
-      if (t === undefined) return null;
-      const s = summariseTensor(t);
-      summaries.set(key, s);
-      return s;
-    },
+    paramSummary: (m, n) => summaries(`${m}\u0000${n}`),
     codeFiles: (m) => codeFiles(archive, m),
     text: (path) => readText(archive, path),
     views: memo((m) => loadModuleViews(archive, findModule(archive, m)).catch(() => NO_VIEWS)),
@@ -179,7 +174,7 @@ const NO_VIEWS: ModuleViews = { aot: null, relay: null };
 export type Boot =
   | { kind: 'empty' }
   | { kind: 'url'; url: string; name: string }
-  | { kind: 'report'; snapshot: ViewSnapshot; archive: string | null };
+  | { kind: 'report'; snapshot: ViewSnapshot; archive: (() => Blob) | null };
 
 /** Reads the boot data `mlf view` or `mlf report` put in the page. */
 export function readBoot(doc: Document): Boot {
@@ -189,10 +184,28 @@ export function readBoot(doc: Document): Boot {
   const boot = JSON.parse(text) as { url?: string; name?: string; snapshot?: ViewSnapshot };
   if (boot.url !== undefined) return { kind: 'url', url: boot.url, name: boot.name ?? boot.url };
   if (boot.snapshot !== undefined) {
-    const archive = doc.getElementById('mlf-archive')?.textContent?.trim() || null;
-    return { kind: 'report', snapshot: boot.snapshot, archive };
+    // Decoded when opened, where a failure is shown: the report's own summary stays usable.
+    const embedded = (doc.getElementById('mlf-archive')?.textContent?.trim() ?? '') !== '';
+    return { kind: 'report', snapshot: boot.snapshot, archive: embedded ? () => embeddedArchive(doc) : null };
   }
   return { kind: 'empty' };
+}
+
+/**
+ * The archive a report embedded, as a Blob: base64 in one or more `<script>` elements (`mlf
+ * report` writes parts of a few MiB, the first with id `mlf-archive`, so no string the page
+ * reads is larger than a part), each decoded on its own (an empty Blob when there is none).
+ */
+export function embeddedArchive(doc: Document): Blob {
+  const first = doc.getElementById('mlf-archive');
+  const parts: Blob[] = [];
+  if (first === null) return new Blob([]);
+  const rest = [...doc.querySelectorAll('script.mlf-archive-part')].filter((el) => el !== first);
+  for (const el of [first, ...rest]) {
+    const text = el.textContent?.trim() ?? '';
+    if (text !== '') parts.push(new Blob([decodeBase64(text) as BlobPart]));
+  }
+  return new Blob(parts);
 }
 
 /** Decodes base64 (embedded archive bytes); the native decoder where the browser has one. */

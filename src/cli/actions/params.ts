@@ -1,21 +1,26 @@
-import { lstat, open, readdir, readFile } from 'node:fs/promises';
+import { lstat, open, readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { loadParams, type MlfArchive, type MlfModule } from '../../core/archive/archive.js';
+import type { MlfArchive, MlfModule } from '../../core/archive/archive.js';
 import { selectModule } from '../../core/archive/select.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { loadParamIndex, withParamsMember } from '../../core/params/tensor-index.js';
-import { decodeNpy, encodeNpy, npyToParam, paramToNpy } from '../../core/params/npy.js';
-import { decodeNpz, encodeNpz } from '../../core/params/npz.js';
-import { decodeParams, encodeParams, type ParamDict, type ParamTensorInput } from '../../core/params/codec.js';
 import { withMlfPath } from '../../node/read/open.js';
 import { type HashedParams, hashParams, hashParamsFile } from '../../node/read/params-hash.js';
-import { writeFolderAtomic } from '../../node/write/atomic.js';
-import { fsCall, fsError } from '../../node/fs-error.js';
+import { fileSource } from '../../node/read/source.js';
+import { sourceMember } from '../../node/read/range-chunks.js';
+import {
+  openParamsInput,
+  type ParamsInput,
+  writeParamsFromNumpy,
+  writeParamsNpyFolder,
+  writeParamsNpz,
+} from '../../node/write/npz-stream.js';
+import { fsCall } from '../../node/fs-error.js';
 import type { CliContext } from '../context.js';
 import { formatTable, plural, safeText } from '../format.js';
 import { aliased, chooseFormat } from '../options.js';
 import { about } from './each.js';
-import { reportWritten, writeOutput } from './output.js';
+import { reportWritten, stdoutTarget } from './output.js';
 
 const PARAMS_MAGIC = [0xb7, 0x9c, 0x04, 0x05, 0x4f, 0x8d, 0xe5, 0xf7];
 
@@ -70,19 +75,6 @@ async function readParamsInput<T>(
       throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
     return { ...result, source: `${input}:${mod.files.params}` };
   });
-}
-
-/** Decodes params whole (tensor views point into the member bytes, valid after the file is closed). */
-function loadInput(input: string, module: string | undefined): Promise<{ dict: ParamDict; source: string }> {
-  return readParamsInput(
-    input,
-    module,
-    async (path) => ({ dict: decodeParams(new Uint8Array(await readFile(path))) }),
-    async (archive, mod) => {
-      const dict = await loadParams(archive, mod);
-      return dict === null ? null : { dict };
-    },
-  );
 }
 
 /** Indexes params and hashes the payloads in one sequential pass, without holding the file in memory. */
@@ -164,7 +156,43 @@ function exportFormat(dest: string, format: string | undefined): 'npz' | 'folder
   return implied;
 }
 
-/** `mlf params export`: all tensors to one `.npz` (or stdout) or to a folder of `.npy` files (atomic). */
+/**
+ * Runs `f` on the params of `input` (a `.params` file, or the module of an archive with params),
+ * indexed header-only with the payloads readable in chunks while `f` runs; errors name the member.
+ */
+async function withParamsInput<T>(
+  input: string,
+  module: string | undefined,
+  f: (params: ParamsInput, source: string) => Promise<T>,
+): Promise<T> {
+  if (await isParamsFile(input)) {
+    const source = await fsCall(input, 'read', () => fileSource(input));
+    try {
+      const params = await openParamsInput(sourceMember(source)).catch((e: unknown) => {
+        throw e instanceof MlfError ? e.inMember(input) : e;
+      });
+      return await f(params, input);
+    } finally {
+      await source.close();
+    }
+  }
+  return withMlfPath(input, async (archive) => {
+    const mod = selectModule(archive, {
+      name: module,
+      having: { test: (m) => m.files.params !== null, what: 'with params' },
+    });
+    const path = mod?.files.params ?? null;
+    const member = path === null ? undefined : archive.contents.members.get(path);
+    if (path === null || member === undefined)
+      throw new MlfError('MLF-E401', `${input}: no params file${module ? ` for module "${module}"` : ''}`);
+    const params = await openParamsInput(member).catch((e: unknown) => {
+      throw e instanceof MlfError ? e.inMember(path) : e;
+    });
+    return f(params, `${input}:${path}`);
+  });
+}
+
+/** `mlf params export`: all tensors to one `.npz` (or stdout) or to a folder of `.npy` files (atomic), streamed. */
 export async function runParamsExport(
   ctx: CliContext,
   input: string,
@@ -175,20 +203,21 @@ export async function runParamsExport(
     throw new MlfError('MLF-E901', 'give the destination with -o/--output (a .npz file or a folder)');
   const format = exportFormat(dest, opts.format);
   const path = await ctx.input(input);
-  const { dict, source } = await about(input, () => loadInput(path, opts.module));
-  const arrays = dict.tensors.map((t) => [t.name, paramToNpy(t)] as const);
   const rules = { force: opts.force ?? false, inputs: [path] };
-  let written;
-  if (format === 'npz') {
-    const bytes = encodeNpz(Object.fromEntries(arrays));
-    written = await writeOutput(ctx, dest, bytes, { ...rules, accepts: NPZ_MAGIC, kindName: 'a .npz file' });
-  } else {
-    const files = new Map(arrays.map(([name, arr]) => [npyFileName(name), encodeNpy(arr)]));
-    if (files.size !== arrays.length)
-      throw new MlfError('MLF-E904', 'two tensor names map to the same file name; export to .npz instead');
-    written = await writeFolderAtomic(dest, files, rules);
-  }
-  reportWritten(ctx, 'params export', [written], [], { tensors: arrays.length, source: ctx.relabel(source) });
+  const { written, tensors, source } = await about(input, () =>
+    withParamsInput(path, opts.module, async (params, source) => {
+      const written =
+        format === 'npz'
+          ? await writeParamsNpz(dest === '-' ? stdoutTarget(ctx) : dest, params, {
+              ...rules,
+              accepts: NPZ_MAGIC,
+              kindName: 'a .npz file',
+            })
+          : await writeParamsNpyFolder(dest, params, npyFileName, rules);
+      return { written, tensors: params.index.tensors.length, source };
+    }),
+  );
+  reportWritten(ctx, 'params export', [written], [], { tensors, source: ctx.relabel(source) });
   return 0;
 }
 
@@ -206,43 +235,29 @@ function tensorNameOf(file: string, folder: string): string {
   }
 }
 
-/** Decodes one .npy/.npz file, naming it in any error. */
-async function readNumpy<T>(path: string, decode: (b: Uint8Array) => T): Promise<T> {
-  const st = await fsCall(path, 'read', () => lstat(path));
-  if (!st.isFile())
-    throw fsError(Object.assign(new Error(), { code: st.isDirectory() ? 'EISDIR' : 'EINVAL' }), path, 'read');
-  const bytes = new Uint8Array(await fsCall(path, 'read', () => readFile(path)));
-  return about(path, async () => decode(bytes));
-}
-
-/** `mlf params import <file.npz | folder of .npy> -o out.params`. */
+/** `mlf params import <file.npz | folder of .npy> -o out.params`, streamed array by array. */
 export async function runParamsImport(
   ctx: CliContext,
   input: string,
   opts: { output: string; force?: boolean; json?: boolean },
 ): Promise<number> {
-  let tensors: ParamTensorInput[];
   const st = await fsCall(input, 'read', () => lstat(input));
+  let from: Parameters<typeof writeParamsFromNumpy>[1];
   if (!st.isDirectory()) {
     if (!input.endsWith('.npz') && !st.isFile())
       throw new MlfError('MLF-E902', `${input} is neither a .npz file nor a folder of .npy files`);
-    const arrays = await readNumpy(input, decodeNpz);
-    tensors = Object.entries(arrays).map(([n, a]) => npyToParam(n, a));
+    from = { npz: input };
   } else {
     const names = (await fsCall(input, 'read', () => readdir(input))).filter((f) => f.endsWith('.npy')).sort();
     if (names.length === 0) throw new MlfError('MLF-E902', `${input} holds no .npy files`);
-    tensors = [];
-    for (const f of names) {
-      const name = tensorNameOf(f, input);
-      tensors.push(npyToParam(name, await readNumpy(join(input, f), decodeNpy)));
-    }
+    from = { files: names.map((f) => [tensorNameOf(f, input), join(input, f)] as const) };
   }
-  const written = await writeOutput(ctx, opts.output, encodeParams({ tensors }), {
+  const { written, tensors } = await writeParamsFromNumpy(opts.output === '-' ? stdoutTarget(ctx) : opts.output, from, {
     force: opts.force ?? false,
     inputs: [input],
     accepts: PARAMS_HEAD,
     kindName: 'a .params file',
   });
-  reportWritten(ctx, 'params import', [written], [], { tensors: tensors.length });
+  reportWritten(ctx, 'params import', [written], [], { tensors });
   return 0;
 }

@@ -61,17 +61,19 @@ export async function runProject(
   const template = (opts.template ?? 'host') as ProjectTemplate;
   if (!PROJECT_TEMPLATES.includes(template))
     throw new MlfError('MLF-E901', `--template must be ${PROJECT_TEMPLATES.join(' or ')}`);
-  const project = await about(input, () =>
-    withMlfPath(archive, (a) =>
-      generateProject(a, {
+  // Written while the archive is open: the params file is copied from it.
+  const { project, bytes } = await about(input, () =>
+    withMlfPath(archive, async (a) => {
+      const project = await generateProject(a, {
         module: opts.module,
         template,
         embedParams: opts.embedParams ?? false,
         allowMissingParams: opts.allowMissingParams ?? false,
-      }),
-    ),
+      });
+      const { bytes } = await writeTree(opts.output, project.files, { force: opts.force ?? false, inputs: [archive] });
+      return { project, bytes };
+    }),
   );
-  const { bytes } = await writeTree(opts.output, project.files, { force: opts.force ?? false, inputs: [archive] });
   const m = project.manifest;
   if (ctx.json) {
     reportWritten(ctx, 'project', [{ path: opts.output, bytes, files: project.files.size }], [], {

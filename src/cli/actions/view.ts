@@ -9,14 +9,21 @@ import { aotGraphJson, aotGraphTable } from '../../core/report/aot-view.js';
 import { drawGraphSvg } from '../../core/report/graph-svg.js';
 import { buildSnapshot, type GraphTable, graphTable } from '../../core/report/view-data.js';
 import { withMlfPath } from '../../node/read/open.js';
+import { hashParams } from '../../node/read/params-hash.js';
 import { serveViewer } from '../../node/viewer/serve.js';
-import { archiveBytesForPage, readViewerPage, renderReportPage } from '../../node/viewer/viewer-page.js';
+import {
+  archiveBytesForPage,
+  archiveChunksForPage,
+  readViewerPage,
+  reportPageChunks,
+} from '../../node/viewer/viewer-page.js';
+import { writeChunksAtomic } from '../../node/write/write-stream.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, plural, safeText } from '../format.js';
 import { toJson } from '../io.js';
 import { chooseFormat } from '../options.js';
 import { about } from './each.js';
-import { reportWritten, writeOutput } from './output.js';
+import { reportWritten, stdoutTarget, writeOutput } from './output.js';
 
 const isHtml = (h: Uint8Array) => /^\s*<!doctype html/i.test(new TextDecoder().decode(h.subarray(0, 64)));
 const isGraphFile = (h: Uint8Array) => /^\s*(digraph|\{|<\?xml|<svg)/.test(new TextDecoder().decode(h.subarray(0, 64)));
@@ -32,23 +39,27 @@ export async function runReport(
   const name = input === '-' ? 'stdin' : basename(path);
   const bar = ctx.progress('building the report');
   bar.update(0);
-  let html: string;
   let snapshot;
-  let embedded: boolean;
   try {
-    snapshot = await about(input, () => withMlfPath(path, (archive) => buildSnapshot(archive, name)));
-    const archive = opts.embedArchive ? (await archiveBytesForPage(path)).bytes : undefined;
-    embedded = archive !== undefined;
-    html = await renderReportPage(snapshot, archive);
+    snapshot = await about(input, () =>
+      withMlfPath(path, (archive) => buildSnapshot(archive, name, { paramHasher: hashParams })),
+    );
   } finally {
     bar.stop();
   }
-  const written = await writeOutput(ctx, opts.output, html, {
-    force: opts.force ?? false,
-    inputs: [path],
-    accepts: isHtml,
-    kindName: 'an HTML file',
-  });
+  // The page is written as it is made: the archive, when embedded, is streamed into it as base64.
+  const embedded = opts.embedArchive === true;
+  const archive = embedded ? await archiveChunksForPage(path) : undefined;
+  let written;
+  try {
+    written = await writeChunksAtomic(
+      opts.output === '-' ? stdoutTarget(ctx) : opts.output,
+      reportPageChunks(snapshot, archive?.chunks),
+      { force: opts.force ?? false, inputs: [path], accepts: isHtml, kindName: 'an HTML file' },
+    );
+  } finally {
+    await archive?.close();
+  }
   const v = snapshot.validation;
   if (ctx.json) reportWritten(ctx, 'report', [written], [], { embeddedArchive: embedded, validation: v });
   else if (written.path !== '-')

@@ -345,7 +345,7 @@ export function makeParamTensor(
   return tensor;
 }
 
-function checkTensorInput(t: ParamTensorInput, i: number): void {
+function checkTensorInput(t: ParamTensorShape, i: number): void {
   const where = `entry ${i} ${JSON.stringify(t.name)}`;
   if (/\p{Cs}/u.test(t.name))
     throw new MlfError('MLF-E210', `params: ${where}: name has a lone surrogate, not encodable as UTF-8`);
@@ -378,22 +378,47 @@ function checkTensorInput(t: ParamTensorInput, i: number): void {
  * @throws MlfError E205..E210 for tensors TVM could not load (E204 if a device does not fit i32).
  */
 export function encodeParams(dict: ParamDictInput): Uint8Array {
-  const reserved = dict.reserved ?? 0n;
+  const head = encodeParamsHead(dict.tensors, dict.reserved);
+  const records = dict.tensors.map((t) => encodeTensorHeader(t, t.data.byteLength));
+  let total = head.byteLength;
+  for (const [i, t] of dict.tensors.entries()) total += (records[i] as Uint8Array).byteLength + t.data.byteLength;
+  const out = new Uint8Array(Math.max(total, 1)).subarray(0, total);
+  out.set(head, 0);
+  let at = head.byteLength;
+  for (const [i, t] of dict.tensors.entries()) {
+    const record = records[i] as Uint8Array;
+    out.set(record, at);
+    out.set(t.data, at + record.byteLength);
+    at += record.byteLength + t.data.byteLength;
+  }
+  return out;
+}
+
+/** What the head of a param dict needs of each tensor (its data may still be elsewhere). */
+export type ParamTensorShape = Omit<ParamTensorInput, 'data'> & { data: { byteLength: number } };
+
+/**
+ * The bytes of a param dict before its first tensor record: magic, reserved word, names and the
+ * array count, after every check `encodeParams` makes of the tensors (their data sizes included),
+ * so a writer can stream each record (`encodeTensorHeader`, then the data) after it.
+ * @throws MlfError as `encodeParams`.
+ */
+export function encodeParamsHead(tensors: readonly ParamTensorShape[], reserved = 0n): Uint8Array {
   if (typeof reserved !== 'bigint' || reserved < 0n || reserved > U64_MAX) {
     throw new MlfError('MLF-E901', 'params: dict reserved must be a u64 bigint');
   }
   const seen = new Set<string>();
   const names: Uint8Array[] = [];
   let total = 32;
-  for (const [i, t] of dict.tensors.entries()) {
+  for (const [i, t] of tensors.entries()) {
     checkTensorInput(t, i);
     if (seen.has(t.name)) throw new MlfError('MLF-E209', `params: entry ${i} ${JSON.stringify(t.name)} repeats a name`);
     seen.add(t.name);
     const name = encodeUtf8(t.name);
     names.push(name);
-    total += 8 + name.byteLength + 40 + 8 * t.shape.length + t.data.byteLength;
+    total += 8 + name.byteLength;
   }
-  const w = new ByteWriter(Math.max(total, 1));
+  const w = new ByteWriter(total);
   w.u64(PARAMS_LIST_MAGIC);
   w.u64(reserved);
   w.u64(BigInt(names.length));
@@ -401,19 +426,22 @@ export function encodeParams(dict: ParamDictInput): Uint8Array {
     w.u64(BigInt(name.byteLength));
     w.bytes(name);
   }
-  w.u64(BigInt(dict.tensors.length));
-  for (const t of dict.tensors) {
-    w.u64(NDARRAY_MAGIC);
-    w.u64(t.reserved);
-    w.i32(t.deviceType);
-    w.i32(t.deviceId);
-    w.i32(t.shape.length);
-    w.u8(t.dtype.code);
-    w.u8(t.dtype.bits);
-    w.u16(t.dtype.lanes);
-    for (const dim of t.shape) w.i64(BigInt(dim));
-    w.i64(BigInt(t.data.byteLength));
-    w.bytes(t.data);
-  }
+  w.u64(BigInt(tensors.length));
+  return w.finish();
+}
+
+/** A tensor record up to its payload (`dataBytes` follow it); the tensor is checked by `encodeParamsHead`. */
+export function encodeTensorHeader(t: Omit<ParamTensorInput, 'data'>, dataBytes: number): Uint8Array {
+  const w = new ByteWriter(40 + 8 * t.shape.length);
+  w.u64(NDARRAY_MAGIC);
+  w.u64(t.reserved);
+  w.i32(t.deviceType);
+  w.i32(t.deviceId);
+  w.i32(t.shape.length);
+  w.u8(t.dtype.code);
+  w.u8(t.dtype.bits);
+  w.u16(t.dtype.lanes);
+  for (const dim of t.shape) w.i64(BigInt(dim));
+  w.i64(BigInt(dataBytes));
   return w.finish();
 }

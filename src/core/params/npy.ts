@@ -68,16 +68,32 @@ function pythonRepr(shape: readonly number[]): string {
  * @throws MlfError `MLF-E911` for an unsupported descr, a bad shape or a data size mismatch.
  */
 export function encodeNpy(array: NpyInput): Uint8Array {
-  const { descr, shape, data } = array;
-  const fortranOrder = array.fortranOrder ?? false;
+  const header = encodeNpyHeader(array.descr, array.shape, array.fortranOrder ?? false, array.data.byteLength);
+  const out = new Uint8Array(header.byteLength + array.data.byteLength);
+  out.set(header, 0);
+  out.set(array.data, header.byteLength);
+  return out;
+}
+
+/**
+ * The bytes `numpy.save` writes before the data of an array (see `encodeNpy`), for a writer that
+ * streams the data after them.
+ * @throws MlfError `MLF-E911` for an unsupported descr, a bad shape or a data size (`dataBytes`) mismatch.
+ */
+export function encodeNpyHeader(
+  descr: string,
+  shape: readonly number[],
+  fortranOrder: boolean,
+  dataBytes: number,
+): Uint8Array {
   const info = parseDescr(descr);
   if (!info) throw bad(`unsupported descr ${JSON.stringify(descr)}`);
   for (const [i, d] of shape.entries()) {
     if (!Number.isSafeInteger(d) || d < 0) throw bad(`shape[${i}] = ${d} is not a non-negative integer`);
   }
   const expected = elementCount(shape) * BigInt(info.itemsize);
-  if (BigInt(data.byteLength) !== expected) {
-    throw bad(`data has ${data.byteLength} bytes, expected ${expected} for ${descr} ${pythonRepr(shape)}`);
+  if (BigInt(dataBytes) !== expected) {
+    throw bad(`data has ${dataBytes} bytes, expected ${expected} for ${descr} ${pythonRepr(shape)}`);
   }
   let header = `{'descr': '${descr}', 'fortran_order': ${fortranOrder ? 'True' : 'False'}, 'shape': ${pythonRepr(shape)}, }`;
   if (shape.length > 0) {
@@ -92,7 +108,7 @@ export function encodeNpy(array: NpyInput): Uint8Array {
     padlen = ALIGN - ((MAGIC.length + 2 + lenBytes + hlen) % ALIGN);
   }
   const prefix = MAGIC.length + 2 + lenBytes;
-  const out = new Uint8Array(prefix + hlen + padlen + data.byteLength);
+  const out = new Uint8Array(prefix + hlen + padlen);
   out.set(MAGIC, 0);
   out[6] = lenBytes === 2 ? 1 : 2;
   out[7] = 0;
@@ -102,7 +118,6 @@ export function encodeNpy(array: NpyInput): Uint8Array {
   for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i); // descr is ASCII
   out.fill(0x20, prefix + header.length, prefix + header.length + padlen);
   out[prefix + hlen + padlen - 1] = 0x0a;
-  out.set(data, prefix + hlen + padlen);
   return out;
 }
 
@@ -208,17 +223,31 @@ export function readNpyPrefix(
   return { major, start, hlen };
 }
 
+/** A `.npy` header: what the array is and where its data lie. */
+export interface NpyHeader {
+  /** The descr as `decodeNpy` reports it: big-endian and native orders turned little-endian. */
+  descr: string;
+  shape: number[];
+  fortranOrder: boolean;
+  /** Offset of the data in the file. */
+  dataOffset: number;
+  /** Bytes of data: elements × item size. */
+  byteLength: number;
+  /** Units to byte-swap the data in (big-endian files), 1 when the data are used as they are. */
+  swapUnit: number;
+}
+
 /**
- * Decodes a `.npy` file (format 1.0, 2.0 or 3.0). The header is capped at `limits.maxNpyHeaderBytes`
- * before it is decoded, and tuples at `limits.maxNdim` items while it is parsed. Big-endian data are byte-swapped into a copy
- * and the descr turned little-endian (`>i4` → `<i4`); otherwise `data` is a zero-copy view.
- * Fortran order is reported, not converted. Bytes after the data are ignored, as numpy does.
+ * Reads a `.npy` header from `head`, the file's first bytes (at least the whole header: its
+ * length is at bytes 8-11, and `limits.maxNpyHeaderBytes` bounds it), for a file of `length`
+ * bytes. The checks of `decodeNpy`, data size against `length` included, with the same errors.
  * @throws MlfError `MLF-E911` for anything that is not a simple-dtype .npy, E009 above a limit.
  */
-export function decodeNpy(bytes: Uint8Array, options: DecodeNpyOptions = {}): NpyArray {
+export function readNpyHeader(head: Uint8Array, length: number, options: DecodeNpyOptions = {}): NpyHeader {
   const limits = resolveLimits(options.limits);
-  const { major, start, hlen } = readNpyPrefix(bytes, bytes.byteLength, limits);
-  const raw = bytes.subarray(start, start + hlen);
+  const { major, start, hlen } = readNpyPrefix(head, length, limits);
+  if (head.byteLength < start + hlen) throw bad(`header of ${hlen} bytes at offset ${start} was not given whole`, 8);
+  const raw = head.subarray(start, start + hlen);
   let text: string;
   if (major === 3) {
     try {
@@ -261,24 +290,42 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeNpyOptions = {}): Np
   }
   const dataStart = start + hlen;
   const size = count * BigInt(info.itemsize);
-  if (size > BigInt(bytes.byteLength - dataStart)) {
-    throw bad(
-      `data needs ${size} bytes at offset ${dataStart}, but only ${bytes.byteLength - dataStart} remain`,
-      dataStart,
-    );
+  if (size > BigInt(length - dataStart)) {
+    throw bad(`data needs ${size} bytes at offset ${dataStart}, but only ${length - dataStart} remain`, dataStart);
   }
   if (dims.some((d) => d > BigInt(Number.MAX_SAFE_INTEGER))) throw bad('shape has a dimension too large', start);
-  const shape = dims.map(Number);
-  let data = bytes.subarray(dataStart, dataStart + Number(size));
   let outDescr = descr;
+  let swapUnit = 1;
   if (info.order === '>' || info.order === '=') {
-    if (info.order === '>' && info.swapUnit > 1) data = swapBytes(data, info.swapUnit);
+    if (info.order === '>' && info.swapUnit > 1) swapUnit = info.swapUnit;
     outDescr = (info.itemsize === 1 || info.swapUnit === 1 ? '|' : '<') + descr.replace(/^[<>|=]/, '');
   }
-  return { descr: outDescr, shape, fortranOrder, data };
+  return {
+    descr: outDescr,
+    shape: dims.map(Number),
+    fortranOrder,
+    dataOffset: dataStart,
+    byteLength: Number(size),
+    swapUnit,
+  };
 }
 
-function swapBytes(data: Uint8Array, unit: number): Uint8Array {
+/**
+ * Decodes a `.npy` file (format 1.0, 2.0 or 3.0). The header is capped at `limits.maxNpyHeaderBytes`
+ * before it is decoded, and tuples at `limits.maxNdim` items while it is parsed. Big-endian data are byte-swapped into a copy
+ * and the descr turned little-endian (`>i4` → `<i4`); otherwise `data` is a zero-copy view.
+ * Fortran order is reported, not converted. Bytes after the data are ignored, as numpy does.
+ * @throws MlfError `MLF-E911` for anything that is not a simple-dtype .npy, E009 above a limit.
+ */
+export function decodeNpy(bytes: Uint8Array, options: DecodeNpyOptions = {}): NpyArray {
+  const h = readNpyHeader(bytes, bytes.byteLength, options);
+  let data = bytes.subarray(h.dataOffset, h.dataOffset + h.byteLength);
+  if (h.swapUnit > 1) data = swapBytes(data, h.swapUnit);
+  return { descr: h.descr, shape: h.shape, fortranOrder: h.fortranOrder, data };
+}
+
+/** Byte-swaps `data` (a whole number of `unit`-byte items) into a copy: big-endian items made little-endian. */
+export function swapBytes(data: Uint8Array, unit: number): Uint8Array {
   const out = new Uint8Array(data.byteLength);
   for (let i = 0; i < data.byteLength; i += unit) {
     for (let j = 0; j < unit; j++) out[i + j] = data[i + unit - 1 - j] ?? 0;

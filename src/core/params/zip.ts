@@ -1,4 +1,6 @@
 import { Inflate } from 'fflate';
+import { crc32 } from '../common/crc32.js';
+import { memoryView, type ZipView } from './zip-view.js';
 import { MlfError } from '../errors/errors.js';
 import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from '../common/limits.js';
 
@@ -52,34 +54,20 @@ const F_DESCRIPTOR = 1 << 3;
 const F_UNSUPPORTED = (1 << 5) | (1 << 6) | (1 << 13);
 const F_UTF8 = 1 << 11;
 
-const bad = (why: string, offset?: number): MlfError =>
+export const bad = (why: string, offset?: number): MlfError =>
   new MlfError('MLF-E911', `npz: ${why}`, offset === undefined ? {} : { offset });
 const over = (why: string, offset?: number): MlfError =>
   new MlfError('MLF-E009', `npz: ${why}`, offset === undefined ? {} : { offset });
 
-/** Little-endian reads; callers check bounds first (every offset is compared with the file's structure). */
-function reader(bytes: Uint8Array) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return {
-    u16: (at: number) => view.getUint16(at, true),
-    u32: (at: number) => view.getUint32(at, true),
-    /** A 64-bit size or offset; anything past the file is refused by the caller's bounds, so cap at 2^53. */
-    u64: (at: number) => {
-      const v = view.getBigUint64(at, true);
-      return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
-    },
-  };
-}
-
 /** The end of central directory record: where Python's zipfile finds it, or a refusal. */
-function findEnd(bytes: Uint8Array, r: ReturnType<typeof reader>): number {
-  const n = bytes.byteLength;
+function findEnd(r: ZipView): number {
+  const n = r.size;
   if (n < END_SIZE) throw bad(`${n} bytes are too few for a zip (no end of central directory record)`);
   // zipfile first tries a record with an empty comment at the very end, then the last signature
   // in the final 64 KiB + 22 bytes; a record found there must end exactly at the end of the file.
   if (r.u32(n - END_SIZE) === SIG_END && r.u16(n - 2) === 0) return n - END_SIZE;
   for (let p = n - 4; p >= Math.max(0, n - U16 - 1 - END_SIZE); p--) {
-    if (bytes[p] !== 0x50 || r.u32(p) !== SIG_END) continue;
+    if (r.u8(p) !== 0x50 || r.u32(p) !== SIG_END) continue;
     if (p + END_SIZE > n) throw bad('the end of central directory record is cut off', p);
     const comment = r.u16(p + 20);
     if (p + END_SIZE + comment !== n)
@@ -92,7 +80,8 @@ function findEnd(bytes: Uint8Array, r: ReturnType<typeof reader>): number {
   throw bad('no end of central directory record: not a zip file', n - END_SIZE);
 }
 
-interface Directory {
+/** Where the central directory is. */
+export interface Directory {
   count: number;
   offset: number;
   size: number;
@@ -101,8 +90,8 @@ interface Directory {
 }
 
 /** Reads the end record and, when a locator precedes it, the Zip64 end record. */
-function readDirectoryLocation(bytes: Uint8Array, r: ReturnType<typeof reader>): Directory {
-  const p = findEnd(bytes, r);
+export function readDirectoryLocation(r: ZipView): Directory {
+  const p = findEnd(r);
   const fields = { disk: r.u16(p + 4), cdDisk: r.u16(p + 6), countDisk: r.u16(p + 8) };
   let count = r.u16(p + 10);
   let size = r.u32(p + 12);
@@ -152,7 +141,7 @@ function readDirectoryLocation(bytes: Uint8Array, r: ReturnType<typeof reader>):
 }
 
 /** Parses extra-field records (id, length, data), which must fill the field exactly. */
-function extraFields(bytes: Uint8Array, r: ReturnType<typeof reader>, at: number, length: number) {
+function extraFields(r: ZipView, at: number, length: number) {
   const out = new Map<number, [number, number]>();
   let p = at;
   while (p < at + length) {
@@ -169,7 +158,7 @@ function extraFields(bytes: Uint8Array, r: ReturnType<typeof reader>, at: number
 
 /** Replaces all-ones sizes (and offset) with the values of the Zip64 extra field, in its order. */
 function applyZip64(
-  r: ReturnType<typeof reader>,
+  r: ZipView,
   extra: Map<number, [number, number]>,
   values: number[],
   sentinels: number[],
@@ -188,90 +177,36 @@ function applyZip64(
   return true;
 }
 
-/**
- * Lists the members of a zip after checking its whole structure (see the file comment). Sizes are
- * checked against `limits.maxEntries` (every member), `maxMemberBytes`, `maxTotalBytes` and, for
- * deflated members, `maxCompressionRatio`, before anything is inflated.
- * @throws MlfError `MLF-E911` for a malformed, encrypted or unsupported zip, E009 above a limit.
- */
-export function readZipIndex(bytes: Uint8Array, options: ReadZipOptions = {}): ZipEntry[] {
-  const limits = resolveLimits(options.limits);
-  const r = reader(bytes);
-  const dir = readDirectoryLocation(bytes, r);
-  if (dir.count > limits.maxEntries)
-    throw over(`${dir.count} members exceed limits.maxEntries (${limits.maxEntries})`, dir.end);
-  const entries: ZipEntry[] = [];
-  const spans: [number, number][] = [];
-  const names = new Set<string>();
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  let total = 0;
-  let p = dir.offset;
-  for (let i = 0; i < dir.count; i++) {
-    if (p + CENTRAL_SIZE > dir.end || r.u32(p) !== SIG_CENTRAL)
-      throw bad(`central directory entry ${i} is malformed`, p);
-    const flags = r.u16(p + 8);
-    const method = r.u16(p + 10);
-    const crc = r.u32(p + 16);
-    const nameLen = r.u16(p + 28);
-    const extraLen = r.u16(p + 30);
-    const commentLen = r.u16(p + 32);
-    const next = p + CENTRAL_SIZE + nameLen + extraLen + commentLen;
-    if (next > dir.end) throw bad(`central directory entry ${i} runs past the directory`, p);
-    const rawName = bytes.subarray(p + CENTRAL_SIZE, p + CENTRAL_SIZE + nameLen);
-    let name: string;
-    if (flags & F_UTF8) {
-      try {
-        name = utf8.decode(rawName);
-      } catch {
-        throw bad(`the name of entry ${i} is flagged UTF-8 but is not`, p + CENTRAL_SIZE);
-      }
-    } else {
-      // zipfile decodes unflagged names as cp437; NumPy writes non-ASCII names flagged UTF-8.
-      name = '';
-      for (const b of rawName) {
-        if (b >= 0x80) throw bad(`the name of entry ${i} is not ASCII and not flagged UTF-8`, p);
-        name += String.fromCharCode(b);
-      }
-    }
-    const where = `member ${JSON.stringify(name)}`;
-    if (flags & F_ENCRYPTED) throw bad(`${where} is encrypted`, p);
-    if (flags & F_UNSUPPORTED) throw bad(`${where} uses an unsupported zip feature (flags 0x${flags.toString(16)})`, p);
-    if (method !== 0 && method !== 8)
-      throw bad(`${where} uses compression method ${method}; only stored (0) and deflate (8) are read`, p);
-    if (r.u16(p + 34) !== 0) throw bad(`${where} starts on another disk`, p);
-    if (names.has(name)) throw bad(`${where} appears twice`, p);
-    names.add(name);
-    const extra = extraFields(bytes, r, p + CENTRAL_SIZE + nameLen, extraLen);
-    const v = [r.u32(p + 24), r.u32(p + 20), r.u32(p + 42)]; // size, compressed size, local header offset
-    applyZip64(r, extra, v, [U32, U32, U32], p);
-    const [size, compressedSize, headerOffset] = v as [number, number, number];
-    if (method === 0 && size !== compressedSize)
-      throw bad(`${where} is stored, yet its sizes differ (${compressedSize} stored, ${size} declared)`, p);
-    if (method === 8 && compressedSize === 0) throw bad(`${where} is deflated but has no data`, p);
-    if (size > limits.maxMemberBytes)
-      throw over(`${where} declares ${size} bytes, over limits.maxMemberBytes (${limits.maxMemberBytes})`, p);
-    if (size > MAX_ARRAY_BYTES)
-      throw over(`${where} declares ${size} bytes, over the ${MAX_ARRAY_BYTES} one array can hold`, p);
-    total += size;
-    if (total > limits.maxTotalBytes)
-      throw over(`members declare more than limits.maxTotalBytes (${limits.maxTotalBytes}) in all`, p);
-    if (method === 8 && size > Math.max(compressedSize, 1) * limits.maxCompressionRatio)
-      throw over(`${where}: ${compressedSize} → ${size} bytes exceeds limits.maxCompressionRatio`, p);
-    const local = checkLocal(bytes, r, { name, rawName, flags, method, crc, size, compressedSize, headerOffset }, dir);
-    entries.push({ name, method, crc32: crc, compressedSize, size, headerOffset, dataOffset: local.dataOffset });
-    spans.push([headerOffset, local.end]);
-    p = next;
-  }
-  if (p !== dir.end) throw bad(`the central directory has ${dir.end - p} bytes after its ${dir.count} entries`, p);
-  spans.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < spans.length; i++) {
-    const [prev, cur] = [spans[i - 1] as [number, number], spans[i] as [number, number]];
-    if (cur[0] < prev[1]) throw bad(`members at offsets ${prev[0]} and ${cur[0]} overlap`, cur[0]);
-  }
-  return entries;
+/** What one pass over the central directory has seen so far. */
+export interface IndexState {
+  limits: Limits;
+  dir: Directory;
+  entries: ZipEntry[];
+  spans: [number, number][];
+  names: Set<string>;
+  total: number;
+  /** Offset of the next central directory entry. */
+  next: number;
+  inMemory: boolean;
 }
 
-interface CentralFacts {
+/**
+ * Starts an index: finds the central directory (its bytes must be in `r`) and checks the entry
+ * count. `inMemory`: members will be inflated into one array each, so none may pass the largest
+ * array (a streamed reader has no such cap).
+ */
+export function beginZipIndex(r: ZipView, options: ReadZipOptions = {}, inMemory = true): IndexState {
+  const limits = resolveLimits(options.limits);
+  const dir = readDirectoryLocation(r);
+  if (dir.count > limits.maxEntries)
+    throw over(`${dir.count} members exceed limits.maxEntries (${limits.maxEntries})`, dir.end);
+  return { limits, dir, entries: [], spans: [], names: new Set(), total: 0, next: dir.offset, inMemory };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** One member as its central directory entry describes it. */
+export interface CentralFacts {
   name: string;
   rawName: Uint8Array;
   flags: number;
@@ -282,13 +217,113 @@ interface CentralFacts {
   headerOffset: number;
 }
 
+/** Reads and checks central directory entry `i` at `state.next` (its local header is checked by `checkLocal`). */
+export function readCentralEntry(r: ZipView, state: IndexState, i: number): CentralFacts {
+  const { dir, limits } = state;
+  const p = state.next;
+  if (p + CENTRAL_SIZE > dir.end || r.u32(p) !== SIG_CENTRAL) throw bad(`central directory entry ${i} is malformed`, p);
+  const flags = r.u16(p + 8);
+  const method = r.u16(p + 10);
+  const crc = r.u32(p + 16);
+  const nameLen = r.u16(p + 28);
+  const extraLen = r.u16(p + 30);
+  const commentLen = r.u16(p + 32);
+  const next = p + CENTRAL_SIZE + nameLen + extraLen + commentLen;
+  if (next > dir.end) throw bad(`central directory entry ${i} runs past the directory`, p);
+  const rawName = r.sub(p + CENTRAL_SIZE, nameLen);
+  let name: string;
+  if (flags & F_UTF8) {
+    try {
+      name = utf8.decode(rawName);
+    } catch {
+      throw bad(`the name of entry ${i} is flagged UTF-8 but is not`, p + CENTRAL_SIZE);
+    }
+  } else {
+    // zipfile decodes unflagged names as cp437; NumPy writes non-ASCII names flagged UTF-8.
+    name = '';
+    for (const b of rawName) {
+      if (b >= 0x80) throw bad(`the name of entry ${i} is not ASCII and not flagged UTF-8`, p);
+      name += String.fromCharCode(b);
+    }
+  }
+  const where = `member ${JSON.stringify(name)}`;
+  if (flags & F_ENCRYPTED) throw bad(`${where} is encrypted`, p);
+  if (flags & F_UNSUPPORTED) throw bad(`${where} uses an unsupported zip feature (flags 0x${flags.toString(16)})`, p);
+  if (method !== 0 && method !== 8)
+    throw bad(`${where} uses compression method ${method}; only stored (0) and deflate (8) are read`, p);
+  if (r.u16(p + 34) !== 0) throw bad(`${where} starts on another disk`, p);
+  if (state.names.has(name)) throw bad(`${where} appears twice`, p);
+  state.names.add(name);
+  const extra = extraFields(r, p + CENTRAL_SIZE + nameLen, extraLen);
+  const v = [r.u32(p + 24), r.u32(p + 20), r.u32(p + 42)]; // size, compressed size, local header offset
+  applyZip64(r, extra, v, [U32, U32, U32], p);
+  const [size, compressedSize, headerOffset] = v as [number, number, number];
+  if (method === 0 && size !== compressedSize)
+    throw bad(`${where} is stored, yet its sizes differ (${compressedSize} stored, ${size} declared)`, p);
+  if (method === 8 && compressedSize === 0) throw bad(`${where} is deflated but has no data`, p);
+  if (size > limits.maxMemberBytes)
+    throw over(`${where} declares ${size} bytes, over limits.maxMemberBytes (${limits.maxMemberBytes})`, p);
+  if (state.inMemory && size > MAX_ARRAY_BYTES)
+    throw over(`${where} declares ${size} bytes, over the ${MAX_ARRAY_BYTES} one array can hold`, p);
+  state.total += size;
+  if (state.total > limits.maxTotalBytes)
+    throw over(`members declare more than limits.maxTotalBytes (${limits.maxTotalBytes}) in all`, p);
+  if (method === 8 && size > Math.max(compressedSize, 1) * limits.maxCompressionRatio)
+    throw over(`${where}: ${compressedSize} → ${size} bytes exceeds limits.maxCompressionRatio`, p);
+  state.next = next;
+  return { name, rawName, flags, method, crc, size, compressedSize, headerOffset };
+}
+
+/** Checks member `c`'s local header (whose bytes must be in `r`: see `localSpans`) and records the member. */
+export function addZipEntry(r: ZipView, state: IndexState, c: CentralFacts): void {
+  const local = checkLocal(r, c, state.dir);
+  state.entries.push({
+    name: c.name,
+    method: c.method as 0 | 8,
+    crc32: c.crc,
+    compressedSize: c.compressedSize,
+    size: c.size,
+    headerOffset: c.headerOffset,
+    dataOffset: local.dataOffset,
+  });
+  state.spans.push([c.headerOffset, local.end]);
+}
+
+/** Ends an index: no bytes after the last entry, no two members overlapping. */
+export function finishZipIndex(state: IndexState): ZipEntry[] {
+  const { dir, spans } = state;
+  const p = state.next;
+  if (p !== dir.end) throw bad(`the central directory has ${dir.end - p} bytes after its ${dir.count} entries`, p);
+  spans.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++) {
+    const [prev, cur] = [spans[i - 1] as [number, number], spans[i] as [number, number]];
+    if (cur[0] < prev[1]) throw bad(`members at offsets ${prev[0]} and ${cur[0]} overlap`, cur[0]);
+  }
+  return state.entries;
+}
+
+/**
+ * Lists the members of a zip after checking its whole structure (see the file comment). Sizes are
+ * checked against `limits.maxEntries` (every member), `maxMemberBytes`, `maxTotalBytes` and, for
+ * deflated members, `maxCompressionRatio`, before anything is inflated.
+ * @throws MlfError `MLF-E911` for a malformed, encrypted or unsupported zip, E009 above a limit.
+ */
+export function readZipIndex(bytes: Uint8Array, options: ReadZipOptions = {}): ZipEntry[] {
+  const r = memoryView(bytes);
+  const state = beginZipIndex(r, options);
+  for (let i = 0; i < state.dir.count; i++) addZipEntry(r, state, readCentralEntry(r, state, i));
+  return finishZipIndex(state);
+}
+
+/** Local header fields a ranged reader fetches before `addZipEntry`: the fixed part's size. */
+export const LOCAL_HEADER_SIZE = LOCAL_SIZE;
+/** Most bytes a data descriptor (with its signature, 8-byte sizes) takes. */
+export const MAX_DESCRIPTOR_SIZE = 4 + 4 + 16;
+/** True when member `c` keeps its sizes in a data descriptor after its data. */
+export const hasDescriptor = (c: CentralFacts): boolean => (c.flags & F_DESCRIPTOR) !== 0;
+
 /** Checks a local header (and data descriptor) against the directory; returns where data starts and the member ends. */
-function checkLocal(
-  bytes: Uint8Array,
-  r: ReturnType<typeof reader>,
-  c: CentralFacts,
-  dir: Directory,
-): { dataOffset: number; end: number } {
+function checkLocal(r: ZipView, c: CentralFacts, dir: Directory): { dataOffset: number; end: number } {
   const at = c.headerOffset;
   const where = `member ${JSON.stringify(c.name)}`;
   if (at + LOCAL_SIZE > dir.offset) throw bad(`the local header of ${where} lies outside the members' area`, at);
@@ -299,11 +334,11 @@ function checkLocal(
   const extraLen = r.u16(at + 28);
   const dataOffset = at + LOCAL_SIZE + nameLen + extraLen;
   if (dataOffset > dir.offset) throw bad(`the local header of ${where} runs into the central directory`, at);
-  const localName = bytes.subarray(at + LOCAL_SIZE, at + LOCAL_SIZE + nameLen);
+  const localName = r.sub(at + LOCAL_SIZE, nameLen);
   let same = nameLen === c.rawName.byteLength;
   for (let i = 0; same && i < nameLen; i++) same = localName[i] === c.rawName[i];
   if (!same) throw bad(`the local header at offset ${at} names another member than ${where}`, at);
-  const extra = extraFields(bytes, r, at + LOCAL_SIZE + nameLen, extraLen);
+  const extra = extraFields(r, at + LOCAL_SIZE + nameLen, extraLen);
   const v = [r.u32(at + 22), r.u32(at + 18)]; // size, compressed size
   const zip64 = applyZip64(r, extra, v, [U32, U32], at);
   const crc = r.u32(at + 14);
@@ -358,24 +393,6 @@ export function readZipEntryHead(bytes: Uint8Array, entry: ZipEntry, n: number):
     }
   }
   return head.subarray(0, at);
-}
-
-let table: Int32Array | undefined;
-
-/** CRC-32 (IEEE 802.3, as zip and gzip use it) of `bytes`. */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  if (table === undefined) {
-    table = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c;
-    }
-  }
-  const t = table;
-  let c = ~crc;
-  for (let i = 0; i < bytes.length; i++) c = (t[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return ~c >>> 0;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ownValue } from '../common/dict.js';
-import { findModule, loadParams, type MlfArchive, type MlfModule } from '../archive/archive.js';
-import { diffParams, type ParamsDiff } from './diff-params.js';
+import { findModule, type MlfArchive, type MlfModule } from '../archive/archive.js';
+import { diffParamReaders, type ParamsDiff } from './diff-params.js';
+import { openParamsReader } from '../params/params-reader.js';
 import { MlfError } from '../errors/errors.js';
 import { type InspectModule, inspectArchive, sha256Hex, type TensorFacts } from '../archive/inspect.js';
 
@@ -182,7 +183,7 @@ async function diffModule(a: MlfArchive, ma: MlfModule, b: MlfArchive, mb: MlfMo
     targets: diffList(fa.targets, fb.targets),
     interface: diffInterface(fa, fb),
     memory: diffMemory(fa, fb),
-    params: diffParams(await loadParams(a, ma), await loadParams(b, mb)),
+    params: await diffParamReaders(await openParamsReader(a, ma), await openParamsReader(b, mb)),
     graph: diffGraph(fa, fb, ma.name, mb.name),
     codegen: await diffCodegen(a, ma, fa, b, mb, fb),
   };

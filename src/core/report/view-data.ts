@@ -1,11 +1,12 @@
 // What the viewer, `mlf report` and `mlf graph` show of an archive: a node table of the graph
 // executor JSON, tensor histograms and the snapshot a report embeds. Browser-safe, like all of core.
 import { createDict } from '../common/dict.js';
-import { type MlfArchive, type MlfModule, loadGraph, loadParams } from '../archive/archive.js';
+import { type MlfArchive, type MlfModule, loadGraph } from '../archive/archive.js';
 import { bfloat16ToFloat, DTYPE_CODE, e4m3ToFloat, e5m2ToFloat, halfToFloat, parseDType } from '../params/dtype.js';
 import { computeStoragePools } from '../graph/facts.js';
 import type { GraphJson } from '../graph/graph.js';
-import { type InspectReport, inspectArchive } from '../archive/inspect.js';
+import { type InspectOptions, type InspectReport, inspectArchive } from '../archive/inspect.js';
+import { summariseModuleParams } from './param-summary.js';
 import type { ParamTensor } from '../params/codec.js';
 import { type TensorStats, tensorStats, tensorView } from '../params/tensor.js';
 import { type ValidationReport, validateArchive } from '../archive/validate.js';
@@ -122,9 +123,16 @@ export interface ViewSnapshot {
   modules: Record<string, SnapshotModule>;
 }
 
-/** Reads the graph and params of every module and summarises each tensor. */
-export async function buildSnapshot(archive: MlfArchive, name: string): Promise<ViewSnapshot> {
-  const report = await inspectArchive(archive);
+/**
+ * Reads the graph and params of every module and summarises each tensor, the params read a
+ * chunk at a time (`options.paramHasher` hashes them in one pass too; see `inspectArchive`).
+ */
+export async function buildSnapshot(
+  archive: MlfArchive,
+  name: string,
+  options: Pick<InspectOptions, 'paramHasher'> = {},
+): Promise<ViewSnapshot> {
+  const report = await inspectArchive(archive, options);
   const validation = await validateArchive(archive);
   const modules = createDict<SnapshotModule>();
   for (const m of archive.modules) modules[m.name] = await snapshotModule(archive, m);
@@ -134,16 +142,6 @@ export async function buildSnapshot(archive: MlfArchive, name: string): Promise<
 async function snapshotModule(archive: MlfArchive, m: MlfModule): Promise<SnapshotModule> {
   // A broken graph or params file is already a validation diagnostic; the page shows what it can.
   const graph = await loadGraph(archive, m).catch(() => null);
-  const params = await loadParams(archive, m).catch(() => null);
-  return {
-    graph,
-    views: await loadModuleViews(archive, m),
-    params: (params?.tensors ?? []).map((t) => ({
-      name: t.name,
-      dtype: t.dtypeName,
-      shape: t.shape,
-      bytes: t.data.byteLength,
-      summary: summariseTensor(t),
-    })),
-  };
+  const params = await summariseModuleParams(archive, m).catch(() => null);
+  return { graph, views: await loadModuleViews(archive, m), params: params ?? [] };
 }

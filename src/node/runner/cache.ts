@@ -3,7 +3,9 @@ import { createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { MlfArchive } from '../../core/archive/archive.js';
+import type { ArchiveMember, MlfArchive } from '../../core/archive/archive.js';
+import { sizeChanged } from '../../core/integrity/manifest.js';
+import { memberChunks } from '../read/member-chunks.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { fileChunks, type ProjectFileData } from './project/plan-common.js';
 
@@ -25,9 +27,14 @@ export async function archiveDigest(path: string, archive: MlfArchive): Promise<
     return hash.digest('hex');
   }
   for (const p of [...archive.contents.members.keys()].sort()) {
-    const data = await archive.contents.members.get(p)?.read();
-    hash.update(`${p}\0${data?.byteLength ?? 0}\0`);
-    if (data !== undefined) hash.update(data);
+    const member = archive.contents.members.get(p) as ArchiveMember;
+    hash.update(`${p}\0${member.size}\0`);
+    let bytes = 0;
+    for await (const chunk of memberChunks(member, member.size)) {
+      hash.update(chunk);
+      bytes += chunk.byteLength;
+    }
+    if (bytes !== member.size) throw sizeChanged(p, bytes, member.size);
   }
   return hash.digest('hex');
 }
@@ -44,15 +51,20 @@ export function digestOf(parts: Iterable<string | Uint8Array>): string {
 }
 
 /** SHA-256 hex of one file's content, read chunk by chunk. */
-export function contentDigest(data: ProjectFileData): string {
+export async function contentDigest(data: ProjectFileData): Promise<string> {
   const hash = createHash('sha256');
-  for (const chunk of fileChunks(data)) hash.update(chunk);
+  for await (const chunk of fileChunks(data)) hash.update(chunk);
   return hash.digest('hex');
 }
 
 /** SHA-256 of a file set: each path with the digest of its content, in the map's order. */
-export function filesDigest(files: ReadonlyMap<string, ProjectFileData>, extra: readonly string[] = []): string {
-  return digestOf([...[...files].flatMap(([p, d]) => [p, contentDigest(d)]), ...extra]);
+export async function filesDigest(
+  files: ReadonlyMap<string, ProjectFileData>,
+  extra: readonly string[] = [],
+): Promise<string> {
+  const parts: string[] = [];
+  for (const [p, d] of files) parts.push(p, await contentDigest(d));
+  return digestOf([...parts, ...extra]);
 }
 
 const uid = () => (typeof process.getuid === 'function' ? process.getuid() : null);

@@ -1,7 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type MlfArchive, type MlfModule, loadParams, readMember, readText } from '../../core/archive/archive.js';
+import { type MlfArchive, type MlfModule, readMember, readText } from '../../core/archive/archive.js';
+import { loadParamIndex } from '../../core/params/tensor-index.js';
 import { type ElfSizes, elfSizes, readElfSections } from './elf.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { archiveDigest, cacheRoot, cachedEntry, digestOf, openCacheRoot } from './cache.js';
@@ -193,8 +194,8 @@ async function runtimeMemory(
     // With linked params the graph executor uses the constants in flash instead of copying them.
     let linked = false;
     for (const p of m.files.sources) linked ||= (await readText(archive, p)).includes('_lookup_linked_param');
-    const dict = linked ? null : await loadParams(archive, m);
-    params = dict?.tensors.reduce((a, t) => a + t.data.byteLength, 0) ?? 0;
+    const index = linked ? null : await loadParamIndex(archive, m); // sizes only: payloads are not read
+    params = index?.tensors.reduce((a, t) => a + t.byteLength, 0) ?? 0;
   }
   return { workspace: main?.workspace_size_bytes ?? 0, io, params };
 }

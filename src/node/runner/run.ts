@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { MlfError } from '../../core/errors/errors.js';
 import { archiveDigest, cacheRoot, cachedEntry, contentDigest, filesDigest, openCacheRoot } from './cache.js';
 import { LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits, runLimits } from './limits.js';
-import { withMlfPath } from '../read/open.js';
+import { readMlfPath } from '../read/open.js';
+import type { MlfArchive } from '../../core/archive/archive.js';
 import { buildProject } from './project/build.js';
 import { generateProject, type ProjectManifest } from './project/generate.js';
 import { writeFilesInto } from './project/write.js';
@@ -111,17 +112,25 @@ function median(values: readonly number[]): number {
  * and the first validation error's code for an archive that fails validation.
  */
 export async function runModel(archivePath: string, options: RunOptions): Promise<RunResult> {
+  // Open until the run ends: the project's params file is copied from the archive into the cache.
+  const archive = await readMlfPath(archivePath);
+  try {
+    return await runOpenModel(archive, archivePath, options);
+  } finally {
+    await archive.contents.close?.();
+  }
+}
+
+async function runOpenModel(archive: MlfArchive, archivePath: string, options: RunOptions): Promise<RunResult> {
   const cc = options.cc ?? 'cc';
   const limits = resolveRunnerLimits(options.limits);
   const root = await openCacheRoot(options.cacheDir ?? cacheRoot());
   const outputDir = options.outputDir;
-  const { project, digest } = await withMlfPath(archivePath, async (archive) => ({
-    project: await generateProject(archive, {
-      module: options.module,
-      allowMissingParams: options.allowMissingParams ?? false,
-    }),
-    digest: await archiveDigest(archivePath, archive),
-  }));
+  const project = await generateProject(archive, {
+    module: options.module,
+    allowMissingParams: options.allowMissingParams ?? false,
+  });
+  const digest = await archiveDigest(archivePath, archive);
   const manifest = project.manifest;
   const outputNames = manifest.outputs.map((_, i) => `output${i}.npy`);
   // Checked before building, and again when the outputs are written.
@@ -140,8 +149,9 @@ export async function runModel(archivePath: string, options: RunOptions): Promis
     (t, i) => given[i] ?? randomTensor(t, ((options.randomSeed ?? 0) + i * 0x9e3779b9) >>> 0),
   );
 
-  const key = filesDigest(project.files, [cc, options.cflags ?? '']);
-  const expect = new Map([...project.files].map(([p, d]) => [p, contentDigest(d)]));
+  const key = await filesDigest(project.files, [cc, options.cflags ?? '']);
+  const expect = new Map<string, string>();
+  for (const [p, d] of project.files) expect.set(p, await contentDigest(d));
   const { dir, cached, replaced } = await cachedEntry(
     root,
     join(digest, `${manifest.module}-${key.slice(0, 16)}`),

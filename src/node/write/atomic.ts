@@ -348,15 +348,18 @@ export type FileBody = Uint8Array | ChunkedFile;
 
 /** A file written chunk by chunk; `chunks()` starts over each time. */
 export interface ChunkedFile {
-  /** The file's bytes in order, from the start each time it is called. */
-  chunks(): Iterable<Uint8Array>;
+  /**
+   * The file's bytes in order, from the start each time it is called; async when they are read
+   * from elsewhere (params copied from an archive). Each chunk is written before the next is pulled.
+   */
+  chunks(): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 }
 
 async function writeNewFile(path: string, data: FileBody, mode: number): Promise<number> {
   const h = await open(path, 'wx', mode);
   let bytes = 0;
   try {
-    for (const chunk of data instanceof Uint8Array ? [data] : data.chunks())
+    for await (const chunk of data instanceof Uint8Array ? [data] : data.chunks())
       for (let done = 0; done < chunk.byteLength;) {
         const n = (await h.write(chunk, done, chunk.byteLength - done)).bytesWritten;
         done += n;

@@ -134,7 +134,7 @@ async function* countChunks(source: Chunks, onProgress: (bytes: number) => void)
  * consumers (`coalesce`, `compressChunks`) write or copy a large chunk at once, and small ones,
  * which they hold, are copied here.
  */
-async function* planChunks(
+export async function* planChunks(
   plan: TarPlan,
   member: (path: string) => MemberSource,
   chunk: number,

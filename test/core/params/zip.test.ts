@@ -12,8 +12,10 @@ import { deflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Limits } from '../../../src/core/common/limits.js';
 import { decodeNpz } from '../../../src/core/params/npz.js';
-import { crc32, readZipEntry, readZipEntryHead, readZipIndex } from '../../../src/core/params/zip.js';
+import { crc32 } from '../../../src/core/common/crc32.js';
+import { readZipEntry, readZipEntryHead, readZipIndex } from '../../../src/core/params/zip.js';
 import { FIXTURES, mlfError } from '../../helpers/common.js';
+import { decodeNpzStreamed, outcome } from '../../helpers/npz-streamed.js';
 import {
   cat,
   centralEntry,
@@ -44,20 +46,24 @@ const ZEROS = npyWithHeader("{'descr': '|u1', 'fortran_order': False, 'shape': (
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 describe('what NumPy writes', () => {
-  it.each(['savez.npz', 'savez-compressed.npz', 'savez-stream.npz'])('%s decodes to what numpy.load gives', (file) => {
-    const path = join(FIXTURES, 'npz', file);
-    const want = JSON.parse(
-      python(`
+  it.each(['savez.npz', 'savez-compressed.npz', 'savez-stream.npz'])(
+    '%s decodes to what numpy.load gives',
+    async (file) => {
+      const path = join(FIXTURES, 'npz', file);
+      const want = JSON.parse(
+        python(`
 z = np.load(${JSON.stringify(path)})
 print(json.dumps({k: {'descr': z[k].dtype.str, 'shape': list(z[k].shape), 'fortran': bool(z[k].flags.f_contiguous and not z[k].flags.c_contiguous), 'hex': z[k].tobytes(order='A').hex()} for k in z.files}))`),
-    );
-    const got = decodeNpz(new Uint8Array(readFileSync(path)));
-    expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-    expect(Object.keys(got)).toContain('w\u00e9ight'); // the UTF-8 flagged name
-    for (const [k, a] of Object.entries(got)) {
-      expect({ descr: a.descr, shape: a.shape, fortran: a.fortranOrder, hex: hex(a.data) }, k).toEqual(want[k]);
-    }
-  });
+      );
+      const got = decodeNpz(new Uint8Array(readFileSync(path)));
+      expect(await decodeNpzStreamed(new Uint8Array(readFileSync(path)))).toEqual(got);
+      expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+      expect(Object.keys(got)).toContain('w\u00e9ight'); // the UTF-8 flagged name
+      for (const [k, a] of Object.entries(got)) {
+        expect({ descr: a.descr, shape: a.shape, fortran: a.fortranOrder, hex: hex(a.data) }, k).toEqual(want[k]);
+      }
+    },
+  );
 
   it('savez-stream.npz really has data descriptors, and savez.npz Zip64 local fields', () => {
     const stream = new Uint8Array(readFileSync(join(FIXTURES, 'npz', 'savez-stream.npz')));
@@ -349,6 +355,15 @@ describe('structural lies give MLF-E911', () => {
     expect([e.code, e.message]).toEqual(['MLF-E911', expect.stringMatching(message)]);
   });
 
+  it.each(LIES)('%s: the streamed reader (ranged reads, 7-byte chunks) refuses it the same way', async (name, make) => {
+    const streamed = await outcome(decodeNpzStreamed(make()));
+    // It reads each .npy header before the data: a header asking for more than the member
+    // declares is refused there, before the inflater would pass the declared size.
+    if (name === 'deflated member inflating past its declared size')
+      expect(streamed).toEqual({ code: 'MLF-E911', message: expect.stringMatching(/data needs 1000 bytes.*only 372/) });
+    else expect(streamed).toEqual(await outcome(() => decodeNpz(make())));
+  });
+
   it('NumPy (numpy.load, or zipfile.testzip) refuses the ones zipfile checks, too', () => {
     const files = LIES.filter(([, , , numpyRefuses]) => numpyRefuses).map(([name, make], i) => {
       const path = join(dir, `lie-${i}.npz`);
@@ -412,9 +427,12 @@ describe('limits apply to the declared sizes, before inflating', () => {
       { maxTotalBytes: NPY.length + 1 },
     ],
     ['maxCompressionRatio', () => deflatedZip('a.npy', new Uint8Array(100_000)), { maxCompressionRatio: 50 }],
-  ])('%s', (_name, make, limits) => {
+  ])('%s', async (_name, make, limits) => {
     expect(mlfError(() => decodeNpz(make(), { limits })).code).toBe('MLF-E009');
     expect(() => decodeNpz(make())).not.toThrow(/limits/);
+    expect(await outcome(decodeNpzStreamed(make(), { limits }))).toEqual(
+      await outcome(() => decodeNpz(make(), { limits })),
+    );
   });
 
   it('a deflated member declaring 4 GiB + 1 is refused before any allocation', () => {

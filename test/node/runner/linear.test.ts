@@ -28,15 +28,19 @@ async function fastest(f: () => unknown): Promise<number> {
   return best;
 }
 
-/** The smallest ratio time(2n)/time(n) over up to three measurements. */
+/**
+ * Growth per doubling of the input: sqrt(time(4n)/time(n)), the smallest over up to five
+ * measurements. Two doublings at once keep a loaded machine's noise small against the signal
+ * (linear: 2 per doubling, quadratic: 4).
+ */
 async function growth<T>(make: (n: number) => T, f: (input: T) => unknown, n: number): Promise<number> {
-  const [small, large] = [make(n), make(2 * n)];
+  const [small, large] = [make(n), make(4 * n)];
   let best = Infinity;
-  for (let attempt = 0; attempt < 3 && best > 2.5; attempt++) {
+  for (let attempt = 0; attempt < 5 && best > 2.5; attempt++) {
     await f(small); // warm-up (JIT)
     const a = await fastest(() => f(small));
     const b = await fastest(() => f(large));
-    best = Math.min(best, b / Math.max(a, 0.05));
+    best = Math.min(best, Math.sqrt(b / Math.max(a, 0.05)));
   }
   return best;
 }

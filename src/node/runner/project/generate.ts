@@ -1,4 +1,6 @@
-import { type MlfArchive, readMember } from '../../../core/archive/archive.js';
+import { type ArchiveMember, type MlfArchive, readMember } from '../../../core/archive/archive.js';
+import { sizeChanged } from '../../../core/integrity/manifest.js';
+import { memberChunks } from '../../read/member-chunks.js';
 import { type Diagnostic, MlfError } from '../../../core/errors/errors.js';
 import { stringifySortedJson } from '../../../core/common/json.js';
 import { type ModelInterface, type ModelKind, pickModule, readModelInterface, type RunnerTensor } from './interface.js';
@@ -40,9 +42,12 @@ export interface ProjectManifest {
   notes: string[];
 }
 
-/** A generated project: files by relative path, and its manifest. */
+/**
+ * A generated project: files by relative path, and its manifest. The params file is read from the
+ * archive as it is written: write the files before the archive is closed.
+ */
 export interface GeneratedProject {
-  /** Bytes, or chunks for files too large to hold as one buffer (params compiled in). */
+  /** Bytes, or chunks for files too large to hold as one buffer (params compiled in, or copied). */
   files: Map<string, ProjectFileData>;
   manifest: ProjectManifest;
 }
@@ -88,18 +93,20 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
       });
   }
   for (const p of copied) files.set(`model/${p}`, await readMember(archive, p));
-  const paramsBytes =
-    iface.kind === 'graph' && module.files.params !== null ? await readMember(archive, module.files.params) : null;
-  const embed = options.embedParams === true && paramsBytes !== null;
-  const paramsPath = paramsBytes !== null && !embed ? `model/${module.files.params}` : null;
-  if (paramsPath !== null) files.set(paramsPath, paramsBytes as Uint8Array);
+  const paramsMember =
+    iface.kind === 'graph' && module.files.params !== null
+      ? archive.contents.members.get(module.files.params)
+      : undefined;
+  const embed = options.embedParams === true && paramsMember !== undefined;
+  const paramsPath = paramsMember !== undefined && !embed ? `model/${module.files.params}` : null;
+  // Copied from the archive when the file is written, never held: it may be hundreds of MB.
+  if (paramsPath !== null && paramsMember !== undefined) files.set(paramsPath, memberFile(paramsMember));
 
-  checkStaticMemory(iface, module, embed ? (paramsBytes?.byteLength ?? 0) : 0);
+  checkStaticMemory(iface, module, embed ? paramsMember.size : 0);
+  const embeddedParams = embed ? await paramsMember.read() : null;
   const header = pickHeader(module);
   const plan =
-    iface.kind === 'graph'
-      ? graphPlan({ iface, module, embeddedParams: embed ? paramsBytes : null })
-      : enc(entryPlan({ iface, module, header }));
+    iface.kind === 'graph' ? graphPlan({ iface, module, embeddedParams }) : enc(entryPlan({ iface, module, header }));
   files.set('model_plan.c', plan);
 
   for (const [p, text] of await readTemplateFolder('runtime')) files.set(`runtime/${p}`, enc(text));
@@ -136,6 +143,20 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
+
+/** A member as a file copied in chunks each time it is read (E011 when its size changed). */
+function memberFile(member: ArchiveMember): ProjectFileData {
+  return {
+    async *chunks() {
+      let bytes = 0;
+      for await (const chunk of memberChunks(member, member.size)) {
+        bytes += chunk.byteLength;
+        yield chunk;
+      }
+      if (bytes !== member.size) throw sizeChanged(member.path, bytes, member.size);
+    },
+  };
+}
 
 /** Validates the archive; its first error (if any) is thrown, with how many there are. */
 async function refuseInvalid(archive: MlfArchive, module: string, allowMissingParams: boolean): Promise<void> {

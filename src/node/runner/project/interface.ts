@@ -1,11 +1,12 @@
 import { selectModule } from '../../../core/archive/select.js';
-import { type MlfArchive, type MlfModule, loadGraph, loadParams, readText } from '../../../core/archive/archive.js';
+import { type MlfArchive, type MlfModule, loadGraph, readText } from '../../../core/archive/archive.js';
+import { loadParamIndex, type ParamIndex } from '../../../core/params/tensor-index.js';
 import { parseDType } from '../../../core/params/dtype.js';
 import { MlfError } from '../../../core/errors/errors.js';
 import { graphInputs, graphOutputs } from '../../../core/graph/facts.js';
 import type { GraphJson } from '../../../core/graph/graph.js';
 import { inspectArchive } from '../../../core/archive/inspect.js';
-import { type ParamDict, packedTensorBytes } from '../../../core/params/codec.js';
+import { packedTensorBytes } from '../../../core/params/codec.js';
 import { type AotEntry, paramDtype, readAotEntry } from './c-source.js';
 import { cIdentifierProblem, scanCDefines } from '../../../core/archive/c-scan.js';
 import { sanitizeCName } from '../../../core/archive/cross-check.js';
@@ -33,7 +34,7 @@ export interface ModelInterface {
   outputs: RunnerTensor[];
   /** Graph modules: the graph and the names of its bound params. */
   graph: GraphJson | null;
-  params: ParamDict | null;
+  params: ParamIndex | null;
   /** Generated C sources, by archive path. */
   sources: Map<string, string>;
   /** Facts that were inferred rather than read (shown to the user). */
@@ -90,7 +91,7 @@ export async function readModelInterface(
   if (module.executor === 'graph') {
     const graph = await loadGraph(archive, module);
     if (graph === null) throw new MlfError('MLF-E401', `module "${module.name}": the graph executor config is missing`);
-    const params = await loadParams(archive, module);
+    const params = await loadParamIndex(archive, module); // names only: payloads are never read here
     if (params === null && options.allowMissingParams !== true) {
       throw new MlfError(
         'MLF-E401',
@@ -113,7 +114,7 @@ export async function readModelInterface(
   throw unsupported(module.name, `executor ${JSON.stringify(module.executor)} is not supported by the host runner`);
 }
 
-function graphInterface(module: MlfModule, graph: GraphJson, params: ParamDict | null) {
+function graphInterface(module: MlfModule, graph: GraphJson, params: ParamIndex | null) {
   const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
   const tensor = (name: string, dtype: string, shape: number[]): RunnerTensor => ({
     name,

@@ -111,7 +111,7 @@ export function joinPieces(pieces: readonly CPiece[]): ProjectFileData {
 }
 
 /** Every chunk of a file's content. */
-export function* fileChunks(data: ProjectFileData): Generator<Uint8Array> {
+export async function* fileChunks(data: ProjectFileData): AsyncGenerator<Uint8Array> {
   if (data instanceof Uint8Array) yield data;
   else yield* data.chunks();
 }
