@@ -72,6 +72,7 @@ export type {
 // Validating and inspecting
 export { validateArchive, validateContents, type ValidateOptions, type ValidationReport } from './archive/validate.js';
 export {
+  type AotFacts,
   inspectArchive,
   type InspectModule,
   type InspectOptions,
@@ -136,6 +137,24 @@ export {
   type StoragePool,
 } from './graph/facts.js';
 export { parseRelayMain, type RelayParam, type RelaySignature } from './graph/relay.js';
+
+// AOT modules (the fused-operator calls of __tvm_main__ read from the C, and their memory) and
+// Relay text with inferred types (docs/format.md §8.4, §8.5); their readers load on demand.
+export { analyzeAotCodegen, analyzeAotModule, analyzeRelay } from './graph/analyze.js';
+export type { AotAnalysis, AotAnalysisOptions } from './graph/aot-archive.js';
+export type { AotBuffer, AotCall, AotEntry, AotMain, AotPool, ArgRole, BytesSource } from './graph/aot-model.js';
+export type { AotMemoryLayout, MemoryInterval, MemoryRegion } from './graph/aot-memory.js';
+export type { RelayAnalysis } from './graph/relay-graph.js';
+export type { RelayInference } from './graph/relay-infer.js';
+export type { RelayParseOptions } from './graph/relay-parse.js';
+export type {
+  RelayAttr,
+  RelayFunction,
+  RelayNode,
+  RelayProgram,
+  RelayTensorType,
+  RelayType,
+} from './graph/relay-ast.js';
 
 // Writing
 export {
@@ -234,6 +253,8 @@ export {
   type NodeOutput,
 } from './report/view-data.js';
 export { fusedOps, type FusedOps, type OpCategory, opCategory, shortOpName } from './report/op-names.js';
+export { aotGraphTable } from './report/aot-view.js';
+export { relayGraphTable } from './report/relay-view.js';
 export {
   buildGraphDrawing,
   type DrawEdge,
@@ -253,6 +274,7 @@ export {
 } from './report/graph-layout.js';
 export { drawGraphSvg, renderGraphSvg, type SvgOptions } from './report/graph-svg.js';
 export {
+  aotMemoryTimeline,
   graphMemoryTimeline,
   liveBytes,
   type MemoryBuffer,

@@ -60,6 +60,7 @@ export {
 export {
   type ModelInterface,
   type ModelKind,
+  type InterfaceOptions,
   readModelInterface,
   type RunnerTensor,
 } from './runner/project/interface.js';

@@ -19,7 +19,6 @@
 #include "mlf_model.h"
 #include "mlf_runtime.h"
 
-#define MAX_FILES 64
 
 static int fail(const char* what, const char* detail) {
   fprintf(stderr, "mlf_model: error: %s%s%s\n", what, detail != NULL ? ": " : "", detail != NULL ? detail : "");
@@ -91,37 +90,56 @@ static const mlf_module* choose(const char* name, const char* index) {
 }
 
 int main(int argc, char** argv) {
+  /* Every path out goes through `done`, which frees what was allocated (no leak on errors). */
+  int status = 1;
   const char* module_name = NULL;
   const char* module_index = NULL;
   const char* params_path = NULL;
   const char* out_dir = NULL;
-  const char* inputs[MAX_FILES];
+  size_t params_size = 0;
+  uint8_t* params = NULL;
+  int64_t* times = NULL;
   int num_files = 0;
   long repeat = 1;
+  const mlf_module* m = NULL;
+  /* One slot per argument at most: a model may have hundreds of inputs (checked once chosen). */
+  size_t slots = (size_t)(argc > 0 ? argc : 1);
+  const char** inputs = malloc(slots * sizeof *inputs);
+  uint8_t** saved = calloc(slots, sizeof *saved);
+  if (inputs == NULL || saved == NULL) {
+    status = fail("out of memory", NULL);
+    goto done;
+  }
   for (int a = 1; a < argc; a += 2) { /* every option takes one value */
     const char* v = a + 1 < argc ? argv[a + 1] : NULL;
-    if (v == NULL) return fail("missing value after", argv[a]);
+    if (v == NULL) {
+      status = fail("missing value after", argv[a]);
+      goto done;
+    }
     if (strcmp(argv[a], "-m") == 0) module_name = v;
     else if (strcmp(argv[a], "-k") == 0) module_index = v;
     else if (strcmp(argv[a], "-p") == 0) params_path = v;
     else if (strcmp(argv[a], "-o") == 0) out_dir = v;
     else if (strcmp(argv[a], "-n") == 0) repeat = strtol(v, NULL, 10);
-    else if (strcmp(argv[a], "-i") == 0 && num_files < MAX_FILES) inputs[num_files++] = v;
-    else
-      return fail("unknown option (usage: mlf_model [-m module | -k index] [-p params] [-n repeat] [-i input.bin]... [-o outdir])",
-                  argv[a]);
+    else if (strcmp(argv[a], "-i") == 0) inputs[num_files++] = v;
+    else {
+      status = fail(
+          "unknown option (usage: mlf_model [-m module | -k index] [-p params] [-n repeat] [-i input.bin]... [-o outdir])",
+          argv[a]);
+      goto done;
+    }
   }
-  if (repeat < 1) return fail("-n needs a positive count", NULL);
-  const mlf_module* m = choose(module_name, module_index);
-  if (m == NULL) return 1;
-  if (num_files > m->num_inputs) return fail("more -i files than model inputs", NULL);
+  if (repeat < 1) {
+    status = fail("-n needs a positive count", NULL);
+    goto done;
+  }
+  m = choose(module_name, module_index);
+  if (m == NULL) goto done;
+  if (num_files > m->num_inputs) {
+    status = fail("more -i files than model inputs", NULL);
+    goto done;
+  }
 
-  /* Every path out goes through `done`, which frees what was allocated (no leak on errors). */
-  int status = 1;
-  size_t params_size = 0;
-  uint8_t* params = NULL;
-  uint8_t* saved[MAX_FILES] = {NULL};
-  int64_t* times = NULL;
   if (m->params_required) {
     if (params_path == NULL) {
       status = fail("this model needs its parameters", "give -p model.params");
@@ -190,6 +208,8 @@ int main(int argc, char** argv) {
 done:
   free(params);
   free(times);
-  for (int i = 0; i < num_files; i++) free(saved[i]);
+  for (int i = 0; saved != NULL && i < num_files; i++) free(saved[i]);
+  free(saved);
+  free(inputs);
   return status;
 }

@@ -38,7 +38,7 @@ describe('mlf report --embed-archive, archive unloadable in the page', () => {
     expect(r.status, r.stderr).toBe(0);
     const cut = Buffer.from(zst.stdout.subarray(0, 2000)).toString('base64');
     const page0 = readFileSync(html, 'utf8');
-    const broken = page0.replace(/(<script type="application\/octet-stream" id="mlf-archive">)[^<]*/, `$1${cut}`);
+    const broken = page0.replace(/(<script type="application\/octet-stream" id="mlf-archive"[^>]*>)[^<]*/, `$1${cut}`);
     expect(broken).not.toBe(page0);
     writeFileSync(html, broken);
 

@@ -172,7 +172,7 @@ describe('mlf graph', () => {
     });
     expect(att.metrics.filter((m: { kind: string }) => m.kind === 'model').length).toBeGreaterThan(0);
     expect(mlf('graph', tarOf('multi-graph'), '--format', 'dot').code).toBe(2);
-    expect(mlf('graph', tarOf('aot-mlp'), '--format', 'dot').code).toBe(2);
+    expect(mlf('graph', tarOf('operator-add-i8'), '--format', 'dot').code).toBe(2);
     const svg = mlf('graph', tarOf('graph-cnn'), '--format', 'svg');
     expect(svg.code).toBe(0);
     expect(svg.out).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);

@@ -102,7 +102,7 @@ describe('node table and tensor summaries', () => {
       outputs: [{ shape: [1, 3, 16, 16], dtype: 'float32', bytes: 3072 }],
     });
     expect(t.edges).toHaveLength(13);
-    for (const n of t.nodes) for (const o of n.outputs) expect(o.poolBytes).toBeGreaterThanOrEqual(o.bytes);
+    for (const n of t.nodes) for (const o of n.outputs) expect(o.poolBytes).toBeGreaterThanOrEqual(o.bytes as number);
   });
 
   it('histograms count every finite value once', () => {

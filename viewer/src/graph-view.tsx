@@ -1,5 +1,7 @@
 // Graph view: node list with search (left), the drawing (centre), the selected node's details
-// (right). Graphs up to SVG_MAX_NODES drawn nodes are drawn as boxes (the SVG of `mlf graph
+// (right). A module shows its fused operators (the graph executor's graph, or the calls of an AOT
+// main) and, where it has Relay text, the Relay @main as a second level; a fused node lists the
+// Relay ops its name reveals, each a link to them in the Relay level. Graphs up to SVG_MAX_NODES drawn nodes are drawn as boxes (the SVG of `mlf graph
 // --format svg`, laid out in a worker); larger ones as WebGL points with our own fast layout.
 // Marks itself `data-graph-ready` once the first frame is drawn.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -13,10 +15,14 @@ import { layoutDrawingInWorker, layoutInWorker } from './layout-client.js';
 import { NodeDetails } from './node-details.js';
 import { NodeList } from './node-list.js';
 import type { Session } from './session.js';
+import type { ModuleViews } from '../../src/core/report/module-views.js';
 import { createSvgCanvas, type DrawingCanvas } from './svg-canvas.js';
 
 /** Above this many drawn nodes the graph is drawn with WebGL points instead of SVG boxes. */
 export const SVG_MAX_NODES = 5000;
+
+/** `fused`: the graph executor's graph or the AOT main's calls; `relay`: the Relay @main. */
+export type GraphLevel = 'fused' | 'relay';
 
 type Phase =
   | { state: 'loading' }
@@ -39,6 +45,12 @@ export function GraphView(props: {
   onSelect: (id: number | null) => void;
 }) {
   const [phase, setPhase] = useState<Phase>({ state: 'loading' });
+  const [level, setLevel] = useState<GraphLevel>('fused');
+  const [views, setViews] = useState<ModuleViews | null>(null);
+  // The selection shared with the memory view is a fused node; the Relay level keeps its own.
+  const [relaySelected, setRelaySelected] = useState<number | null>(null);
+  const selected = level === 'relay' ? relaySelected : props.selected;
+  const onSelect = level === 'relay' ? setRelaySelected : props.onSelect;
   const [query, setQuery] = useState('');
   const [params, setParams] = useState<ParamMode>('folded');
   const [drawError, setDrawError] = useState<string | null>(null);
@@ -49,7 +61,7 @@ export function GraphView(props: {
   const canvas = useRef<DrawingCanvas | null>(null);
   const list = useRef<HTMLDivElement | null>(null);
   // The selection and search as of now, for a drawing that finishes later.
-  const current = useRef({ selected: props.selected, matches: null as ReadonlySet<number> | null });
+  const current = useRef({ selected, matches: null as ReadonlySet<number> | null });
   // Set when a click in the drawing selected the node: the view then stays where it is.
   const picked = useRef<number | null>(null);
 
@@ -59,22 +71,36 @@ export function GraphView(props: {
     setDrawError(null);
     const t0 = performance.now();
     (async () => {
-      const graph = await props.session.graph(props.module);
-      if (graph === null) return setPhase({ state: 'none' });
+      const v = await props.session.views(props.module);
+      if (cancelled) return;
+      setViews(v);
+      const graph = level === 'relay' ? null : await props.session.graph(props.module);
       const paramNames = new Set(Object.keys(props.session.report.modules[props.module]?.params ?? {}));
-      const table = graphTable(graph, paramNames);
+      const table =
+        level === 'relay' ? v.relay : graph !== null ? graphTable(graph, paramNames) : (v.aot?.table ?? null);
+      if (table === null) {
+        // Only Relay text to show: open on it.
+        if (level === 'fused' && v.relay !== null) return setLevel('relay');
+        return setPhase({ state: 'none' });
+      }
       const boxes = drawnCount(table, params) <= SVG_MAX_NODES;
       if (!cancelled) setDrawn(boxes ? 'boxes' : 'points');
       const pick = (id: number) => {
         picked.current = id;
-        props.onSelect(id);
+        onSelect(id);
       };
       let engine: LayoutEngine | null = null;
       let draw: () => DrawingCanvas;
       if (boxes) {
         const layout = await layoutDrawingInWorker(buildGraphDrawing(table, { params }));
         engine = layout.engine;
-        draw = () => createSvgCanvas(host.current as HTMLElement, layout, pick, `Graph of module ${props.module}`);
+        draw = () =>
+          createSvgCanvas(
+            host.current as HTMLElement,
+            layout,
+            pick,
+            `${level === 'relay' ? 'Relay graph' : 'Graph'} of module ${props.module}`,
+          );
       } else {
         const from = new Int32Array(table.edges.length);
         const to = new Int32Array(table.edges.length);
@@ -121,7 +147,12 @@ export function GraphView(props: {
       canvas.current?.destroy();
       canvas.current = null;
     };
-  }, [props.session, props.module, params]);
+  }, [props.session, props.module, params, level]);
+
+  useEffect(() => {
+    setLevel('fused');
+    setRelaySelected(null);
+  }, [props.session, props.module]);
 
   useEffect(() => {
     if (props.visible) canvas.current?.resize();
@@ -146,26 +177,36 @@ export function GraphView(props: {
   }, [items]);
 
   useEffect(() => {
-    current.current.selected = props.selected;
-    canvas.current?.select(props.selected);
+    current.current.selected = selected;
+    canvas.current?.select(selected);
     // A selection made elsewhere (the list, the memory timeline) brings the node into view.
-    if (props.selected !== null && picked.current !== props.selected) canvas.current?.focus(props.selected);
+    if (selected !== null && picked.current !== selected) canvas.current?.focus(selected);
     picked.current = null;
-  }, [props.selected]);
+  }, [selected]);
 
   if (phase.state === 'none') {
     const ex = props.session.report.modules[props.module]?.executors.join(', ') || 'operator style';
     return (
       <p class="empty">
-        Module {props.module} has no graph-executor JSON ({ex}): nothing to draw.
+        Module {props.module} has no graph-executor JSON, AOT main or Relay text ({ex}): nothing to draw.
       </p>
     );
   }
+  // A fused node's Relay ops link to the Relay level, where the search finds every node of that op.
+  const members = (id: number) => {
+    const f = table?.nodes[id]?.funcName;
+    return level === 'fused' && f != null ? views?.aot?.members[f] : undefined;
+  };
+  const showRelayOp = (op: string) => {
+    setQuery(op);
+    setLevel('relay');
+  };
   const ready = phase.state === 'ready';
   const boxes = drawn === 'boxes';
   return (
     <div
       class="graph-view"
+      data-level={level}
       data-graph-ready={ready ? 'true' : 'false'}
       data-drawn={ready ? phase.drawn : undefined}
       data-engine={ready ? (phase.engine ?? undefined) : undefined}
@@ -182,7 +223,7 @@ export function GraphView(props: {
             onKeyDown={(e) => {
               if (e.key !== 'Enter' && e.key !== 'ArrowDown') return;
               e.preventDefault();
-              if (items[0] !== undefined) props.onSelect(items[0]);
+              if (items[0] !== undefined) onSelect(items[0]);
               list.current?.focus();
             }}
           />
@@ -194,14 +235,25 @@ export function GraphView(props: {
           <NodeList
             nodes={table.nodes}
             items={items}
-            selected={props.selected}
-            onSelect={(id) => props.onSelect(id)}
+            selected={selected}
+            onSelect={(id) => onSelect(id)}
             listRef={list}
           />
         )}
       </aside>
       <div class="graph-main">
         <div class="graph-toolbar">
+          {views?.relay != null && (
+            <label class="graph-level">
+              Level{' '}
+              <select id="graph-level" value={level} onChange={(e) => setLevel(e.currentTarget.value as GraphLevel)}>
+                <option value="fused" disabled={views.aot === null && !hasGraph(props.session, props.module)}>
+                  fused operators
+                </option>
+                <option value="relay">Relay</option>
+              </select>
+            </label>
+          )}
           <button type="button" id="graph-fit" onClick={() => canvas.current?.fit()} disabled={!ready}>
             Fit graph
           </button>
@@ -209,7 +261,7 @@ export function GraphView(props: {
             type="button"
             id="graph-zoom-selection"
             onClick={() => canvas.current?.zoomToSelection()}
-            disabled={!ready || props.selected === null}
+            disabled={!ready || selected === null}
           >
             Zoom to selection
           </button>
@@ -244,8 +296,15 @@ export function GraphView(props: {
         />
       </div>
       <aside class="graph-details" aria-label="Selected node">
-        {table !== null && props.selected !== null ? (
-          <NodeDetails table={table} id={props.selected} onJump={(id) => props.onSelect(id)} />
+        {table !== null && selected !== null ? (
+          <NodeDetails
+            table={table}
+            id={selected}
+            onJump={(id) => onSelect(id)}
+            level={level}
+            members={members(selected)}
+            onMember={showRelayOp}
+          />
         ) : (
           <p class="muted">Select a node in the list or the drawing.</p>
         )}
@@ -288,4 +347,9 @@ function Legend(props: { boxes: boolean }) {
       </span>
     </p>
   );
+}
+
+/** Whether the module has a graph-executor graph (from the inspect report, without loading it). */
+function hasGraph(session: Session, module: string): boolean {
+  return session.report.modules[module]?.graph != null;
 }

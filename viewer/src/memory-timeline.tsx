@@ -13,7 +13,8 @@ import {
 import { shortOpName } from '../../src/core/report/op-names.js';
 import { formatBytes } from './format.js';
 
-const KIND_COLORS: Record<MemoryBufferKind, string> = {
+/** Colours of buffer kinds, shared with the AOT pool map. */
+export const KIND_COLORS: Record<MemoryBufferKind, string> = {
   param: '#9aa1ab',
   input: '#1d7a45',
   activation: '#2f6fba',

@@ -1,12 +1,15 @@
-// Memory: workspace / io / constants per device (from metadata), storage pools by size (graph
-// executor) and operator functions by workspace, as charts and as tables of the largest.
+// Memory: the timeline of live buffers (graph executor storage ids, or an AOT module's pool and
+// arena buffers), an AOT module's pool map, workspace / io / constants per device (from
+// metadata), storage pools by size (graph executor) and operator functions by workspace.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { computeStoragePools, type GraphJson, type StoragePool } from '../../src/core/index.js';
-import { graphMemoryTimeline } from '../../src/core/report/memory-timeline.js';
+import { aotMemoryTimeline, graphMemoryTimeline, peakLive } from '../../src/core/report/memory-timeline.js';
+import type { ModuleViews } from '../../src/core/report/module-views.js';
 import { graphTable } from '../../src/core/report/view-data.js';
 import { BarChart } from './bar-chart.js';
 import { formatBytes, shortFuncName } from './format.js';
 import { MemoryTimelineChart } from './memory-timeline.js';
+import { PoolMap } from './pool-map.js';
 import type { Session } from './session.js';
 
 const TOP = 15;
@@ -97,17 +100,34 @@ export function MemoryView(props: {
   const m = props.session.report.modules[props.module];
   const [hideParams, setHideParams] = useState(true);
   const [graph, setGraph] = useState<GraphJson | null>(null);
+  const [views, setViews] = useState<ModuleViews | null>(null);
   useEffect(() => {
     setGraph(null);
+    setViews(null);
     props.session.graph(props.module).then(setGraph, () => setGraph(null));
+    props.session.views(props.module).then(setViews, () => setViews(null));
   }, [props.session, props.module]);
+  // An AOT module (no graph JSON): its main's calls and pool buffers, linked to its fused graph.
+  const aot = graph === null ? (views?.aot ?? null) : null;
   const pools = useMemo<StoragePool[]>(
     () => (graph === null ? [] : computeStoragePools(graph).sort((a, b) => b.bytes - a.bytes)),
     [graph],
   );
   const timeline = useMemo(
-    () => (graph === null ? null : graphMemoryTimeline(graphTable(graph, new Set(Object.keys(m?.params ?? {}))))),
-    [graph, m],
+    () =>
+      graph !== null
+        ? graphMemoryTimeline(graphTable(graph, new Set(Object.keys(m?.params ?? {}))))
+        : aot !== null
+          ? aotMemoryTimeline(aot.layout, aot.table)
+          : null,
+    [graph, aot, m],
+  );
+  const summedPeak = useMemo(
+    () =>
+      timeline === null
+        ? 0
+        : peakLive({ ...timeline, buffers: timeline.buffers.filter((b) => b.kind !== 'param') }).bytes,
+    [timeline],
   );
   const step = useMemo(() => {
     if (timeline === null || props.selected === null) return null;
@@ -127,10 +147,18 @@ export function MemoryView(props: {
       {timeline !== null && timeline.steps.length > 0 && (
         <section class="card wide" aria-labelledby="mem-time-h">
           <h2 id="mem-time-h">Memory over time</h2>
-          <p class="muted">
-            Storage ids live at each operator, in the order the graph executor runs them: a tensor is live from the
-            operator that writes it to the last one that reads it (inputs from the start, outputs to the end).
-          </p>
+          {aot === null ? (
+            <p class="muted">
+              Storage ids live at each operator, in the order the graph executor runs them: a tensor is live from the
+              operator that writes it to the last one that reads it (inputs from the start, outputs to the end).
+            </p>
+          ) : (
+            <p class="muted" id="timeline-aot">
+              Buffers of the AOT main at each operator call, in the order <span class="mono">__tvm_main__</span> makes
+              them: a pool slice or arena block is held from the first call that uses it to the last; constant-pool data
+              counts as params.
+            </p>
+          )}
           <div class="timeline-tools">
             <label class="toggle">
               <input
@@ -139,7 +167,7 @@ export function MemoryView(props: {
                 checked={!hideParams}
                 onChange={(e) => setHideParams(!e.currentTarget.checked)}
               />{' '}
-              include params (live the whole time)
+              {aot === null ? 'include params (live the whole time)' : 'include constant pools (live the whole time)'}
             </label>
             <button type="button" onClick={props.onShowInGraph} disabled={step === null} id="timeline-show">
               Show the step's operator in the graph
@@ -155,6 +183,19 @@ export function MemoryView(props: {
           )}
         </section>
       )}
+      {aot !== null && (
+        <section class="card wide" aria-labelledby="mem-pool-h" id="aot-memory">
+          <h2 id="mem-pool-h">AOT memory layout</h2>
+          {props.visible && (
+            <PoolMap
+              layout={aot.layout}
+              summedPeak={summedPeak}
+              step={step}
+              onStep={(i) => props.onSelect(timeline?.steps[i]?.node ?? null)}
+            />
+          )}
+        </section>
+      )}
       <section class="card" aria-labelledby="mem-dev-h">
         <h2 id="mem-dev-h">Workspace, io and constants</h2>
         {m.memory.main === null || m.memory.main.length === 0 ? (
@@ -166,7 +207,11 @@ export function MemoryView(props: {
       <section class="card" aria-labelledby="mem-sid-h">
         <h2 id="mem-sid-h">Storage ids by size</h2>
         {pools.length === 0 ? (
-          <p class="muted">{m.graph === null ? 'No graph executor: storage ids do not apply.' : 'Loading…'}</p>
+          <p class="muted">
+            {m.graph === null
+              ? `No graph executor: storage ids do not apply${aot !== null ? ' (the AOT layout is above)' : ''}.`
+              : 'Loading…'}
+          </p>
         ) : (
           <>
             <p class="muted">

@@ -5,7 +5,17 @@ import type { GraphTable } from '../../src/core/report/view-data.js';
 import { formatBytes, formatTensor } from './format.js';
 
 /** The details panel for node `id`. */
-export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id: number) => void }) {
+export function NodeDetails(props: {
+  table: GraphTable;
+  id: number;
+  onJump: (id: number) => void;
+  /** Which graph the table is: a fused graph (graph executor, AOT main) or the Relay @main. */
+  level?: 'fused' | 'relay';
+  /** Relay operators the fused function's name lists, each a link to them in the Relay level. */
+  members?: string[] | undefined;
+  onMember?: (op: string) => void;
+}) {
+  const relay = props.level === 'relay';
   const { nodes, edges } = props.table;
   const n = nodes[props.id];
   if (n === undefined) return null;
@@ -29,11 +39,11 @@ export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id:
         <div class="fact">
           <dt>op</dt>
           <dd id="detail-op">
-            {n.kind === 'op' ? 'tvm_op' : `null (${n.kind})`}
+            {n.kind !== 'op' ? `null (${n.kind})` : relay ? (n.funcName ?? 'call') : 'tvm_op'}
             {isHead ? ' · graph output' : ''}
           </dd>
         </div>
-        {n.funcName !== null && (
+        {n.funcName !== null && !relay && (
           <div class="fact">
             <dt>fused ops</dt>
             <dd id="detail-ops">
@@ -41,11 +51,31 @@ export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id:
             </dd>
           </div>
         )}
-        {n.funcName !== null && (
+        {n.funcName !== null && !relay && (
           <div class="fact">
             <dt>func_name</dt>
             <dd class="mono wrap" id="detail-func">
               {n.funcName}
+            </dd>
+          </div>
+        )}
+        {props.members !== undefined && (
+          <div class="fact">
+            <dt>Relay ops</dt>
+            <dd class="mono wrap" id="detail-members">
+              {props.members.map((op, i) => (
+                <span key={i}>
+                  {i > 0 && ' → '}
+                  <button
+                    type="button"
+                    class="link mono"
+                    title={`Show the ${op} nodes in the Relay graph`}
+                    onClick={() => props.onMember?.(op)}
+                  >
+                    {op}
+                  </button>
+                </span>
+              ))}
             </dd>
           </div>
         )}
@@ -68,8 +98,17 @@ export function NodeDetails(props: { table: GraphTable; id: number; onJump: (id:
         </thead>
         <tbody>
           {n.outputs.map((o, i) => (
-            <tr key={i} data-shape={JSON.stringify(o.shape)} data-dtype={o.dtype}>
-              <td class="mono">{formatTensor(o.dtype, o.shape)}</td>
+            <tr key={i} data-shape={JSON.stringify(o.shape)} data-dtype={o.dtype ?? ''}>
+              <td class="mono">
+                {formatTensor(o.dtype, o.shape)}
+                {o.buffer !== undefined && (
+                  <span class="muted">
+                    {' '}
+                    {o.buffer}
+                    {o.pool != null ? ` @ ${o.pool}+${o.offset ?? '?'}` : ''}
+                  </span>
+                )}
+              </td>
               <td class="num">{o.storageId}</td>
               <td class="num" title={`${o.bytes} bytes`}>
                 {formatBytes(o.bytes)}

@@ -85,7 +85,7 @@ export function NodeList(props: {
           {n.name}
         </span>
         <span class="row-sub">
-          {n.kind === 'op' ? nodeLabel(n) : n.kind} {out ? `· ${out.dtype}[${out.shape.join('×')}]` : ''}
+          {n.kind === 'op' ? nodeLabel(n) : n.kind} {out ? `· ${out.dtype ?? '?'}[${out.shape?.join('×') ?? '?'}]` : ''}
         </span>
       </div>,
     );

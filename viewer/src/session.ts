@@ -16,6 +16,7 @@ import {
 import type { TensorSummary, ViewSnapshot } from '../../src/core/report/view-data.js';
 import { openParamsReader } from '../../src/core/params/params-reader.js';
 import { summariseTensorStreamed } from '../../src/core/report/param-summary.js';
+import { loadModuleViews, type ModuleViews } from '../../src/core/report/module-views.js';
 
 /** One row of the params table. */
 export interface ParamRow {
@@ -47,6 +48,8 @@ export interface Session {
   /** Statistics and histogram of one tensor, computed when first asked for. */
   paramSummary(module: string, name: string): Promise<TensorSummary | null>;
   codeFiles(module: string): CodeFile[];
+  /** The AOT main (fused graph, memory layout) and the Relay @main, where the module has them. */
+  views(module: string): Promise<ModuleViews>;
   /** Text of a member; null when the report did not embed the archive. */
   text(path: string): Promise<string | null>;
 }
@@ -107,6 +110,7 @@ function archiveSession(
     paramSummary: (m, n) => summaries(`${m}\u0000${n}`),
     codeFiles: (m) => codeFiles(archive, m),
     text: (path) => readText(archive, path),
+    views: memo((m) => loadModuleViews(archive, findModule(archive, m)).catch(() => NO_VIEWS)),
   };
 }
 
@@ -160,8 +164,11 @@ export function snapshotSession(s: ViewSnapshot, archiveError?: string): Session
       return files;
     },
     text: async () => null,
+    views: async (m) => mod(m)?.views ?? NO_VIEWS,
   };
 }
+
+const NO_VIEWS: ModuleViews = { aot: null, relay: null };
 
 /** How the page was started: by a served archive URL, an embedded report, or empty. */
 export type Boot =

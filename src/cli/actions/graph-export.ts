@@ -1,9 +1,14 @@
 import type { InspectModule } from '../../core/archive/inspect.js';
-import type { GraphTable, GraphTableNode } from '../../core/report/view-data.js';
+import type { GraphTable, GraphTableNode, NodeOutput } from '../../core/report/view-data.js';
 import { safeText } from '../format.js';
 
-/** `float32[1, 3, 16, 16]`. */
-const tensor = (o: { dtype: string; shape: number[] }) => `${o.dtype}[${o.shape.join(', ')}]`;
+/**
+ * `float32[1, 3, 16, 16]`; AOT buffers of unknown shape show their bytes (`float32 · 8192 B`),
+ * and pool slices their place (`@ global_workspace+25088`).
+ */
+const tensor = (o: NodeOutput) =>
+  (o.shape !== null ? `${o.dtype ?? '?'}[${o.shape.join(', ')}]` : `${o.dtype ?? '?'} · ${o.bytes ?? '?'} B`) +
+  (o.pool != null ? ` @ ${o.pool}+${o.offset ?? '?'}` : '');
 
 /** A DOT string literal: backslashes and quotes escaped, newlines as `\n` line breaks. */
 function dotString(s: string): string {
@@ -44,7 +49,7 @@ export function renderDot(module: string, table: GraphTable): string {
 }
 
 /** The `--format json` document: nodes with shapes, dtypes, storage ids and bytes, and edges. */
-export function renderGraphJson(module: string, table: GraphTable): unknown {
+export function renderGraphJson(module: string, table: GraphTable): Record<string, unknown> {
   return {
     module,
     nodes: table.nodes.map((n) => ({
@@ -108,13 +113,13 @@ export function renderNetronAttachment(
       kind,
       target,
       'mlf.output_bytes',
-      n.outputs.reduce((a, o) => a + o.bytes, 0),
+      n.outputs.reduce((a, o) => a + (o.bytes ?? 0), 0),
     );
     int(
       kind,
       target,
       'mlf.storage_pool_bytes',
-      n.outputs.reduce((a, o) => a + o.poolBytes, 0),
+      n.outputs.reduce((a, o) => a + (o.poolBytes ?? 0), 0),
     );
     const ws = n.funcName === null ? undefined : workspace.get(n.funcName);
     if (ws !== undefined) int(kind, target, 'mlf.workspace_bytes', ws);

@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import type { MlfArchive, MlfModule } from '../../core/archive/archive.js';
 import { selectModule } from '../../core/archive/select.js';
 import { MlfError } from '../../core/errors/errors.js';
-import { withParamsMember } from '../../core/params/tensor-index.js';
+import { loadParamIndex, withParamsMember } from '../../core/params/tensor-index.js';
 import { withMlfPath } from '../../node/read/open.js';
 import { type HashedParams, hashParams, hashParamsFile } from '../../node/read/params-hash.js';
 import { fileSource } from '../../node/read/source.js';
@@ -57,10 +57,18 @@ async function readParamsInput<T>(
     }
   }
   return withMlfPath(input, async (archive) => {
+    const withParams = (m: MlfModule) => m.files.params !== null;
+    // Empty param dicts (AOT modules keep their constants in the C) do not make the choice ambiguous.
+    const holding = new Set<MlfModule>();
+    if (module === undefined && archive.modules.filter(withParams).length > 1)
+      for (const m of archive.modules.filter(withParams)) {
+        const index = await loadParamIndex(archive, m).catch(() => null);
+        if (index === null || index.tensors.length > 0) holding.add(m);
+      }
     const mod =
       selectModule(archive, {
         name: module,
-        having: { test: (m) => m.files.params !== null, what: 'with params' },
+        having: { test: holding.size > 0 ? (m) => holding.has(m) : withParams, what: 'with params' },
       }) ?? undefined;
     const result = mod === undefined ? null : await fromModule(archive, mod);
     if (mod === undefined || result === null)

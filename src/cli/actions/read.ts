@@ -112,6 +112,18 @@ function moduleRows(m: InspectModule): string[][] {
       `${plural(g.nodes, 'node')}, ${plural(g.operators.length, 'operator')}, ${plural(g.argNodes, 'arg node')}, ${plural(g.storageIds, 'storage id')}, ${formatBytes(m.memory.storageBytes)}`,
     ]);
   }
+  if (m.aot !== null) {
+    const a = m.aot;
+    const ws = a.workspace;
+    const planner =
+      a.planner === 'usmp' ? 'USMP pools' : a.planner === 'arena' ? 'workspace arena' : 'no intermediates';
+    rows.push([
+      'aot main',
+      a.error !== null
+        ? `not read: ${safeText(a.error)}`
+        : `${safeText(a.function ?? '?')}: ${plural(a.operators.length, 'call')}, ${plural(a.buffers, 'buffer')}, ${planner}${ws === null ? '' : `, workspace ${formatBytes(ws.computedBytes)} from the C`}`,
+    ]);
+  }
   for (const e of m.memory.main ?? []) {
     rows.push([
       `memory dev ${e.device}`,

@@ -48,14 +48,27 @@ function parseInputs(pairs: string[]): Record<string, string> {
 export async function runProject(
   ctx: CliContext,
   input: string,
-  opts: { output: string; module?: string; template?: string; embedParams?: boolean; force?: boolean; json?: boolean },
+  opts: {
+    output: string;
+    module?: string;
+    template?: string;
+    embedParams?: boolean;
+    allowMissingParams?: boolean;
+    force?: boolean;
+    json?: boolean;
+  },
 ): Promise<number> {
   const archive = await ctx.input(input);
   const template = opts.template ?? 'host';
   // Written while the archive is open: the params file is copied from it.
   const { project, bytes } = await about(input, () =>
     withMlfPath(archive, async (a) => {
-      const project = await generateProject(a, { module: opts.module, template, embedParams: opts.embedParams });
+      const project = await generateProject(a, {
+        module: opts.module,
+        template,
+        embedParams: opts.embedParams,
+        allowMissingParams: opts.allowMissingParams ?? false,
+      });
       const { bytes } = await writeTree(opts.output, project.files, { force: opts.force ?? false, inputs: [archive] });
       return { project, bytes };
     }),
@@ -97,6 +110,7 @@ interface RunFlags {
   cc?: string;
   cflags?: string;
   json?: boolean;
+  allowMissingParams?: boolean;
   force?: boolean;
   buildTimeout?: string;
   runTimeout?: string;
@@ -135,6 +149,8 @@ export async function runRun(ctx: CliContext, input: string, opts: RunFlags): Pr
     throw new MlfError('MLF-E901', '--no-embed-params is for boards (--target); host runs read the .params file');
   if (opts.target !== undefined && (repeat !== 1 || (opts.cc ?? 'cc') !== 'cc'))
     throw new MlfError('MLF-E901', '--repeat and --cc are for host runs; a board uses its own toolchain');
+  if (opts.target !== undefined && opts.allowMissingParams === true)
+    throw new MlfError('MLF-E901', '--allow-missing-params is for host runs; a board needs its params');
   const limits = runnerLimits(opts);
   await checkInputFiles(inputs);
   const archive = await ctx.input(input);
@@ -162,7 +178,7 @@ export async function runRun(ctx: CliContext, input: string, opts: RunFlags): Pr
         runOnTarget(archive, { ...common, target, embedParams: opts.embedParams !== false }),
       );
     } else {
-      const options = { ...common, repeat, cc: opts.cc };
+      const options = { ...common, repeat, cc: opts.cc, allowMissingParams: opts.allowMissingParams ?? false };
       host = await about(input, async () =>
         opts.module !== undefined ? [await runModel(archive, options)] : (await runModules(archive, options)).modules,
       );

@@ -3,9 +3,11 @@ import { basename } from 'node:path';
 import { loadGraph, loadParams } from '../../core/archive/archive.js';
 import { selectModule } from '../../core/archive/select.js';
 import { MlfError } from '../../core/errors/errors.js';
-import { inspectArchive } from '../../core/archive/inspect.js';
+import { type InspectModule, inspectArchive } from '../../core/archive/inspect.js';
+import { type AotAnalysis, analyzeAotCodegen, analyzeAotModule } from '../../core/graph/aot-archive.js';
+import { aotGraphJson, aotGraphTable } from '../../core/report/aot-view.js';
 import { drawGraphSvg } from '../../core/report/graph-svg.js';
-import { buildSnapshot, graphTable } from '../../core/report/view-data.js';
+import { buildSnapshot, type GraphTable, graphTable } from '../../core/report/view-data.js';
 import { withMlfPath } from '../../node/read/open.js';
 import { hashParams } from '../../node/read/params-hash.js';
 import { serveViewer } from '../../node/viewer/serve.js';
@@ -110,7 +112,7 @@ export async function runView(
   return 0;
 }
 
-/** `mlf graph`: the graph of one module as DOT (default), an SVG drawing, JSON or a Netron attachment; stdout or a file. */
+/** `mlf graph`: the graph of one module (graph executor or AOT) as DOT (default), an SVG drawing, JSON or a Netron attachment; stdout or a file. */
 export async function runGraph(
   ctx: CliContext,
   input: string,
@@ -127,30 +129,44 @@ export async function runGraph(
   if (opts.params !== undefined && format !== 'svg')
     throw new MlfError('MLF-E901', `--params ${opts.params} applies to --format svg only, not ${format}`);
   const path = await ctx.input(input);
+  const svg = (module: string, table: GraphTable) =>
+    `${drawGraphSvg(table, { params: opts.params ?? 'folded', legend: true, title: `Graph of module ${module}` })}\n`;
   const text = await about(input, () =>
     withMlfPath(path, async (archive) => {
+      if (archive.metadata === null) {
+        // Generated code without metadata.json: the AOT main alone says what the module is.
+        const aot = await analyzeAotCodegen(archive, opts.module === undefined ? {} : { module: opts.module });
+        return renderAot(aot.main.module, aot, null, format, svg);
+      }
       const mod =
         selectModule(archive, {
           name: opts.module,
-          having: { test: (m) => m.files.graph !== null, what: 'with a graph' },
+          having: { test: (m) => m.files.graph !== null || m.executor === 'aot', what: 'with a graph' },
         }) ?? archive.modules[0];
       const graph = mod === undefined ? null : await loadGraph(archive, mod);
+      if (mod !== undefined && graph === null && mod.executor === 'aot') {
+        const aot = await analyzeAotModule(archive, mod);
+        if (aot !== null) {
+          const report =
+            format === 'netron' ? await inspectArchive(archive, { module: mod.name, hashParams: false }) : null;
+          return renderAot(mod.name, aot, report?.modules[mod.name] ?? null, format, svg);
+        }
+      }
       if (mod === undefined || graph === null) {
         const what =
           mod === undefined
             ? 'the archive has no modules'
-            : `module "${mod.name}" has no graph-executor JSON (${mod.executor ?? 'operator style'})`;
+            : `module "${mod.name}" has no graph-executor JSON and no AOT C sources (${mod.executor ?? 'operator style'})`;
         throw new MlfError(
           'MLF-E901',
-          `${what}; mlf graph needs a graph-executor module`,
+          `${what}; mlf graph needs a graph-executor module or an AOT module with its generated C`,
           {},
           'List the modules and their executors with mlf inspect.',
         );
       }
       const params = await loadParams(archive, mod);
       const table = graphTable(graph, new Set(params?.tensors.map((t) => t.name) ?? []));
-      if (format === 'svg')
-        return `${drawGraphSvg(table, { params: opts.params ?? 'folded', legend: true, title: `Graph of module ${mod.name}` })}\n`;
+      if (format === 'svg') return svg(mod.name, table);
       if (format === 'dot') return renderDot(mod.name, table);
       if (format === 'json') return `${toJson(renderGraphJson(mod.name, table))}\n`;
       const report = await inspectArchive(archive, { module: mod.name, hashParams: false });
@@ -169,4 +185,20 @@ export async function runGraph(
   });
   if (!ctx.json) reportWritten(ctx, 'graph', [written]);
   return 0;
+}
+
+/** An AOT module's graph: the node table from its main, plus (JSON) its calls, buffers and memory layout. */
+function renderAot(
+  module: string,
+  aot: AotAnalysis,
+  info: InspectModule | null,
+  format: string,
+  svg: (module: string, table: GraphTable) => string,
+): string {
+  const table = aotGraphTable(aot.main);
+  if (format === 'svg') return svg(module, table);
+  if (format === 'dot') return renderDot(module, table);
+  if (format === 'json')
+    return `${toJson({ ...renderGraphJson(module, table), executor: 'aot', aot: aotGraphJson(aot.main), memory: aot.layout })}\n`;
+  return `${toJson(renderNetronAttachment(module, table, info ?? undefined))}\n`;
 }

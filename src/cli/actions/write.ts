@@ -6,6 +6,7 @@ import type { ModuleBuild, OperatorBuild } from '../../core/archive/export.js';
 import { compressionForPath } from '../../node/write/compress.js';
 import { loadBuildManifest, loadModuleSpec, type ModuleSpec } from '../../node/write/build-manifest.js';
 import {
+  convertArchive,
   type Destination,
   exportModelLibraryFormat,
   mergeArchives,
@@ -284,20 +285,25 @@ export async function runConvert(
     throw new MlfError('MLF-E901', `--to-version must be 6 or 7, got ${JSON.stringify(opts.toVersion)}`);
   const path = await ctx.input(input);
   const { written, bar, hooks } = writeHooks(ctx, 'converting');
+  let converted;
   try {
-    await about(input, () =>
-      withPackages([path], ([packages = []]) =>
-        writePackages(packages, destination(ctx, opts.output), version, {
-          force: opts.force ?? false,
-          inputs: [path],
-          ...hooks,
-        }),
-      ),
+    converted = await about(input, () =>
+      convertArchive(path, destination(ctx, opts.output), version, {
+        force: opts.force ?? false,
+        inputs: [path],
+        ...hooks,
+      }),
     );
   } finally {
     bar.stop();
   }
-  reportWritten(ctx, 'convert', written, [], { version });
+  for (const p of converted.kept) ctx.note(`kept ${safeText(p)} (not part of any module) at the same path`);
+  for (const d of converted.dropped) ctx.note(`dropped ${safeText(d.path)}: ${d.reason}`);
+  reportWritten(ctx, 'convert', written, clashWarnings(converted), {
+    version,
+    kept: converted.kept,
+    dropped: converted.dropped,
+  });
   return 0;
 }
 

@@ -24,6 +24,7 @@ export function registerRunnerCommands(program: Command, ctx: CliContext, exec: 
     )
     .option('--embed-params', 'compile the params into the program (default for boards)')
     .option('--no-embed-params', 'read the .params files at run time (boards: over semihosting, into the heap)')
+    .option('--allow-missing-params', 'build a graph module whose params file is missing (its weights become inputs)')
     .option('-f, --force', 'replace a project folder mlf generated before (never a folder with other files)')
     .option('--json', 'print what was written as JSON')
     .action((archive, opts) => exec(async () => (await import('../actions/runner.js')).runProject(ctx, archive, opts)));
@@ -55,6 +56,7 @@ export function registerRunnerCommands(program: Command, ctx: CliContext, exec: 
     .option('--no-embed-params', 'boards: read the .params files at run time over semihosting (into the heap)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json'] as const))
     .option('--json', 'print outputs and timings as JSON; same as --format json')
+    .option('--allow-missing-params', 'run a graph module whose params file is missing (its weights become inputs)')
     .option('-f, --force', 'replace an output folder mlf wrote before (never a folder with other files)')
     .option(
       '--build-timeout <seconds>',

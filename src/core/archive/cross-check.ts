@@ -14,15 +14,13 @@ import { entryId } from '../graph/facts.js';
 import type { GraphJson } from '../graph/graph.js';
 import { parseRelayMain } from '../graph/relay.js';
 import { parseDType } from '../params/dtype.js';
+import { sanitizeCName } from '../graph/c-names.js';
 import { packedTensorBytes } from '../params/codec.js';
 
 /** Most diagnostics one check reports before it summarises the rest. */
 const MAX_REPORTED = 20;
 
-/** TVM's `SanitizeName`: every character other than an ASCII letter or digit becomes `_`. */
-export function sanitizeCName(name: string): string {
-  return name.replace(/[^A-Za-z0-9_]/g, '_');
-}
+export { sanitizeCName };
 
 /**
  * Why a module name is unsafe in generated build files and C, or undefined: ASCII letters,

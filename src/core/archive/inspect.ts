@@ -8,6 +8,11 @@ import type { MainEntry } from '../metadata/schema.js';
 import { type ParamIndex, type RangeRead, loadParamIndex, withParamsMember } from '../params/tensor-index.js';
 import { type ParamDict, packedTensorBytes } from '../params/codec.js';
 import { parseHeaderStruct, parseRelayMain } from '../graph/relay.js';
+import type { RelayAnalysis } from '../graph/relay-graph.js';
+import { knownShape } from '../graph/relay-ast.js';
+import { isMlfError } from '../errors/errors.js';
+import { sanitizeCName } from '../graph/c-names.js';
+import type { AotAnalysis } from '../graph/aot-archive.js';
 
 /** A tensor's interface facts; `shape` is null where the archive does not record it. */
 export interface TensorFacts {
@@ -15,6 +20,8 @@ export interface TensorFacts {
   shape: number[] | null;
   /** Bytes of the tensor (bit-packed, as metadata.json counts them); null when unknown. */
   bytes: number | null;
+  /** AOT: the C identifier TVM made of the name (header struct field), when it differs. */
+  cName?: string;
 }
 
 /** One module in `mlf inspect --json` (a contract: keys are added, never renamed). */
@@ -44,12 +51,38 @@ export interface InspectModule {
   };
   /** Operator style: each PrimFunc's parameter buffers in order; null for full-model modules. */
   functions: Record<string, TensorFacts[]> | null;
+  /** AOT modules with C sources: the fused-operator graph read from the main; null otherwise. */
+  aot: AotFacts | null;
+  /** The Relay text read as a typed graph; null without Relay text (or for graph-executor modules, whose graph has the types). */
+  relay: { expressions: number; calls: number; notes: string[]; error: string | null } | null;
   files: { graph: string | null; relay: string | null; tir: string[] };
   codegen: {
     sources: { path: string; bytes: number }[];
     objects: { path: string; bytes: number }[];
     headers: { path: string; bytes: number }[];
   };
+}
+
+/** What `inspect` says of an AOT module's main (see docs/format.md, "AOT main"). */
+export interface AotFacts {
+  /** `tvmgen_<m>___tvm_main__` or `tvmgen_<m>_run_model`; null when it could not be read (see `error`). */
+  function: string | null;
+  abi: 'unpacked' | 'packed' | null;
+  /** The entry wrapper `tvmgen_<m>_run` and how it takes its arguments. */
+  entry: { name: string; style: 'c' | 'packed' | 'raw' } | null;
+  /** The fused operators the main calls, in call order (a function called twice appears twice). */
+  operators: string[];
+  buffers: number;
+  pools: { name: string; kind: 'workspace' | 'constant'; bytes: number | null }[];
+  /** `usmp` (pool offsets), `arena` (TVMBackendAllocWorkspace) or `none`. */
+  planner: 'usmp' | 'arena' | 'none' | null;
+  /** Workspace as TVM computes it from the C, against metadata.json. */
+  workspace: { computedBytes: number; metadataBytes: number | null; how: string } | null;
+  /** Most workspace bytes held during one call. */
+  peakBytes: number | null;
+  notes: string[];
+  /** Why the main could not be read (an MLF-E309/E310 message), else null. */
+  error: string | null;
 }
 
 /** The whole `mlf inspect --json` document. */
@@ -127,6 +160,9 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, options: Inspect
   const graph = await loadGraph(archive, m);
   const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
   const size = (p: string) => ({ path: p, bytes: archive.contents.members.get(p)?.size ?? 0 });
+  // The AOT and Relay readers are loaded on demand (a browser fetches them for AOT modules only).
+  const aot =
+    m.executor === 'aot' ? await (await import('../graph/aot-archive.js')).tryAnalyzeAotModule(archive, m) : null;
   return {
     modelName: md.modelName,
     style: md.style,
@@ -136,7 +172,7 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, options: Inspect
     params: params === null ? null : paramFacts(params, hashes),
     paramsFile: m.files.params === null ? null : size(m.files.params),
     graph: graph === null ? null : graphFacts(graph, paramNames),
-    ...(await interfaceFacts(archive, m, graph, params)),
+    ...(await interfaceFacts(archive, m, graph, params, aot?.analysis ?? null)),
     memory: {
       main: md.main?.map(mainFacts) ?? null,
       storageBytes: graph === null ? null : computeStoragePools(graph).reduce((a, p) => a + p.bytes, 0),
@@ -155,12 +191,45 @@ async function inspectModule(archive: MlfArchive, m: MlfModule, options: Inspect
               bs.map((b) => ({ dtype: b.dtype, shape: b.shape, bytes: b.size_bytes })),
             ]),
           ),
+    aot: aot === null ? null : aotFacts(aot.analysis, aot.error?.message ?? null),
     files: { graph: m.files.graph, relay: m.files.relay, tir: m.files.tir },
     codegen: {
       sources: m.files.sources.map(size),
       objects: m.files.objects.map(size),
       headers: m.files.headers.map(size),
     },
+  };
+}
+
+function aotFacts(a: AotAnalysis | null, error: string | null): AotFacts | null {
+  if (a === null && error === null) return null; // no C sources (object files only)
+  if (a === null)
+    return {
+      function: null,
+      abi: null,
+      entry: null,
+      operators: [],
+      buffers: 0,
+      pools: [],
+      planner: null,
+      workspace: null,
+      peakBytes: null,
+      notes: [],
+      error,
+    };
+  const { main, layout } = a;
+  return {
+    function: main.function,
+    abi: main.abi,
+    entry: main.entry === null ? null : { name: main.entry.name, style: main.entry.style },
+    operators: main.calls.map((c) => c.callee),
+    buffers: main.buffers.length,
+    pools: main.pools,
+    planner: layout.planner,
+    workspace: layout.workspace,
+    peakBytes: layout.peak.bytes,
+    notes: main.notes,
+    error: null,
   };
 }
 
@@ -203,6 +272,7 @@ async function interfaceFacts(
   m: MlfModule,
   graph: GraphJson | null,
   params: ParamDict | ParamIndex | null,
+  aot: AotAnalysis | null,
 ) {
   const mainIo = m.metadata.main?.[0];
   if (graph !== null) {
@@ -224,18 +294,29 @@ async function interfaceFacts(
         shape: t.shape,
         bytes: tensorBytes(t.dtype, t.shape),
       })),
+      relay: null,
     };
   }
-  if (m.executor === null) return { inputs: null, outputs: null };
-  const relay = m.files.relay === null ? null : parseRelayMain(await readText(archive, m.files.relay));
+  if (m.executor === null) return { inputs: null, outputs: null, relay: null };
+  const relayText = m.files.relay === null ? null : await readText(archive, m.files.relay);
+  const relay = relayText === null ? null : parseRelayMain(relayText);
+  const typed = relayText === null ? null : await tryAnalyzeRelay(relayText, m.files.relay as string);
   const header = m.files.headers.length > 0 ? await readText(archive, m.files.headers[0] as string) : null;
   const paramNames = new Set(params?.tensors.map((t) => t.name) ?? []);
-  let inputNames = header === null ? null : parseHeaderStruct(header, m.name, 'inputs');
+  // Header names are C-sanitised (`serving_default_input_1:0` → `serving_default_input_1_0`);
+  // facts are keyed by the model's own names (Relay, metadata), with the C name beside them.
+  const modelNames = [...(relay?.params.map((p) => p.name) ?? []), ...Object.keys(mainIo?.inputs ?? {})];
+  const original = (c: string, known: readonly string[]) =>
+    known.find((n) => n === c) ?? known.find((n) => sanitizeCName(n) === c) ?? c;
+  const headerIn = header === null ? null : parseHeaderStruct(header, m.name, 'inputs');
+  let inputNames = headerIn?.map((c) => original(c, modelNames)) ?? null;
   if (inputNames === null && relay !== null) {
     const declared = mainIo?.inputs;
     inputNames = relay.params
       .map((p) => p.name)
       .filter((n) => (declared ? Object.hasOwn(declared, n) : !paramNames.has(n)));
+    // Relay also lists bound params; the AOT main's arity says how many are inputs (TVM puts them first).
+    if (declared === undefined && aot !== null) inputNames = inputNames.slice(0, aot.main.inputs.length);
   }
   inputNames ??= Object.keys(mainIo?.inputs ?? {});
   const inputs = createDict<TensorFacts>();
@@ -249,20 +330,69 @@ async function interfaceFacts(
       bytes:
         ownValue(mainIo?.inputs, name)?.size ?? (dtype !== null && shape !== null ? tensorBytes(dtype, shape) : null),
     };
+    const c = sanitizeCName(name);
+    if (c !== name) inputs[name].cName = c;
   }
-  let outNames = header === null ? null : parseHeaderStruct(header, m.name, 'outputs');
-  outNames ??= relay?.outputTensorNames ?? Object.keys(mainIo?.outputs ?? {});
-  if (outNames.length === 0) outNames = ['output'];
+  const outputKeys = Object.keys(mainIo?.outputs ?? {});
+  const headerOut = header === null ? null : parseHeaderStruct(header, m.name, 'outputs');
+  const inferred = typed?.analysis?.outputs ?? null;
+  let outNames =
+    headerOut?.map((c) => original(c, [...(typed?.analysis?.outputTensorNames ?? []), ...outputKeys])) ?? null;
+  outNames ??= relay?.outputTensorNames ?? (outputKeys.length > 0 ? outputKeys : null);
+  if (outNames === null || (inferred !== null && inferred.length !== outNames.length && headerOut === null)) {
+    // TVM's names: `output` for one tensor, `output<i>` for tuple leaves (mlf-spec §4.3).
+    const n = inferred?.length ?? 1;
+    outNames = n === 1 ? ['output'] : Array.from({ length: n }, (_, i) => `output${i}`);
+  }
   const ret = relay?.returns;
-  // Relay return types (when the text is type-annotated) line up with outputs by position.
-  const typed = ret !== null && ret !== undefined && ret.length === outNames.length ? ret : null;
-  const outputs = outNames.map((name, i) => ({
-    name,
-    dtype: ownValue(mainIo?.outputs, name)?.dtype ?? typed?.[i]?.dtype ?? null,
-    shape: typed?.[i]?.shape ?? null,
-    bytes: ownValue(mainIo?.outputs, name)?.size ?? null,
-  }));
-  return { inputs, outputs };
+  // Return types written in the text, else inferred ones, line up with outputs by position.
+  const written = ret !== null && ret !== undefined && ret.length === outNames.length ? ret : null;
+  const notes: string[] = [];
+  const outputs = outNames.map((name, i) => {
+    const dtype = ownValue(mainIo?.outputs, name)?.dtype ?? written?.[i]?.dtype ?? inferred?.[i]?.dtype ?? null;
+    const bytes = ownValue(mainIo?.outputs, name)?.size ?? null;
+    let shape = written?.[i]?.shape ?? (inferred?.length === outNames.length ? knownShape(inferred[i]) : null);
+    if (shape !== null && dtype !== null && bytes !== null && tensorBytes(dtype, shape) !== bytes) {
+      // Never a wrong shape: one that disagrees with the recorded size is dropped.
+      notes.push(
+        `output ${name}: the Relay type gives ${dtype}[${shape.join(', ')}], metadata.json ${bytes} bytes; shape left unknown`,
+      );
+      shape = null;
+    }
+    const out: { name: string } & TensorFacts = {
+      name,
+      dtype,
+      shape,
+      bytes: bytes ?? (dtype !== null && shape !== null ? tensorBytes(dtype, shape) : null),
+    };
+    const c = sanitizeCName(name);
+    if (c !== name) out.cName = c;
+    return out;
+  });
+  const relayFacts =
+    typed === null
+      ? null
+      : {
+          expressions: typed.analysis?.program.nodes.length ?? 0,
+          calls: typed.analysis?.program.nodes.filter((n) => n.kind === 'call').length ?? 0,
+          notes: [...(typed.analysis?.inference.notes ?? []), ...notes],
+          error: typed.error,
+        };
+  return { inputs, outputs, relay: relayFacts };
+}
+
+/** Relay text parsed and typed, or the reason it could not be (the text is informational). */
+async function tryAnalyzeRelay(
+  text: string,
+  member: string,
+): Promise<{ analysis: RelayAnalysis | null; error: string | null }> {
+  const { analyzeRelay } = await import('../graph/relay-graph.js'); // on demand: AOT modules only
+  try {
+    return { analysis: analyzeRelay(text, { member }), error: null };
+  } catch (e) {
+    if (!isMlfError(e)) throw e;
+    return { analysis: null, error: `${e.code} at byte ${e.offset ?? '?'}: ${e.message}` };
+  }
 }
 
 function tensorBytes(dtype: string, shape: number[]): number | null {

@@ -9,6 +9,7 @@ import { type Limits, resolveLimits } from '../common/limits.js';
 import { loadParamIndex, type ParamIndex } from '../params/tensor-index.js';
 import { packedTensorBytes } from '../params/codec.js';
 import { crossCheckModule } from './cross-check.js';
+import { validateAotModule, validateObjects } from './validate-aot.js';
 
 /** Options for {@link validateArchive}. */
 export interface ValidateOptions {
@@ -33,17 +34,20 @@ export interface ValidationReport {
  * problem becomes a diagnostic with a stable code.
  */
 export async function validateArchive(archive: MlfArchive, options: ValidateOptions = {}): Promise<ValidationReport> {
-  const out: Diagnostic[] = [...archive.diagnostics];
+  const misplaced = new Set<string>();
   for (const path of archive.contents.members.keys()) {
-    if (path.startsWith('codegen/host/') && codegenKind(path) === undefined) {
-      out.push(
-        diagnostic(
-          'MLF-E406',
-          `${path} does not belong in its codegen folder (src: .c/.cc/.cpp, lib: .o, include: .h)`,
-          { member: path },
-        ),
-      );
-    }
+    if (path.startsWith('codegen/host/') && codegenKind(path) === undefined) misplaced.add(path);
+  }
+  // A stray file under codegen/host is reported once, as E406, not also as an unknown file (W101).
+  const out: Diagnostic[] = archive.diagnostics.filter(
+    (d) => !(d.code === 'MLF-W101' && d.member !== undefined && misplaced.has(d.member)),
+  );
+  for (const path of misplaced) {
+    out.push(
+      diagnostic('MLF-E406', `${path} does not belong in its codegen folder (src: .c/.cc/.cpp, lib: .o, include: .h)`, {
+        member: path,
+      }),
+    );
   }
   if (archive.metadata !== null) {
     for (const m of archive.modules) {
@@ -138,6 +142,8 @@ async function validateModule(
   if (graph !== null && graph !== undefined) checkGraphAgainst(m, graph, params ?? null, out, at);
   checkMainSizes(m, out, at);
   await crossCheckModule(archive, m, graph ?? null, out);
+  await validateAotModule(archive, m, out);
+  await validateObjects(archive, m, out);
 }
 
 /** Reads and decodes a member, turning MlfErrors into diagnostics located in that member. */

@@ -139,6 +139,18 @@ export const CODES = {
     title: 'graph copy or no-op node invalid',
     hint: "A __copy node copies one tensor into another of the same byte size, and __nop and __copy nodes take one input and give one output, as TVM's graph executor requires; the graph was altered.",
   },
+  'MLF-E309': {
+    title: 'generated C not readable',
+    hint: 'The C source has an unterminated comment or literal, unbalanced brackets, or is too large to read; check that the file is the one TVM generated.',
+  },
+  'MLF-E310': {
+    title: 'AOT main not found',
+    hint: 'An AOT module defines tvmgen_<module>___tvm_main__ (or tvmgen_<module>_run_model in early archives) in codegen/host/src; check the module name and that the sources are complete.',
+  },
+  'MLF-E311': {
+    title: 'Relay text not readable',
+    hint: 'The Relay text could not be parsed at the reported offset; it is informational, so everything but shapes still works.',
+  },
   // consistency
   'MLF-E401': {
     title: 'file implied by metadata is missing',
@@ -174,7 +186,7 @@ export const CODES = {
   },
   'MLF-E409': {
     title: "function not defined by the module's code",
-    hint: "The graph or metadata names a function that the module's generated C (or its object files) does not define; calling it would run something other than the archive's code. The graph or metadata was altered, or the codegen is incomplete.",
+    hint: "The graph, metadata or C interface header names a function that the module's generated C (or its object files) does not define; calling it would run something other than the archive's code, and linking against it fails. The archive was altered, or the codegen is incomplete.",
   },
   'MLF-E410': {
     title: 'codegen cannot be placed in MLF',
@@ -203,6 +215,10 @@ export const CODES = {
   'MLF-E415': {
     title: 'module cannot be renamed',
     hint: 'The module has object files (.o) whose symbols mlf cannot rewrite; rebuild it under the wanted name (TVM: mod_name=...), or merge without renaming it.',
+  },
+  'MLF-E416': {
+    title: 'object file for another architecture',
+    hint: 'A prebuilt object under codegen/host/lib was compiled for a different machine than the target says; rebuild it for the target or remove it.',
   },
   // limits and usage
   'MLF-E901': { title: 'usage error', hint: 'See mlf --help.' },
@@ -250,6 +266,10 @@ export const CODES = {
   'MLF-W110': {
     title: 'workspace figure is an estimate',
     hint: 'Without operator workspaces the recorded workspace may be smaller than what TVM computed; give each operator workspace (--workspace FUNC=BYTES, or memory.operatorFunctions in build.json) or memory.main.',
+  },
+  'MLF-W111': {
+    title: 'workspace figure disagrees with the generated code',
+    hint: 'The workspace the AOT main needs (allocations or USMP pools, read from the C) differs from metadata.json; size the arena from the larger figure.',
   },
   // host runner (mlf project, run, footprint)
   'MLF-E501': {

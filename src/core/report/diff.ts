@@ -68,7 +68,10 @@ export interface ModuleDiff {
   memory: { devices: DeviceMemoryDiff[]; storage: Delta };
   /** Null when neither module has params. */
   params: ParamsDiff | null;
-  /** Null when neither module has a graph (AOT and operator modules). */
+  /**
+   * Operators of the graph executor's graph or of the AOT main (`nodes`: graph nodes, or for AOT
+   * the number of calls). Null when neither module has either (operator style, objects only).
+   */
   graph: { nodes: Delta; operatorsAdded: string[]; operatorsRemoved: string[] } | null;
   codegen: { changed: CodegenChange[]; unchanged: number; totalBytes: Delta };
 }
@@ -274,14 +277,18 @@ function multisetMinus(a: string[], b: string[], keyA: (s: string) => string, ke
   });
 }
 
+/** Operators in node order (graph executor) or call order (AOT main); null when neither is known. */
+const operatorsOf = (f: InspectModule) => f.graph?.operators ?? f.aot?.operators ?? null;
+const nodeCount = (f: InspectModule) => f.graph?.nodes ?? (f.aot === null ? null : f.aot.operators.length);
+
 function diffGraph(fa: InspectModule, fb: InspectModule, nameA: string, nameB: string): ModuleDiff['graph'] {
-  if (fa.graph === null && fb.graph === null) return null;
-  const opsA = fa.graph?.operators ?? [];
-  const opsB = fb.graph?.operators ?? [];
+  if (operatorsOf(fa) === null && operatorsOf(fb) === null) return null;
+  const opsA = operatorsOf(fa) ?? [];
+  const opsB = operatorsOf(fb) ?? [];
   const keyA = (op: string) => (nameA === nameB ? op : operatorKey(op, nameA));
   const keyB = (op: string) => (nameA === nameB ? op : operatorKey(op, nameB));
   return {
-    nodes: makeDelta(fa.graph?.nodes ?? null, fb.graph?.nodes ?? null),
+    nodes: makeDelta(nodeCount(fa), nodeCount(fb)),
     operatorsAdded: multisetMinus(opsB, opsA, keyB, keyA),
     operatorsRemoved: multisetMinus(opsA, opsB, keyA, keyB),
   };

@@ -76,9 +76,17 @@ export interface GraphDrawing {
   params: ParamMode;
 }
 
-/** `1×16×16×16 float32`; `scalar float32` for a 0-d tensor. */
-export function tensorLabel(dtype: string, shape: readonly number[]): string {
-  return `${shape.length === 0 ? 'scalar' : shape.join('×')} ${dtype}`;
+/**
+ * `1×16×16×16 float32`; `scalar float32` for a 0-d tensor. Where the shape is unknown (an AOT
+ * buffer the C gives only a size for) the byte count stands in for it: `3136 B float32`.
+ */
+export function tensorLabel(
+  dtype: string | null,
+  shape: readonly number[] | null,
+  bytes: number | null = null,
+): string {
+  const dims = shape === null ? (bytes === null ? '?' : `${bytes} B`) : shape.length === 0 ? 'scalar' : shape.join('×');
+  return dtype === null ? dims : `${dims} ${dtype}`;
 }
 
 /** Width of `text` at `size` in the drawing's monospace font. */
@@ -94,7 +102,7 @@ export function clipText(text: string, max: number = DRAW_METRICS.maxChars): str
 
 const paramText = (n: GraphTableNode) => {
   const o = n.outputs[0];
-  return clipText(o === undefined ? n.name : `${n.name}: ${tensorLabel(o.dtype, o.shape)}`);
+  return clipText(o === undefined ? n.name : `${n.name}: ${tensorLabel(o.dtype, o.shape, o.bytes)}`);
 };
 
 function sizeNode(node: Omit<DrawNode, 'width' | 'height'>): DrawNode {
@@ -185,7 +193,7 @@ export function buildGraphDrawing(table: GraphTable, options: { params?: ParamMo
     if (seen.has(key) || !drawn.has(`n${from}`) || !drawn.has(to)) return;
     seen.add(key);
     const o = table.nodes[from]?.outputs[output];
-    const text = o === undefined ? `#${output}` : tensorLabel(o.dtype, o.shape);
+    const text = o === undefined ? `#${output}` : tensorLabel(o.dtype, o.shape, o.bytes);
     const label = clipText(output > 0 ? `#${output} ${text}` : text);
     const m = DRAW_METRICS;
     edges.push({

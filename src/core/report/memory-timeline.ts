@@ -2,7 +2,8 @@
 // total. One small model for every executor: for the graph executor a step is an operator node
 // (run in node order) and a buffer is a storage id; for AOT memory pools a step is an operator
 // call and a buffer a pool allocation with its offset. The viewer draws it as a timeline.
-import type { GraphTable } from './view-data.js';
+import type { AotMemoryLayout, MemoryInterval } from '../graph/aot-memory.js';
+import type { GraphTable } from './graph-table.js';
 
 /** One step of execution (an operator call). */
 export interface MemoryStep {
@@ -120,7 +121,7 @@ export function graphMemoryTimeline(table: GraphTable): MemoryTimeline {
             : 'input';
       const end = heads.has(key) || n.kind === 'param' ? last : Math.max(first, lastUse.get(key) ?? first);
       const list = bySid.get(o.storageId) ?? [];
-      list.push({ first, last: end, bytes: o.poolBytes, kind, names: [n.name] });
+      list.push({ first, last: end, bytes: o.poolBytes ?? o.bytes ?? 0, kind, names: [n.name] });
       bySid.set(o.storageId, list);
     });
   }
@@ -153,5 +154,42 @@ export function graphMemoryTimeline(table: GraphTable): MemoryTimeline {
     }
     flush();
   }
+  return { steps, buffers };
+}
+
+/** The timeline kind of an AOT buffer kind: constants as params, everything a call makes as activations. */
+const AOT_KINDS: Record<MemoryInterval['kind'], MemoryBufferKind> = {
+  input: 'input',
+  output: 'output',
+  intermediate: 'activation',
+  scratch: 'activation',
+  'operator-workspace': 'activation',
+  constant: 'param',
+};
+
+/**
+ * The timeline of an AOT module's memory layout: one step per operator call of its main, one
+ * buffer per placed interval with its pool (a USMP pool, or `workspace` for the
+ * TVMBackendAllocWorkspace arena) and offset. Constant-pool data is a `param`, live throughout.
+ * With the module's {@link GraphTable} (`aotGraphTable`), step `i` links to the `i`-th op node.
+ * Operators' own arena blocks get ids after the buffers'.
+ */
+export function aotMemoryTimeline(layout: AotMemoryLayout, table?: GraphTable): MemoryTimeline {
+  const ops = table?.nodes.filter((n) => n.kind === 'op') ?? [];
+  const steps: MemoryStep[] = layout.steps.map((s, i) => {
+    const node = ops[i]?.id;
+    return node === undefined ? { label: s.callee } : { label: s.callee, node };
+  });
+  let next = 1 + layout.intervals.reduce((a, iv) => Math.max(a, iv.buffer ?? -1), -1);
+  const buffers: MemoryBuffer[] = layout.intervals.map((iv) => ({
+    id: iv.buffer ?? next++,
+    bytes: iv.bytes,
+    offset: iv.offset,
+    pool: iv.region,
+    firstStep: iv.start,
+    lastStep: iv.end,
+    kind: AOT_KINDS[iv.kind],
+    label: iv.name,
+  }));
   return { steps, buffers };
 }

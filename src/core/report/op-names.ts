@@ -206,7 +206,8 @@ export interface FusedOps {
 
 /** Splits a function name into the Relay ops it fused (unknown words become ops of their own). */
 export function fusedOps(funcName: string): FusedOps {
-  let s = funcName;
+  // A Relay op name (`nn.max_pool2d`) reads as it would in a fused name; C names have no dots.
+  let s = funcName.replaceAll('.', '_');
   const fused = s.indexOf('fused_');
   if (fused >= 0) s = s.slice(fused + 'fused_'.length);
   else s = s.replace(/^tvmgen_[^_]*_/, '');

@@ -10,39 +10,10 @@ import { summariseModuleParams } from './param-summary.js';
 import type { ParamTensor } from '../params/codec.js';
 import { type TensorStats, tensorStats, tensorView } from '../params/tensor.js';
 import { type ValidationReport, validateArchive } from '../archive/validate.js';
+import { loadModuleViews, type ModuleViews } from './module-views.js';
+import type { GraphTable, GraphTableNode, NodeKind, NodeOutput } from './graph-table.js';
 
-/** One output tensor of a graph node. */
-export interface NodeOutput {
-  shape: number[];
-  dtype: string;
-  storageId: number;
-  /** Bytes of this tensor (per-element byte rounding, as the graph executor allocates). */
-  bytes: number;
-  /** Bytes of the storage pool the tensor lives in (the largest tensor sharing the id). */
-  poolBytes: number;
-}
-
-/** `op` for a `tvm_op` node, `input` for a graph input, `param` for a bound constant. */
-export type NodeKind = 'op' | 'input' | 'param';
-
-/** A graph node with everything a viewer shows about it. */
-export interface GraphTableNode {
-  id: number;
-  name: string;
-  kind: NodeKind;
-  /** `func_name` of a `tvm_op` node, else null. */
-  funcName: string | null;
-  /** `[node_id, output_index]` of each input, in order. */
-  inputs: [number, number][];
-  outputs: NodeOutput[];
-}
-
-/** A graph as nodes and edges (edge = producer node → consumer node). */
-export interface GraphTable {
-  nodes: GraphTableNode[];
-  edges: { from: number; to: number; output: number }[];
-  heads: [number, number][];
-}
+export type { GraphTable, GraphTableNode, NodeKind, NodeOutput } from './graph-table.js';
 
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -140,6 +111,8 @@ export function summariseTensor(t: Pick<ParamTensor, 'dtype' | 'data'>): TensorS
 export interface SnapshotModule {
   graph: GraphJson | null;
   params: { name: string; dtype: string; shape: number[]; bytes: number; summary: TensorSummary }[];
+  /** The AOT main and Relay @main as drawn by the viewer (absent in snapshots of older versions). */
+  views?: ModuleViews;
 }
 
 /** Everything a report page shows without the archive bytes (embedded as JSON). */
@@ -170,5 +143,5 @@ async function snapshotModule(archive: MlfArchive, m: MlfModule): Promise<Snapsh
   // A broken graph or params file is already a validation diagnostic; the page shows what it can.
   const graph = await loadGraph(archive, m).catch(() => null);
   const params = await summariseModuleParams(archive, m).catch(() => null);
-  return { graph, params: params ?? [] };
+  return { graph, views: await loadModuleViews(archive, m), params: params ?? [] };
 }

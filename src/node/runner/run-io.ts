@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatDType, fromNumpyDescr, parseDType, toNumpyDescr } from '../../core/params/dtype.js';
-import { ownValue } from '../../core/common/dict.js';
 import { MlfError } from '../../core/errors/errors.js';
 import { decodeNpy, encodeNpy, npyToParam } from '../../core/params/npy.js';
 import type { RunnerTensor } from './project/interface.js';
@@ -28,8 +27,21 @@ export async function readInputFiles(
   given: Readonly<Record<string, string>>,
 ): Promise<(Uint8Array | null)[]> {
   const names = model.map((t) => t.name);
+  // An input may be named as the model names it or by its C name (`x:0` or `x_0`), not both.
+  const byName = new Map<string, string>();
+  for (const [name, file] of Object.entries(given)) {
+    const t = model.find((m) => m.name === name) ?? model.find((m) => m.cName === name);
+    if (t !== undefined) {
+      if (byName.has(t.name))
+        throw new MlfError(
+          'MLF-E501',
+          `input ${JSON.stringify(t.name)} is given twice (as ${JSON.stringify(name)} too)`,
+        );
+      byName.set(t.name, file);
+    }
+  }
   for (const name of Object.keys(given)) {
-    if (!names.includes(name)) {
+    if (!names.includes(name) && !model.some((t) => t.cName === name)) {
       throw new MlfError(
         'MLF-E501',
         `the model has no input named ${JSON.stringify(name)}; its inputs are ${names.map((n) => JSON.stringify(n)).join(', ') || 'none'}`,
@@ -38,7 +50,7 @@ export async function readInputFiles(
   }
   const out: (Uint8Array | null)[] = [];
   for (const t of model) {
-    const file = ownValue(given, t.name);
+    const file = byName.get(t.name);
     if (file === undefined) {
       out.push(null);
       continue;

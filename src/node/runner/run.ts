@@ -36,6 +36,8 @@ export interface RunOptions {
   force?: boolean;
   /** Cache folder. @default cacheRoot() */
   cacheDir?: string;
+  /** Run a graph module whose params file is missing (its weights become inputs). @default false */
+  allowMissingParams?: boolean;
   /** Build and run time and memory limits (defaults: {@link DEFAULT_RUNNER_LIMITS}, overridden by the MLF_* environment variables). */
   limits?: Partial<RunnerLimits>;
 }
@@ -150,6 +152,7 @@ async function runHost(archivePath: string, options: RunOptions, all: boolean): 
   const { modules, inputs, dir, cached, replaced } = await withMlfPath(archivePath, async (archive) => {
     const project = await generateProject(archive, {
       module: options.module ?? (all ? undefined : singleModule(archive)),
+      allowMissingParams: options.allowMissingParams ?? false,
     });
     const digest = await archiveDigest(archivePath, archive);
     const modules = project.manifest.modules;

@@ -18,6 +18,7 @@ import {
 } from '../../core/archive/packages.js';
 import { renameModule } from '../../core/archive/rename.js';
 import { validateArchive } from '../../core/archive/validate.js';
+import { type Converted, convertModules } from '../../core/archive/convert.js';
 import type { Diagnostic } from '../../core/errors/errors.js';
 import { openArchivePath, readMlfPath, withMlfPath } from '../read/open.js';
 import type { Compression } from './compress.js';
@@ -212,6 +213,32 @@ export async function writePackages(
   } else assembled = assembleV7(packages);
   await writeFiles(assembled.files, destination, options);
   return assembled;
+}
+
+/**
+ * Converts an archive to version 7 (or 6) and writes it: every member no module claims is kept
+ * at its path (a signature is dropped and reported), and the result is validated before anything
+ * is written (its first error is thrown with its code).
+ */
+export async function convertArchive(
+  input: string,
+  destination: Destination,
+  version: 6 | 7,
+  options: PackOptions = {},
+): Promise<Converted> {
+  const archive = await readMlfPath(input);
+  try {
+    const e = epoch(options);
+    const converted = await convertModules(
+      archive,
+      version,
+      e === undefined ? {} : { exportDatetime: formatExportDatetime(new Date(e * 1000)) },
+    );
+    await writeFiles(converted.files, destination, { ...options, inputs: [...(options.inputs ?? []), input] });
+    return converted;
+  } finally {
+    await archive.contents.close?.();
+  }
 }
 
 /** One `--rename [INPUT:]OLD=NEW`: module `from` of input number `input` (1-based), or of the first later input that clashes. */

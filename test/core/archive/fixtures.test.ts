@@ -49,7 +49,7 @@ function containers(name: string): [string, string][] {
   ];
 }
 
-describe.each(TVM_FIXTURES)('tvm-0.18/%s', (name) => {
+describe.each([...TVM_FIXTURES, 'mnist-aot-usmp'])('tvm-0.18/%s', (name) => {
   const expected: Expected = JSON.parse(readFileSync(join(TVM, name, 'expected.json'), 'utf8'));
 
   it.each(containers(name))('inspect --json of the %s form agrees with expected.json', async (kind, path) => {
@@ -91,10 +91,9 @@ describe.each(TVM_FIXTURES)('tvm-0.18/%s', (name) => {
       e.outputs.forEach((o: any, i: number) => {
         const got = m.outputs![i]!;
         expect(got.dtype).toBe(o.dtype);
-        const elements = o.shape.reduce((a: number, b: number) => a * b, 1);
-        // AOT metadata records output sizes, not shapes: check the size agrees.
-        if (got.shape === null) expect(got.bytes).toBe(elements * 4);
-        else expect(got.shape).toEqual(o.shape);
+        // AOT metadata records output sizes only; the shape is inferred from the Relay text.
+        expect(got.shape).toEqual(o.shape);
+        expect(got.bytes).toBe(o.shape.reduce((a: number, b: number) => a * b, 1) * 4);
       });
     }
   });
@@ -130,7 +129,8 @@ describe('wild fixtures', () => {
     expect(report.errors).toBe(0);
     expect(code).toBe(0);
     // The only warnings real archives give are documented in docs/validation.md.
-    for (const d of report.diagnostics) expect(['MLF-W102', 'MLF-W104']).toContain(d.code);
+    const known = path.includes('kws-v5-aot') ? ['MLF-W111'] : ['MLF-W102', 'MLF-W104'];
+    for (const d of report.diagnostics) expect(known).toContain(d.code);
   });
 
   it('reads the codegen-only folder and reports the missing metadata.json (E101)', async () => {

@@ -51,4 +51,11 @@ describe('operator names', () => {
     expect(fusedOps('fused_nn_dense_add_rig_12345678901234567_').truncated).toBe(true);
     expect(shortOpName('tvmgen_default_fused_')).toBe('tvmgen_default_fused_');
   });
+
+  it("reads Relay op names (the viewer's Relay level) as their fused spelling", () => {
+    expect([shortOpName('nn.max_pool2d'), opCategory('nn.max_pool2d')]).toEqual(['max_pool2d', 'pool']);
+    expect([shortOpName('nn.conv2d'), opCategory('nn.conv2d')]).toEqual(['conv2d', 'conv']);
+    expect([shortOpName('qnn.requantize'), opCategory('qnn.requantize')]).toEqual(['qnn.requantize', 'quant']);
+    expect(shortOpName('add')).toBe('add');
+  });
 });

@@ -6,6 +6,7 @@ import { readElfSymbols } from '../elf.js';
 import type { ModuleManifest } from './generate.js';
 import { buildLimits, LIMIT_FLAGS, resolveRunnerLimits, type RunnerLimits } from '../limits.js';
 import { limitError, spawnCollect, tail } from '../spawn.js';
+import { checkObjectMachines } from './object-check.js';
 
 /** Options of {@link buildProject}. */
 export interface BuildOptions {
@@ -60,7 +61,9 @@ export function compilerErrors(output: string, n = 8): string {
  */
 export async function buildProject(dir: string, options: BuildOptions = {}): Promise<void> {
   const cc = options.cc === undefined ? 'cc' : options.cc;
-  await resolveCompiler(options.compiler ?? cc ?? 'cc');
+  const compiler = options.compiler ?? cc ?? 'cc';
+  await resolveCompiler(compiler);
+  await checkObjectMachines(dir, compiler);
   const limits = buildLimits(resolveRunnerLimits(options.limits));
   const args = [`-j${options.jobs ?? availableParallelism()}`];
   if (cc !== null) args.push(`CC=${cc}`);

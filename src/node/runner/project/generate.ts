@@ -1,7 +1,7 @@
 import { type ArchiveMember, type MlfArchive, type MlfModule, readMember } from '../../../core/archive/archive.js';
 import { sizeChanged } from '../../../core/integrity/manifest.js';
 import { memberChunks } from '../../read/member-chunks.js';
-import { MlfError } from '../../../core/errors/errors.js';
+import { type Diagnostic, MlfError } from '../../../core/errors/errors.js';
 import { stringifySortedJson } from '../../../core/common/json.js';
 import { moduleNameProblem, sanitizeCName } from '../../../core/archive/cross-check.js';
 import { validateArchive } from '../../../core/archive/validate.js';
@@ -29,6 +29,8 @@ export interface ProjectOptions {
   board?: BoardProfile;
   /** Compile the .params files into the program instead of reading them at run time. Default: yes for boards, no for host. */
   embedParams?: boolean;
+  /** Build a graph module whose params file is missing (its weights become inputs). @default false */
+  allowMissingParams?: boolean;
 }
 
 /** What `mlf-project.json` says about one module. */
@@ -116,7 +118,7 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
       );
     }
   }
-  await refuseInvalid(archive, modules);
+  await refuseInvalid(archive, modules, options.allowMissingParams ?? false);
   for (const module of modules) {
     const nameProblem = moduleNameProblem(module.name);
     if (nameProblem !== undefined)
@@ -130,7 +132,9 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
   let staticBytes = 0;
   let arenaBytes = 0;
   for (const [k, module] of modules.entries()) {
-    const iface = await readModelInterface(archive, module);
+    const iface = await readModelInterface(archive, module, {
+      allowMissingParams: options.allowMissingParams ?? false,
+    });
     const symbols: PlanSymbols = several ? { prefix: `mlf_m${k}_`, sharedArena: true } : DEFAULT_SYMBOLS;
     const copied = [...module.files.sources, ...module.files.objects, ...module.files.headers];
     for (const p of [...copied, ...(module.files.params === null ? [] : [module.files.params])]) {
@@ -218,18 +222,28 @@ export async function generateProject(archive: MlfArchive, options: ProjectOptio
 const enc = (s: string) => new TextEncoder().encode(s);
 
 /** Validates the archive; its first error (if any) is thrown, with how many there are. */
-async function refuseInvalid(archive: MlfArchive, modules: readonly MlfModule[]): Promise<void> {
+async function refuseInvalid(
+  archive: MlfArchive,
+  modules: readonly MlfModule[],
+  allowMissingParams: boolean,
+): Promise<void> {
   const report = await validateArchive(archive);
-  const errors = report.diagnostics.filter((d) => d.severity === 'error');
+  // A module's own params file missing: refused (its weights would become inputs) unless allowed.
+  const tails = modules.map((m) => `(params of module ${JSON.stringify(m.name)}) is missing`);
+  const missingParams = (d: Diagnostic) => d.code === 'MLF-E401' && tails.some((tail) => d.message.endsWith(tail));
+  const errors = report.diagnostics.filter((d) => d.severity === 'error' && !(allowMissingParams && missingParams(d)));
   const first = errors[0];
   if (first === undefined) return;
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more; mlf validate lists them)` : '';
   const which = modules.length === 1 ? `module "${modules[0]?.name}" is` : `its ${modules.length} modules are`;
-  throw new MlfError(first.code, `the archive fails validation, so ${which} not built: ${first.message}${more}`, {
-    member: first.member,
-    jsonPath: first.jsonPath,
-    offset: first.offset,
-  });
+  throw new MlfError(
+    first.code,
+    `the archive fails validation, so ${which} not built: ${first.message}${more}`,
+    { member: first.member, jsonPath: first.jsonPath, offset: first.offset },
+    missingParams(first)
+      ? 'Restore the params file, or pass --allow-missing-params to build with the weights as inputs.'
+      : undefined,
+  );
 }
 
 /** A member as a file copied in chunks each time it is read (E011 when its size changed). */

@@ -17,6 +17,8 @@ export interface RunnerTensor {
   dtype: string;
   shape: number[];
   bytes: number;
+  /** AOT C interface: the header's struct field when TVM sanitised the name (`x:0` → `x_0`). */
+  cName?: string;
 }
 
 /** How the model is called. */
@@ -60,8 +62,21 @@ export function pickModule(archive: MlfArchive, name: string | undefined): MlfMo
   return only;
 }
 
+/** Options of {@link readModelInterface}. */
+export interface InterfaceOptions {
+  /**
+   * Run a graph module whose params file is missing, its weights as zero-filled inputs. Without
+   * it such a module is refused (E401): weights silently taken as inputs give wrong outputs.
+   */
+  allowMissingParams?: boolean;
+}
+
 /** Reads what running `module` takes: its kind, entry point, inputs and outputs. */
-export async function readModelInterface(archive: MlfArchive, module: MlfModule): Promise<ModelInterface> {
+export async function readModelInterface(
+  archive: MlfArchive,
+  module: MlfModule,
+  options: InterfaceOptions = {},
+): Promise<ModelInterface> {
   if (module.files.sources.length === 0 && module.files.objects.length === 0) {
     throw new MlfError(
       'MLF-E505',
@@ -77,6 +92,16 @@ export async function readModelInterface(archive: MlfArchive, module: MlfModule)
     const graph = await loadGraph(archive, module);
     if (graph === null) throw new MlfError('MLF-E401', `module "${module.name}": the graph executor config is missing`);
     const params = await loadParamIndex(archive, module); // names only: payloads are never read here
+    if (params === null && options.allowMissingParams !== true) {
+      throw new MlfError(
+        'MLF-E401',
+        `module "${module.name}": ${module.layout.params} (its params) is missing, so its weights would be taken as inputs`,
+        { member: module.layout.params },
+        'Add the params file to the archive, or run with --allow-missing-params to feed every graph input yourself.',
+      );
+    }
+    if (params === null)
+      base.notes.push('the params file is missing: every graph input, weights included, is an input');
     return { ...base, ...graphInterface(module, graph, params), graph, params };
   }
   if (module.executor === 'aot')
@@ -141,13 +166,16 @@ function tirParamNames(tir: string, fn: string): string[] | null {
 
 async function aotInterface(archive: MlfArchive, module: MlfModule, sources: string[], notes: string[]) {
   const safe = sanitizeCName(module.name);
+  // Early v5 archives may define only `tvmgen_<m>_run_model(void* input, void* output)`.
   const candidates = [
-    ...new Set([
-      `tvmgen_${module.name}_run`,
-      `tvmgen_${module.name.toLowerCase()}_run`,
-      `tvmgen_${safe}_run`,
-      `tvmgen_${safe.toLowerCase()}_run`,
-    ]),
+    ...new Set(
+      ['_run', '_run_model'].flatMap((suffix) => [
+        `tvmgen_${module.name}${suffix}`,
+        `tvmgen_${module.name.toLowerCase()}${suffix}`,
+        `tvmgen_${safe}${suffix}`,
+        `tvmgen_${safe.toLowerCase()}${suffix}`,
+      ]),
+    ),
   ].filter((c) => cIdentifierProblem(c) === undefined);
   let entry: AotEntry | null = null;
   let entryName = candidates[0] as string;
@@ -173,7 +201,10 @@ async function aotInterface(archive: MlfArchive, module: MlfModule, sources: str
   }
   const main = module.metadata.main?.[0];
   const dtypeAt = (i: number) => (entry?.inner == null ? null : paramDtype(sources, entry.inner, i));
-  const inputs = ins.map(([name, f], i) => complete(module.name, name, f.dtype ?? dtypeAt(i), f.shape, f.bytes, notes));
+  const inputs = ins.map(([name, f], i) => ({
+    ...complete(module.name, name, f.dtype ?? dtypeAt(i), f.shape, f.bytes, notes),
+    ...(f.cName === undefined ? {} : { cName: f.cName }),
+  }));
   const known = inputs.reduce((a, t) => a + t.bytes, 0) + outs.reduce((a, o) => a + (o.bytes ?? 0), 0);
   const unknown = outs.filter((o) => o.bytes === null && (o.shape === null || o.dtype === null)).length;
   const outputs = outs.map((o, i) => {
@@ -184,7 +215,10 @@ async function aotInterface(archive: MlfArchive, module: MlfModule, sources: str
       bytes = main.io_size_bytes - known;
       notes.push(`${JSON.stringify(name)}: size ${bytes} B taken from io_size_bytes minus the other tensors`);
     }
-    return complete(module.name, name, dtype, o.shape, bytes, notes);
+    return {
+      ...complete(module.name, name, dtype, o.shape, bytes, notes),
+      ...(o.cName === undefined ? {} : { cName: o.cName }),
+    };
   });
   const kind = entry.style === 'c' ? 'aot-c' : entry.style === 'packed' ? 'aot-packed' : 'aot-raw';
   await checkHeaderSizes(archive, module, inputs, outputs);

@@ -103,7 +103,7 @@ function cInterfaceRun(iface: ModelInterface, run: string): string[] {
   const m = sanitizeCName(iface.module).toLowerCase();
   cIdent(`tvmgen_${m}_inputs`, 'C interface struct');
   const fields = (list: RunnerTensor[], prefix: string) =>
-    list.map((t, i) => `.${cIdent(t.name, 'C interface field')} = ${prefix}_${i}_data`).join(', ');
+    list.map((t, i) => `.${cIdent(t.cName ?? t.name, 'C interface field')} = ${prefix}_${i}_data`).join(', ');
   const entry = cIdent(iface.entry, 'entry point');
   return [
     `int ${run}(void) {`,
