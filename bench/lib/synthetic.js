@@ -3,7 +3,7 @@
 // node, deep and narrow like real TVM graphs). Built with the project's own writer (dist/core).
 import { buildModelLibraryFormat } from '../../dist/core/archive/export.js';
 import { packCanonical } from '../../dist/core/archive/canonical.js';
-import { makeParamTensor } from '../../dist/core/params/codec.js';
+import { makeParamTensor } from '../../dist/core/params/encode.js';
 
 const KINDS = ['nn_conv2d_add_nn_relu', 'nn_dense_add', 'add', 'nn_max_pool2d', 'layout_transform', 'multiply_add'];
 

@@ -84,14 +84,13 @@ export {
 export {
   decodeParams,
   type DecodeParamsOptions,
-  encodeParams,
-  makeParamTensor,
   type ParamDict,
   type ParamDictInput,
   type ParamTensor,
   type ParamTensorHeader,
   type ParamTensorInput,
 } from './params/codec.js';
+export { encodeParams, makeParamTensor } from './params/encode.js';
 export { indexParams, type ParamIndex, type RangeRead } from './params/tensor-index.js';
 export { createParamsScanner, type ParamsScanHandlers, type ParamsScanner, scanParams } from './params/scanner.js';
 export { tensorStats, type TensorStats, tensorView, type TypedArray } from './params/tensor.js';

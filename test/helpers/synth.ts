@@ -8,7 +8,8 @@ import { openArchive, type MlfArchive, readMlf } from '../../src/core/archive/ar
 import { bytesSource } from '../../src/core/common/source.js';
 import { computeSids, graphInputs, graphOutputs } from '../../src/core/graph/facts.js';
 import type { GraphJson, GraphNode } from '../../src/core/graph/graph.js';
-import { encodeParams, packedTensorBytes, type ParamTensorInput } from '../../src/core/params/codec.js';
+import { type ParamTensorInput } from '../../src/core/params/codec.js';
+import { encodeParams, packedTensorBytes } from '../../src/core/params/encode.js';
 import { packFiles, text } from './archive.js';
 
 /** A node list and per-entry facts; node_row_ptr, arg_nodes and heads are derived. */

@@ -15,7 +15,7 @@ import type { GraphJson } from '../graph/graph.js';
 import { parseRelayMain } from '../graph/relay.js';
 import { parseDType } from '../params/dtype.js';
 import { sanitizeCName } from '../graph/c-names.js';
-import { packedTensorBytes } from '../params/codec.js';
+import { packedTensorBytes } from '../params/encode.js';
 
 /** Most diagnostics one check reports before it summarises the rest. */
 const MAX_REPORTED = 20;

@@ -5,7 +5,8 @@ import { computeSids, computeStoragePools, graphInputs, graphOutputs } from '../
 import { parseGraph } from '../graph/graph.js';
 import { type Assembled, assembleV7, type FileEntry, type ModulePackage } from './packages.js';
 import type { MainEntry, OperatorBuffer, OperatorFunctionEntry } from '../metadata/schema.js';
-import { decodeParams, encodeParams, packedTensorBytes, type ParamTensorInput } from '../params/codec.js';
+import { decodeParams, type ParamTensorInput } from '../params/codec.js';
+import { encodeParams, packedTensorBytes } from '../params/encode.js';
 import { unsafeModuleNameReason } from '../metadata/layout.js';
 
 /** A generated-code file of a build: its file name (with extension) and bytes. */

@@ -6,7 +6,8 @@ import { countStorageIds, computeStoragePools, graphInputs, graphOperators, grap
 import type { GraphJson } from '../graph/graph.js';
 import type { MainEntry } from '../metadata/schema.js';
 import { type ParamIndex, type RangeRead, loadParamIndex, withParamsMember } from '../params/tensor-index.js';
-import { type ParamDict, packedTensorBytes } from '../params/codec.js';
+import { type ParamDict } from '../params/codec.js';
+import { packedTensorBytes } from '../params/encode.js';
 import { parseHeaderStruct, parseRelayMain } from '../graph/relay.js';
 import type { RelayAnalysis } from '../graph/relay-graph.js';
 import { knownShape } from '../graph/relay-ast.js';

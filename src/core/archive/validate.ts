@@ -7,7 +7,7 @@ import { parseJsonText } from '../common/json.js';
 import { alternativeLayouts, codegenKind } from '../metadata/layout.js';
 import { type Limits, resolveLimits } from '../common/limits.js';
 import { loadParamIndex, type ParamIndex } from '../params/tensor-index.js';
-import { packedTensorBytes } from '../params/codec.js';
+import { packedTensorBytes } from '../params/encode.js';
 import { crossCheckModule } from './cross-check.js';
 import { validateAotModule, validateObjects } from './validate-aot.js';
 

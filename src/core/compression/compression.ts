@@ -1,7 +1,7 @@
 import { concatBytes } from '../common/bytes.js';
 import { MlfError } from '../errors/errors.js';
-import { Gunzip } from 'fflate/browser'; // no worker_threads/createRequire: ./node bundles stay clean
-import { GZIP_HEADER } from './gzip-stored.js';
+import { createGzipFramingCheck } from './gzip-framing.js';
+import { hasTarChecksum, refusePolyglot } from './tar-sniff.js';
 import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from '../common/limits.js';
 
 /**
@@ -171,46 +171,6 @@ async function* inflate(
   framing?.finish(seen);
 }
 
-/**
- * Refuses compressed input whose first block is also a valid tar header: a reader that does not
- * know the compression (CPython before 3.14 for zstd) would list that tar instead. The checksum is
- * read as leniently as CPython's `nti` does (sign, underscores, `0o`, surrounding whitespace).
- */
-function refusePolyglot(head: Uint8Array, container: 'gzip' | 'zstd'): void {
-  if (!looksLikeTarHeader(head)) return;
-  throw new MlfError(
-    'MLF-E016',
-    `${container}: the first 512 bytes are also a tar header with a valid checksum; tar readers that do not decompress ${container} would list another archive`,
-    { offset: 0 },
-  );
-}
-
-/** Whether a block passes CPython tarfile's header checksum test (unsigned or signed sum). */
-export function looksLikeTarHeader(h: Uint8Array): boolean {
-  if (h.byteLength < 512) return false;
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < 512; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : (h[i] as number);
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
-  }
-  const f = h.subarray(148, 156);
-  let stored: number;
-  if (f[0] === 0x80 || f[0] === 0xff) {
-    stored = 0;
-    for (let i = 1; i < 8; i++) stored = stored * 256 + (f[i] as number);
-    if (f[0] === 0xff) stored -= 256 ** 7;
-  } else {
-    const end = f.indexOf(0);
-    const text = String.fromCharCode(...f.subarray(0, end < 0 ? 8 : end)).trim();
-    const m = /^([+-]?)(?:0[oO]_?)?([0-7](?:_?[0-7])*)$/.exec(text === '' ? '0' : text);
-    if (m === null) return false;
-    stored = Number.parseInt((m[2] as string).replaceAll('_', ''), 8) * (m[1] === '-' ? -1 : 1);
-  }
-  return stored === unsigned || stored === signed;
-}
-
 let lenient: Promise<boolean> | undefined;
 
 /**
@@ -237,75 +197,6 @@ function lenientGzipStream(): Promise<boolean> {
     }
   })();
   return lenient;
-}
-
-/** Input bytes fflate's walker is given at a time: it inflates what it is given into one buffer. */
-const WALK_SLICE = 16 * 1024;
-
-/**
- * Where the platform's gzip stream is lenient, walks the members again with fflate (which refuses
- * anything but a next member after one) only to learn that the input held nothing else: the
- * platform decoder still produces the bytes and checks the CRCs. Its other complaints are left to
- * the platform decoder, which sees the same bytes. fflate inflates all it is given at once, so it
- * is fed 16 KiB slices (at most ~16 MiB of output each) and stops once its output passes what the
- * budget allows: the platform decoder, a little behind it, then fails with E009 on the same bytes.
- */
-function createGzipFramingCheck(allows: (bytes: number) => boolean): {
-  push(chunk: Uint8Array): void;
-  /**
-   * Throws E012 if the input held anything after its last member: after the platform decoder
-   * succeeded, whenever fflate did not end exactly at the end of input; after it failed, only
-   * when fflate too found a non-header right after a member (else the failure is corruption).
-   */
-  finish(total: number, decoderFailed?: boolean): void;
-} {
-  let failed: 'boundary' | 'over' | 'other' | undefined;
-  let output = false;
-  let walked = 0;
-  let memberAt = -1;
-  const walker = new Gunzip((data) => {
-    output = true;
-    walked += data.byteLength;
-  });
-  walker.onmember = (offset) => {
-    output = true;
-    memberAt = offset;
-  };
-  const step = (chunk: Uint8Array, last: boolean) => {
-    if (failed !== undefined) return;
-    try {
-      walker.push(chunk, last);
-      if (!allows(walked)) failed = 'over';
-    } catch (e) {
-      // fflate's code 6 is "invalid gzip data": a header that is not one, here after a member.
-      failed = output && (e as { code?: number }).code === 6 ? 'boundary' : 'other';
-    }
-  };
-  return {
-    push(chunk) {
-      // slice() copies: fflate may keep a view of what it is given.
-      for (let p = 0; p < chunk.byteLength && failed === undefined; p += WALK_SLICE)
-        step(chunk.slice(p, p + WALK_SLICE), false);
-    },
-    finish(total, decoderFailed) {
-      // Usually the platform decoder failed first on the same bytes; not always when the input
-      // size is unknown: the walker measures the ratio against all input read so far, ahead of it.
-      if (failed === 'over' && decoderFailed !== true)
-        throw new MlfError(
-          'MLF-E009',
-          `gzip: output passed the limits (maxDecompressedBytes, maxCompressionRatio) at ${walked} bytes, ${total} bytes of input`,
-        );
-      // fflate ignores up to 3 bytes after a member: append a bare member header and check that
-      // fflate saw it begin exactly where the input ended.
-      step(GZIP_HEADER.slice(), false);
-      const clean = failed === undefined && memberAt === total;
-      if (decoderFailed ? failed === 'boundary' : !clean)
-        throw new MlfError(
-          'MLF-E012',
-          `gzip: bytes follow the last gzip member of this ${total}-byte input (padding, garbage or a hidden member)`,
-        );
-    },
-  };
 }
 
 /** A platform decoder, its output counted as it is yielded. */
@@ -417,15 +308,6 @@ function toStream(chunks: AsyncIterator<Uint8Array>): ReadableStream<Uint8Array>
       await chunks.return?.();
     },
   });
-}
-
-function hasTarChecksum(h: Uint8Array): boolean {
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : (h[i] ?? 0);
-  const text = String.fromCharCode(...h.subarray(148, 156))
-    .replace(/[\0 ]+$/, '')
-    .trimStart();
-  return /^[0-7]{1,7}$/.test(text) && parseInt(text, 8) === sum;
 }
 
 function errorText(e: unknown): string {

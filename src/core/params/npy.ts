@@ -1,7 +1,8 @@
 import { type DLDataType, formatDType, fromNumpyDescr, toNumpyDescr } from './dtype.js';
 import { MlfError } from '../errors/errors.js';
 import { type Limits, resolveLimits } from '../common/limits.js';
-import { makeParamTensor, type ParamTensor, type ParamTensorInput } from './codec.js';
+import { type ParamTensor, type ParamTensorInput } from './codec.js';
+import { makeParamTensor } from './encode.js';
 
 /** A NumPy array as stored in a `.npy` file: dtype `descr`, shape, and the raw element bytes. */
 export interface NpyArray {

@@ -1,7 +1,8 @@
 import { type Zippable, zipSync } from 'fflate';
 import { MlfError } from '../errors/errors.js';
 import { type DecodeNpyOptions, decodeNpy, encodeNpy, type NpyArray, type NpyInput, readNpyPrefix } from './npy.js';
-import { readZipEntry, readZipEntryHead, readZipIndex } from './zip.js';
+import { readZipIndex } from './zip.js';
+import { readZipEntry, readZipEntryHead } from './zip-read.js';
 import { resolveLimits } from '../common/limits.js';
 
 /** Options of `encodeNpz`. */

@@ -1,6 +1,6 @@
 import { concatBytes } from '../common/bytes.js';
 import { MlfError } from '../errors/errors.js';
-import { encodeParamsHead, encodeTensorHeader, type ParamTensorShape } from './codec.js';
+import { encodeParamsHead, encodeTensorHeader, type ParamTensorShape } from './encode.js';
 import { fromNumpyDescr } from './dtype.js';
 import { encodeNpyHeader, type NpyHeader, npyToParam, paramToNpy } from './npy.js';
 import type { NpyWriteItem } from './npz-stream.js';

@@ -5,7 +5,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeParams, makeParamTensor } from '../../../src/core/params/codec.js';
+import { encodeParams, makeParamTensor } from '../../../src/core/params/encode.js';
 import { entry, file, pax, tar } from '../../helpers/tar-builder.js';
 import { errorCodes, json, packFiles, TVM, tarFiles, text, validateBytes } from '../../helpers/archive.js';
 

@@ -9,7 +9,7 @@ import { parseDType } from '../../../src/core/params/dtype.js';
 import { MlfError } from '../../../src/core/errors/errors.js';
 import { decodeNpy, encodeNpy, type NpyArray, npyToParam, paramToNpy } from '../../../src/core/params/npy.js';
 import { decodeNpz, encodeNpz } from '../../../src/core/params/npz.js';
-import { makeParamTensor } from '../../../src/core/params/codec.js';
+import { makeParamTensor } from '../../../src/core/params/encode.js';
 import { tensorView } from '../../../src/core/params/tensor.js';
 import { npyWithHeader } from '../../helpers/hostile-inputs.js';
 

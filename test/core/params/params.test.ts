@@ -6,14 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDType } from '../../../src/core/params/dtype.js';
 import { MlfError } from '../../../src/core/errors/errors.js';
-import {
-  decodeParams,
-  encodeParams,
-  makeParamTensor,
-  packedTensorBytes,
-  type ParamDict,
-  paramByteSize,
-} from '../../../src/core/params/codec.js';
+import { decodeParams, type ParamDict } from '../../../src/core/params/codec.js';
+import { encodeParams, makeParamTensor, packedTensorBytes, paramByteSize } from '../../../src/core/params/encode.js';
 import { tensorStats, tensorView } from '../../../src/core/params/tensor.js';
 import { FIXTURES, mlfError } from '../../helpers/common.js';
 

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indexParamBytes } from '../../../src/core/params/tensor-index.js';
-import { decodeParams, encodeParams, makeParamTensor } from '../../../src/core/params/codec.js';
+import { decodeParams } from '../../../src/core/params/codec.js';
+import { encodeParams, makeParamTensor } from '../../../src/core/params/encode.js';
 import { FIXTURES, outcome } from '../../helpers/common.js';
 
 function findParams(dir: string): string[] {

@@ -13,7 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Limits } from '../../../src/core/common/limits.js';
 import { decodeNpz } from '../../../src/core/params/npz.js';
 import { crc32 } from '../../../src/core/common/crc32.js';
-import { readZipEntry, readZipEntryHead, readZipIndex } from '../../../src/core/params/zip.js';
+import { readZipIndex } from '../../../src/core/params/zip.js';
+import { readZipEntry, readZipEntryHead } from '../../../src/core/params/zip-read.js';
 import { FIXTURES, mlfError } from '../../helpers/common.js';
 import { decodeNpzStreamed, outcome } from '../../helpers/npz-streamed.js';
 import {

@@ -6,7 +6,7 @@ import { MlfError } from '../../../core/errors/errors.js';
 import { graphInputs, graphOutputs } from '../../../core/graph/facts.js';
 import type { GraphJson } from '../../../core/graph/graph.js';
 import { inspectArchive } from '../../../core/archive/inspect.js';
-import { packedTensorBytes } from '../../../core/params/codec.js';
+import { packedTensorBytes } from '../../../core/params/encode.js';
 import { type AotEntry, paramDtype, readAotEntry } from './c-source.js';
 import { cIdentifierProblem, scanCDefines } from '../../../core/archive/c-scan.js';
 import { sanitizeCName } from '../../../core/archive/cross-check.js';
