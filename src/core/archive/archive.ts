@@ -1,6 +1,5 @@
 import { decodeText } from '../common/bytes.js';
 import { decompress, detectContainer, inflateBlob } from '../compression/compression.js';
-import { describeForeignFile } from '../compression/sniff.js';
 import { type Diagnostic, diagnostic, MlfError } from '../errors/errors.js';
 import { type GraphJson, parseGraph } from '../graph/graph.js';
 import {
@@ -62,7 +61,8 @@ export async function openArchive(source: ByteSource, options: ReadOptions = {})
   const head = await source.read(0, Math.min(source.byteLength, 512));
   const kind = detectContainer(head);
   if (kind === 'unknown') {
-    const what = describeForeignFile(head, source.byteLength);
+    // Only on this error path: the table of other formats' magic numbers loads when needed.
+    const what = (await import('../compression/sniff.js')).describeForeignFile(head, source.byteLength);
     throw new MlfError(
       'MLF-E010',
       what === undefined

@@ -9,7 +9,6 @@ import { type Limits, resolveLimits } from '../common/limits.js';
 import { loadParamIndex, type ParamIndex } from '../params/tensor-index.js';
 import { packedTensorBytes } from '../params/encode.js';
 import { crossCheckModule } from './cross-check.js';
-import { validateAotModule, validateObjects } from './validate-aot.js';
 
 /** Options for {@link validateArchive}. */
 export interface ValidateOptions {
@@ -142,8 +141,12 @@ async function validateModule(
   if (graph !== null && graph !== undefined) checkGraphAgainst(m, graph, params ?? null, out, at);
   checkMainSizes(m, out, at);
   await crossCheckModule(archive, m, graph ?? null, out);
-  await validateAotModule(archive, m, out);
-  await validateObjects(archive, m, out);
+  // The AOT and object-file checks load on demand: a graph module without objects never needs them.
+  if (m.executor === 'aot' || m.files.objects.length > 0) {
+    const more = await import('./validate-aot.js');
+    await more.validateAotModule(archive, m, out);
+    await more.validateObjects(archive, m, out);
+  }
 }
 
 /** Reads and decodes a member, turning MlfErrors into diagnostics located in that member. */

@@ -1,6 +1,5 @@
 import { concatBytes } from '../common/bytes.js';
 import { MlfError } from '../errors/errors.js';
-import { createGzipFramingCheck } from './gzip-framing.js';
 import { hasTarChecksum, refusePolyglot } from './tar-sniff.js';
 import { type Limits, MAX_ARRAY_BYTES, resolveLimits } from '../common/limits.js';
 
@@ -125,9 +124,11 @@ async function* inflate(
   // imports then fetches it only for .tar.zst files (gzip uses the platform's DecompressionStream).
   const zstd = container === 'zstd' ? await import('./zstd.js') : undefined;
   const check = zstd?.createZstdFrameCheck(budget.max);
+  // Only runtimes whose gzip stream ends quietly at trailing bytes (Node) need the member walk;
+  // browsers fail on them already, so their bundles never fetch fflate.
   const framing =
     container === 'gzip' && options.decoder === undefined && (await lenientGzipStream())
-      ? createGzipFramingCheck((n) => budget.allows(n))
+      ? (await import('./gzip-framing.js')).createGzipFramingCheck((n) => budget.allows(n))
       : undefined;
   const head = new Uint8Array(512);
   let failure: { error: unknown } | undefined; // from the input side, reported as is whatever the decoder makes of it

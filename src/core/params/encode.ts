@@ -165,3 +165,12 @@ export function encodeTensorHeader(t: Omit<ParamTensorInput, 'data'>, dataBytes:
   w.i64(BigInt(dataBytes));
   return w.finish();
 }
+
+/** {@link packedTensorBytes}, or null for a dtype or shape without a size (validate reports it). */
+export function tensorBytesOrNull(dtype: string, shape: readonly number[]): number | null {
+  try {
+    return packedTensorBytes(dtype, shape);
+  } catch {
+    return null;
+  }
+}
