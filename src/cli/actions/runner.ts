@@ -236,24 +236,26 @@ function printTargetRun(ctx: CliContext, r: TargetRunResult): void {
   for (const note of r.notes) ctx.note(`note: ${safeText(note)}`);
 }
 
+/** One row of a section-size table (ELF section sizes in bytes). */
+const sizeRow = (name: string, s: { text: number; rodata: number; data: number; bss: number }): string[] => [
+  name,
+  String(s.text),
+  String(s.rodata),
+  String(s.data),
+  String(s.bss),
+];
+
 function printFootprint(report: FootprintReport, ctx: CliContext): void {
   for (const m of report.modules) {
     ctx.print(
       `module ${safeText(m.module)} (${m.executor ?? 'operator'}), ${safeText(report.cc)} ${safeText(report.cflags)}`,
     );
-    const row = (name: string, s: { text: number; rodata: number; data: number; bss: number }) => [
-      name,
-      String(s.text),
-      String(s.rodata),
-      String(s.data),
-      String(s.bss),
-    ];
     ctx.print(
       formatTable(
         [
           ['file', 'text', 'rodata', 'data', 'bss'],
-          ...m.files.map((f) => row(safeText(f.file), f)),
-          row('total', m.total),
+          ...m.files.map((f) => sizeRow(safeText(f.file), f)),
+          sizeRow('total', m.total),
         ],
         '  ',
       ),
@@ -267,19 +269,12 @@ function printFootprint(report: FootprintReport, ctx: CliContext): void {
 
 function printFirmwareFootprint(f: FirmwareFootprint, ctx: CliContext): void {
   ctx.print(`firmware for ${safeText(f.target)}: ${safeText(f.elf)}`);
-  const row = (name: string, s: { text: number; rodata: number; data: number; bss: number }) => [
-    name,
-    String(s.text),
-    String(s.rodata),
-    String(s.data),
-    String(s.bss),
-  ];
   ctx.print(
     formatTable(
       [
         ['part', 'text', 'rodata', 'data', 'bss'],
-        ...f.parts.map((p) => row(safeText(p.part), p.sizes)),
-        row('total', f.total),
+        ...f.parts.map((p) => sizeRow(safeText(p.part), p.sizes)),
+        sizeRow('total', f.total),
       ],
       '  ',
     ),
