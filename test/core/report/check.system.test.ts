@@ -1,5 +1,5 @@
 /**
- * `mlf check`: size syntax, per-module budgets (summed over devices), --baseline/--max-increase
+ * `mlf check` (the built CLI): per-module budgets (summed over devices), --baseline/--max-increase
  * both ways, output formats and exit statuses. Archives are changed inside the tests and the
  * expected figures come from the edit and from metadata.json.
  */
@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeGithubMessage, escapeGithubProperty } from '../../../src/core/report/budget-render.js';
-import { parseIncrease, parseSize } from '../../../src/core/common/sizes.js';
-import { mlf, mlfError } from '../../helpers/common.js';
+import { mlf } from '../../helpers/common.js';
 import { json, packFiles, TVM, tarFiles, text } from '../../helpers/archive.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-check-'));
@@ -30,28 +29,6 @@ function grown(extra: number): string {
   writeFileSync(path, packFiles(files));
   return path;
 }
-
-describe('sizes', () => {
-  it('bytes, binary units (1024^n) and decimal units (1000^n), case-insensitive', () => {
-    expect(parseSize('65536')).toBe(65536);
-    expect(parseSize('64KiB')).toBe(64 * 1024);
-    expect(parseSize('1.5MiB')).toBe(1.5 * 1024 * 1024);
-    expect(parseSize('2MB')).toBe(2_000_000);
-    expect(parseSize('1 gib')).toBe(2 ** 30);
-    expect(parseSize('10kb')).toBe(10_000);
-    expect(parseSize('512B')).toBe(512);
-  });
-
-  it('anything else is MLF-E901', () => {
-    for (const bad of ['', '32k', '-1', '1.5.5', 'KiB', '1e3', '64 KiBs', '0x10'])
-      expect(mlfError(() => parseSize(bad)).code, bad).toBe('MLF-E901');
-    expect(parseIncrease('5%')).toEqual({ percent: 5 });
-    expect(parseIncrease('0.5 %')).toEqual({ percent: 0.5 });
-    expect(parseIncrease('+4KiB')).toEqual({ bytes: 4096 });
-    expect(parseIncrease('100')).toEqual({ bytes: 100 });
-    for (const bad of ['x%', '-5%', '+', '5%%']) expect(mlfError(() => parseIncrease(bad)).code, bad).toBe('MLF-E901');
-  });
-});
 
 describe('absolute budgets', () => {
   it('workspace grown by 1024: exit 1 with a budget one byte below, 0 at the figure or above', () => {
