@@ -1,5 +1,5 @@
 /**
- * The malicious-archive corpus of test/security/malicious.test.ts: one case per attack, by case group of
+ * The malicious-archive corpus of test/security/malicious*.test.ts: one case per attack, by case group of
  * docs/security.md, "The malicious-archive corpus" (1-17), each built from code with the documented code the reader gives.
  */
 import { gzipSync } from 'node:zlib';
@@ -23,6 +23,8 @@ export interface Case {
   /** Limits for the reader (the CLI always runs with the defaults). */
   limits?: Partial<Limits>;
   ext?: string;
+  /** 16 MiB or more of data, or tens of thousands of entries, keys or records: a system test (malicious.system.test.ts). */
+  big?: true;
 }
 
 const GiB = 1024 ** 3;
@@ -315,7 +317,7 @@ export const CASES: Case[] = [
     code: 'MLF-W101',
   },
   // 10. resource exhaustion
-  { group: 10, name: '100001 entries (maxEntries)', make: manyEntries, code: 'MLF-E009', ext: '.tar.zst' },
+  { group: 10, name: '100001 entries (maxEntries)', make: manyEntries, code: 'MLF-E009', ext: '.tar.zst', big: true },
   {
     group: 10,
     name: 'declared size 2^40 in base-256 (maxMemberBytes)',
@@ -335,6 +337,7 @@ export const CASES: Case[] = [
     make: () => gzipSync(b.tar([b.file('zeros', zeros(16 << 20))]), { level: 9 }),
     code: 'MLF-E009',
     ext: '.tgz',
+    big: true,
   },
   {
     group: 10,
@@ -351,6 +354,7 @@ export const CASES: Case[] = [
     make: () => run('zstd', ['-c', '-19', '--no-content-size'], b.tar([b.file('zeros', zeros(16 << 20))])),
     code: 'MLF-E009',
     ext: '.tar.zst',
+    big: true,
   },
   {
     group: 10,
@@ -501,6 +505,7 @@ export const CASES: Case[] = [
     name: 'global PAX of 80k keys before 5000 entries (was quadratic)',
     make: globalKeysBomb,
     code: 'MLF-E004',
+    big: true,
   },
   {
     group: 12,
@@ -630,18 +635,21 @@ export const CASES: Case[] = [
     name: '100000-deep JSON nesting',
     make: () => metaText(META_V7(`,"x":${'['.repeat(100_000)}${']'.repeat(100_000)}`)),
     code: 'MLF-E009',
+    big: true,
   },
   {
     group: 14,
     name: '1M bad sids entries (was a stack overflow)',
     make: () => metaText(META_V7('').replace('"sids":[]', `"sids":[${'0,'.repeat(1_000_000)}0]`)),
     code: 'MLF-E104',
+    big: true,
   },
   {
     group: 14,
     name: '6M empty objects (JSON.parse heap bomb)',
     make: () => metaText(META_V7(`,"x":[${'{},'.repeat(6_000_000)}{}]`)),
     code: 'MLF-E009',
+    big: true,
   },
   {
     group: 14,
@@ -838,6 +846,7 @@ export const CASES: Case[] = [
     name: 'graph of 300k bad heads (capped diagnostics)',
     make: () => editedMlf((f) => editJson(f, GRAPH, (g) => (g.heads = Array(300_000).fill('x')))),
     code: 'MLF-E302',
+    big: true,
   },
   // 17. extra files
   {

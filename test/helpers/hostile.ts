@@ -1,5 +1,5 @@
 /**
- * Builders for hostile archives (test/malicious.test.ts, test/hardening.test.ts): a real MLF
+ * Builders for hostile archives (test/security/malicious*.test.ts, hardening*.test.ts): a real MLF
  * (graph-cnn) as raw tar entries to prepend to crafted ones, edits of its params and JSON
  * members, and a sandbox that snapshots a folder tree before and after `mlf unpack`.
  */
@@ -17,6 +17,10 @@ export const PARAMS = 'parameters/default.params';
 /** The files of graph-cnn, fresh each call. */
 export const mlfFiles = (): Map<string, Uint8Array> =>
   new Map([...tarFiles(GRAPH_TAR)].map(([k, v]) => [k, new Uint8Array(v)]));
+
+/** A version 7 metadata.json of one graph module whose `memory.sids` is the JSON text `sids`. */
+export const metadataWithSids = (sids: string): string =>
+  `{"modules":{"default":{"executors":["graph"],"export_datetime":"2024-01-01 00:00:00Z","memory":{"functions":{"main":[],"operator_functions":[]},"sids":${sids}},"model_name":"default","style":"full-model","target":["c"]}},"version":7}`;
 
 /** graph-cnn as raw `./`-prefixed file entries (no end marker), to prepend to crafted entries. */
 export function mlfEntries(files = mlfFiles()): Uint8Array[] {
@@ -92,3 +96,19 @@ export function sandboxParent(work: string): string {
 }
 
 export { b };
+
+/** Names that are special on a plain object: a module, input or param may be called this. */
+export const PROTO_NAMES = ['__proto__', 'constructor', 'prototype', 'toString'];
+
+/** multi-graph with module `mod1` renamed everywhere (paths, metadata, C symbols, Relay). */
+export function renamedModule(name: string): Uint8Array {
+  const out = new Map<string, Uint8Array>();
+  for (const [path, data] of tarFiles(join(TVM, 'multi-graph/model.tar'))) {
+    const textual = /\.(json|c|h|graph|relay)$/.test(path);
+    out.set(
+      path.replaceAll('mod1', name),
+      textual ? text(new TextDecoder().decode(data).replaceAll('mod1', name)) : data,
+    );
+  }
+  return packFiles(out);
+}

@@ -1,9 +1,9 @@
 /**
  * Names chosen by an archive must stay plain keys: a module, input or param named `__proto__`,
  * `constructor` or `prototype` is listed, measured, diffed and reported like any other (in a
- * plain `{}` the first rewired the prototype and vanished from inspect, report and check).
+ * plain `{}` the first rewired the prototype and vanished from inspect, report and check). The
+ * built CLI on them: proto-keys.system.test.ts.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openArchive, readMlf } from '../../src/core/archive/archive.js';
@@ -16,20 +16,9 @@ import { MEMORY_MEASURES, measureModules } from '../../src/core/report/budget.js
 import { diffArchives } from '../../src/core/report/diff.js';
 import { buildSnapshot } from '../../src/core/report/view-data.js';
 import { packFiles, tarFiles, text, TVM } from '../helpers/archive.js';
-import { cli, tempDir } from '../helpers/runner.js';
+import { PROTO_NAMES, renamedModule } from '../helpers/hostile.js';
 
-const NAMES = ['__proto__', 'constructor', 'prototype', 'toString'];
 const dec = new TextDecoder();
-
-/** multi-graph with module `mod1` renamed everywhere (paths, metadata, C symbols, Relay). */
-function renamedModule(name: string): Uint8Array {
-  const out = new Map<string, Uint8Array>();
-  for (const [path, data] of tarFiles(join(TVM, 'multi-graph/model.tar'))) {
-    const textual = /\.(json|c|h|graph|relay)$/.test(path);
-    out.set(path.replaceAll('mod1', name), textual ? text(dec.decode(data).replaceAll('mod1', name)) : data);
-  }
-  return packFiles(out);
-}
 
 /** graph-cnn with its input named `name` and its param `p0` named `${name}_p`. */
 function renamedTensors(name: string): Uint8Array {
@@ -51,7 +40,7 @@ function renamedTensors(name: string): Uint8Array {
 
 const open = async (bytes: Uint8Array) => readMlf(await openArchive(bytesSource(bytes)));
 
-describe.each(NAMES)('a module named %s', (name) => {
+describe.each(PROTO_NAMES)('a module named %s', (name) => {
   const bytes = renamedModule(name);
 
   it('is listed by inspect, measured by check and kept in the viewer snapshot', async () => {
@@ -67,22 +56,9 @@ describe.each(NAMES)('a module named %s', (name) => {
     expect(Object.keys(snapshot.modules)).toEqual([name, 'mod2']);
     expect((await validateArchive(archive)).errors).toBe(0);
   });
-
-  it('appears in the CLI text and JSON, and check budgets it', () => {
-    const dir = tempDir('mlf-proto-');
-    const mlf = cli(join(dir, 'cache'));
-    const path = join(dir, 'm.tar');
-    writeFileSync(path, bytes);
-    expect(mlf('inspect', path).out).toContain(`module ${name}\n`);
-    expect(Object.keys(JSON.parse(mlf('inspect', path, '--json').out).modules)).toEqual([name, 'mod2']);
-    const check = mlf('check', path, '--max-workspace', '1');
-    expect(check.code).toBe(1);
-    expect(check.out).toContain(`FAIL  ${name}`);
-    expect(check.out).toContain('2 of 2');
-  });
 });
 
-describe.each(NAMES)('an input and a param named after %s', (name) => {
+describe.each(PROTO_NAMES)('an input and a param named after %s', (name) => {
   it('keep their facts in inspect and diff', async () => {
     const a = await open(renamedTensors(name));
     const report = await inspectArchive(a);
