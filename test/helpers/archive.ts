@@ -1,10 +1,13 @@
 /** Test helpers: read a fixture tar into a file map, change it, pack it again, validate it. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openArchive } from '../../src/core/archive/archive.js';
 import { bytesSource } from '../../src/core/common/source.js';
 import { packTar } from '../../src/core/tar/write.js';
 import { readTarIndexSync, tarEntryData } from '../../src/core/tar/read.js';
 import { type ValidationReport, validateContents } from '../../src/core/archive/validate.js';
+import type { CSource } from '../../src/core/graph/aot-scan.js';
+import { FIXTURES } from './common.js';
 
 export const TVM = 'test/fixtures/tvm-0.18';
 export const TVM_FIXTURES = ['aot-mlp', 'graph-cnn', 'mnist-graph', 'multi-graph', 'operator-add-i8'];
@@ -36,3 +39,16 @@ export function validateBytes(bytes: Uint8Array): Promise<ValidationReport> {
 export const errorCodes = (r: ValidationReport) => [
   ...new Set(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)),
 ];
+
+/** The C sources of a fixture (a tar or a folder), by path. */
+export function sourcesOf(fixture: string): CSource[] {
+  const path = join(FIXTURES, fixture);
+  if (path.endsWith('.tar')) {
+    const files = tarFiles(path);
+    return [...files]
+      .filter(([p]) => /^codegen\/host\/src\/.*\.c$/.test(p))
+      .map(([p, b]) => ({ path: p, text: new TextDecoder().decode(b) }));
+  }
+  const dir = join(path, 'codegen/host/src');
+  return readdirSync(dir).map((f) => ({ path: `codegen/host/src/${f}`, text: readFileSync(join(dir, f), 'utf8') }));
+}

@@ -1,10 +1,9 @@
 /**
  * The AOT main reader on every AOT fixture's generated C: the calls it lists are the ones a plain
  * line scan of `__tvm_main__` finds, buffers carry the sizes and offsets the C spells out, and the
- * memory figures reconcile with metadata.json. Then the packed form, variants and hostile C.
+ * memory figures reconcile with metadata.json. Then the packed form, variants and hostile C
+ * (200 000-deep nesting and the linear-time check: aot.system.test.ts).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAotMain } from '../../../src/core/graph/aot-main.js';
 import { tokenizeC } from '../../../src/core/graph/aot-lex.js';
@@ -14,22 +13,7 @@ import type { CSource } from '../../../src/core/graph/aot-scan.js';
 import { aotGraphTable } from '../../../src/core/report/aot-view.js';
 import { aotMemoryTimeline, liveBytes } from '../../../src/core/report/memory-timeline.js';
 import { MlfError } from '../../../src/core/errors/errors.js';
-import { FIXTURES } from '../../helpers/common.js';
-import { tarFiles } from '../../helpers/archive.js';
-import { growthRatio } from '../../helpers/growth.js';
-
-/** The C sources of a fixture (a tar or a folder), by path. */
-function sourcesOf(fixture: string): CSource[] {
-  const path = join(FIXTURES, fixture);
-  if (path.endsWith('.tar')) {
-    const files = tarFiles(path);
-    return [...files]
-      .filter(([p]) => /^codegen\/host\/src\/.*\.c$/.test(p))
-      .map(([p, b]) => ({ path: p, text: new TextDecoder().decode(b) }));
-  }
-  const dir = join(path, 'codegen/host/src');
-  return readdirSync(dir).map((f) => ({ path: `codegen/host/src/${f}`, text: readFileSync(join(dir, f), 'utf8') }));
-}
+import { sourcesOf } from '../../helpers/archive.js';
 
 /** The lines of `main`'s body: from its definition line to the first line that is `}` (TVM's formatting). */
 function mainLines(sources: CSource[], main: string): string[] {
@@ -470,24 +454,6 @@ describe('hostile C', () => {
     expect(code('char* s = "open\nint x;')).toBe('MLF-E309@10');
     expect(code('int f() { (')).toMatch(/^MLF-E309@/);
     expect(code('int f() ) {')).toBe('MLF-E309@8');
-  });
-
-  it('deep nesting costs no stack: 200 000 parentheses in the main', () => {
-    const deep = `int32_t tvmgen_m___tvm_main__(void* a, void* b) { ${'('.repeat(200_000)}a${')'.repeat(200_000)}; tvmgen_m_f(a, b); }`;
-    const m = parseAotMain([{ path: 'x.c', text: deep }], { module: 'm' });
-    expect(m.calls.map((c) => c.callee)).toEqual(['tvmgen_m_f']);
-  });
-
-  it('the tokenizer is linear: four times the input, about four times the time (also one long line)', () => {
-    // Real code first, so the lexer is optimised for it before the hostile shapes come.
-    const real = sourcesOf('tvm-0.18/mnist-aot-usmp/model.tar')[0]?.text ?? '';
-    tokenizeC(real);
-    const unit = 'void* sid_1 = (&(global_workspace_1_var[35712])); /* c */ x = ((a * 28) + b);\n';
-    // Four times the input: about four times the time (quadratic would be sixteen).
-    expect(growthRatio((s) => tokenizeC(s), unit.repeat(20_000), unit.repeat(80_000))).toBeLessThan(8);
-    // One long line of brackets (no newline anywhere).
-    const line = (n: number) => `${'('.repeat(n)}a${')'.repeat(n)}`;
-    expect(growthRatio((s) => tokenizeC(s), line(200_000), line(800_000))).toBeLessThan(8);
   });
 
   it('a limit on tokens: E309 instead of unbounded memory', () => {

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/core/errors/errors.js';
-import { checkGraph, type GraphJson, parseGraph } from '../../../src/core/graph/graph.js';
+import { checkGraph, parseGraph } from '../../../src/core/graph/graph.js';
 import {
   computeSids,
   computeStoragePools,
@@ -14,74 +13,10 @@ import {
   graphOutputs,
   graphParamInputs,
 } from '../../../src/core/graph/facts.js';
-import { parseMetadata } from '../../../src/core/metadata/metadata.js';
-import { readTarIndexSync, tarEntryData } from '../../../src/core/tar/read.js';
 import { FIXTURES, mlfError } from '../../helpers/common.js';
+import { ADD_GRAPH_TEXT, fixtureGraphs, tarTexts } from '../../helpers/graphs.js';
 
-const decoder = new TextDecoder();
-
-/** Every regular member of a fixture tar, as text, read with the project's own tar reader. */
-function tarTexts(tar: string): Map<string, string> {
-  const bytes = new Uint8Array(readFileSync(join(FIXTURES, tar)));
-  const out = new Map<string, string>();
-  for (const e of readTarIndexSync(bytes).entries) {
-    if (e.type === 'file' && (e.path.endsWith('.json') || e.path.endsWith('.graph')))
-      out.set(e.path, decoder.decode(tarEntryData(bytes, e)));
-  }
-  return out;
-}
-
-interface FixtureGraph {
-  label: string;
-  module: string;
-  text: string;
-  /** The module's `memory.sids` from metadata.json (written by TVM). */
-  sids: unknown;
-}
-
-const ARCHIVES = [
-  'tvm-0.18/graph-cnn/model.tar',
-  'tvm-0.18/mnist-graph/model.tar',
-  'tvm-0.18/multi-graph/model.tar',
-  'wild/guberti-arduino-ic-v2-graph/output.tar',
-  'wild/guberti-arduino-ic-v2-graph-linkparams/output.tar',
-  'wild/guberti-arduino-kws-v4-graph/model.tar',
-  'wild/hannah-magicwand-v7-graph/model.tar',
-  'wild/snuvlsi-conv-v7-graph-2inputs/lib_graph_system-lib.tar',
-];
-
-function fixtureGraphs(): FixtureGraph[] {
-  const out: FixtureGraph[] = [];
-  for (const tar of ARCHIVES) {
-    const files = tarTexts(tar);
-    const md = parseMetadata(files.get('metadata.json')!);
-    for (const m of md.modules) {
-      const path = md.version === 7 ? `executor-config/graph/${m.name}.graph` : 'runtime-config/graph/graph.json';
-      const text = files.get(path);
-      if (text === undefined) throw new Error(`${tar}: no ${path}`);
-      out.push({ label: `${tar} ${m.name}`, module: m.name, text, sids: m.sids });
-    }
-  }
-  return out;
-}
 const GRAPHS = fixtureGraphs();
-
-/** The `add` graph of docs/format.md §7 (the model of TVM's test_export_model_library_format_c). */
-const ADD_GRAPH_TEXT = `{"nodes": [
-   {"op": "null", "name": "a", "inputs": []},
-   {"op": "null", "name": "b", "inputs": []},
-   {"op": "null", "name": "p0", "inputs": []},
-   {"op": "tvm_op", "name": "tvmgen_add_fused_cast_multiply_add",
-    "attrs": {"num_outputs": "1", "num_inputs": "3", "flatten_data": "0",
-              "func_name": "tvmgen_add_fused_cast_multiply_add", "hash": "7f3b1c0d9e2a4b56"},
-    "inputs": [[0, 0, 0], [1, 0, 0], [2, 0, 0]]}],
- "arg_nodes": [0, 1, 2],
- "heads": [[3, 0, 0]],
- "attrs": {"dltype": ["list_str", ["uint8", "float32", "float32", "float32"]],
-           "storage_id": ["list_int", [0, 1, 2, 3]],
-           "device_index": ["list_int", [1, 1, 1, 1]],
-           "shape": ["list_shape", [[1, 2], [1, 2], [1, 2], [1, 2]]]},
- "node_row_ptr": [0, 1, 2, 3, 4]}`;
 
 // biome-ignore lint/suspicious/noExplicitAny: test graphs are mutated freely
 type Mutable = any;
@@ -562,116 +497,4 @@ describe('parseGraph errors', () => {
   it('oversize text over limits.maxGraphBytes: E009', () => {
     expect(mlfError(() => parseGraph(ADD_GRAPH_TEXT, { limits: { maxGraphBytes: 100 } })).code).toBe('MLF-E009');
   });
-});
-
-// ---------------------------------------------------------------------------------------------
-// Property: checkGraph never throws, whatever is done to a valid graph.
-
-type Path = (string | number)[];
-
-function pathsOf(v: unknown, prefix: Path = [], out: Path[] = []): Path[] {
-  if (prefix.length > 0) out.push(prefix);
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) pathsOf(v[i], [...prefix, i], out);
-  } else if (v !== null && typeof v === 'object')
-    for (const [k, x] of Object.entries(v)) pathsOf(x, [...prefix, k], out);
-  return out;
-}
-
-interface Mutation {
-  pick: number;
-  kind: 'delete' | 'number' | 'shorten' | 'replace';
-  n: number;
-  value: unknown;
-}
-
-function applyMutation(root: Mutable, m: Mutation): void {
-  const paths = pathsOf(root);
-  if (paths.length === 0) return;
-  const path = paths[m.pick % paths.length]!;
-  const parent = path.slice(0, -1).reduce((o: Mutable, k) => o[k], root);
-  const key = path[path.length - 1]!;
-  const target = parent[key];
-  switch (m.kind) {
-    case 'delete':
-      if (Array.isArray(parent)) parent.splice(key as number, 1);
-      else delete parent[key];
-      break;
-    case 'number':
-      parent[key] = typeof target === 'number' ? target + m.n : m.n;
-      break;
-    case 'shorten':
-      if (Array.isArray(target))
-        target.length = Math.min(target.length, Math.floor(Math.abs(m.n)) % (target.length + 1));
-      else parent[key] = structuredClone(m.value);
-      break;
-    case 'replace':
-      parent[key] = structuredClone(m.value);
-      break;
-  }
-}
-
-const mutationArb: fc.Arbitrary<Mutation> = fc.record({
-  pick: fc.nat(),
-  kind: fc.constantFrom('delete', 'number', 'shorten', 'replace'),
-  n: fc.oneof(fc.integer({ min: -3, max: 12 }), fc.constantFrom(0.5, -0.5, 1e300, Number.MAX_SAFE_INTEGER + 2)),
-  value: fc.oneof(
-    fc.constantFrom(
-      null,
-      true,
-      '',
-      'null',
-      'tvm_op',
-      'floaty',
-      'list_int',
-      'list_shape',
-      'list_str',
-      '1',
-      '0',
-      [],
-      {},
-      [0, 0, 0],
-      [9, 0, 0],
-      [[1, 2]],
-    ),
-    fc.integer({ min: -2, max: 10 }),
-    fc.jsonValue({ maxDepth: 2 }),
-  ),
-});
-
-describe('checkGraph property', () => {
-  const bases: [string, string][] = [
-    ['add', ADD_GRAPH_TEXT],
-    ['kws-v4', GRAPHS.find((g) => g.label.includes('kws-v4'))!.text],
-  ];
-  for (const [label, text] of bases) {
-    it(`random mutations of the ${label} graph never make checkGraph throw`, () => {
-      fc.assert(
-        fc.property(fc.array(mutationArb, { minLength: 1, maxLength: 5 }), (mutations) => {
-          const g = JSON.parse(text);
-          for (const m of mutations) applyMutation(g, m);
-          const r = checkGraph(g, { member: 'm.graph' });
-          expect(Array.isArray(r.diagnostics)).toBe(true);
-          for (const d of r.diagnostics) {
-            expect(d.code).toMatch(/^MLF-[EW]\d{3}$/);
-            expect(d.jsonPath?.startsWith('$')).toBe(true);
-            expect(d.member).toBe('m.graph');
-          }
-          const hasError = r.diagnostics.some((d) => d.severity === 'error');
-          expect(r.graph === undefined).toBe(hasError);
-          if (r.graph !== undefined) {
-            // A graph that passes the check is safe for every fact function.
-            const graph = r.graph as GraphJson;
-            computeSids(graph);
-            computeStoragePools(graph);
-            graphOutputs(graph);
-            graphInputs(graph, new Set(['p0']));
-            graphOperators(graph);
-            countStorageIds(graph);
-          }
-        }),
-        { numRuns: 400 },
-      );
-    });
-  }
 });
