@@ -89,3 +89,16 @@ export function tarMember(tarPath: string, member: string): string {
   if (entry === undefined) throw new Error(`${tarPath} has no ${member}`);
   return new TextDecoder().decode(tarEntryData(bytes, entry));
 }
+
+/** Lowercase hex of bytes (a readable expect diff). */
+export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/** Runs a Python 3 script (NumPy as np, json, sys, os, hashlib and zipfile imported) with arguments; its stdout, trimmed. */
+export function python(script: string, ...args: string[]): string {
+  const r = spawnSync('python3', ['-c', `import numpy as np, json, sys, os, hashlib, zipfile\n${script}`, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
+  return r.stdout.trim();
+}

@@ -1,6 +1,7 @@
 /**
- * Signed archives for test/security/signed-bytes*.test.ts: a small archive signed as `.tar`, `.tgz`
- * and `.tar.zst`, embedded and detached, and the verdict `mlf verify` gives for changed bytes.
+ * Signed archives for test/security/signed-bytes*.test.ts and test/node/trust/signing*.test.ts: a
+ * small archive signed as `.tar`, `.tgz` and `.tar.zst`, embedded and detached, and what verify says
+ * of changed bytes.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll } from 'vitest';
 import { run as runCli } from '../../src/cli/main.js';
+import { readTarIndexSync } from '../../src/core/tar/read.js';
 import { signArchive, verifyArchive, writeSigningKeys } from '../../src/node/trust/sign.js';
 import { packFiles } from './archive.js';
 import { run } from './common.js';
@@ -99,4 +101,55 @@ export function signedScratch(prefix: string) {
   });
 
   return { key, fresh, signed, verdict, cliVerify };
+}
+
+/** Data ranges of the members of a tar file (path → [start, end)). */
+export function dataRanges(file: string): [string, number, number][] {
+  return readTarIndexSync(new Uint8Array(readFileSync(file)))
+    .entries.filter((e) => e.type === 'file' && e.size > 0)
+    .map((e) => [e.path, e.dataOffset, e.dataOffset + e.size]);
+}
+
+/**
+ * Two key pairs (`key`, `otherKey`, written before the tests) in a scratch folder removed after
+ * them, fresh paths in it, and signing and verifying helpers. Call at the top level of a test file.
+ */
+export function signingScratch(prefix: string) {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  let n = 0;
+  const path = (name: string) => join(work, `${n++}-${name}`);
+  const key = join(work, 'key');
+  const otherKey = join(work, 'other');
+
+  beforeAll(async () => {
+    await writeSigningKeys(key);
+    await writeSigningKeys(otherKey);
+  });
+
+  /** Copies bytes to a fresh file and signs it in place (embedded). */
+  async function signedCopy(bytes: Uint8Array, name = 'model.tar'): Promise<string> {
+    const p = path(name);
+    writeFileSync(p, bytes);
+    await signArchive(p, { key });
+    return p;
+  }
+
+  /** Flips one byte of a file into a new file and verifies it: 'ok', the changed members, or the error code. */
+  async function verifyFlipped(file: string, at: number, options: { signature?: string } = {}): Promise<string> {
+    const bytes = new Uint8Array(readFileSync(file));
+    bytes[at]! ^= 0xff;
+    const p = path('flipped.tar');
+    writeFileSync(p, bytes);
+    try {
+      const r = await verifyArchive(p, { publicKey: `${key}.pub`, ...options });
+      return r.valid ? 'ok' : `E603 ${[...r.changed, ...r.added, ...r.removed].join(',')}`;
+    } catch (e) {
+      return (e as { code?: string }).code ?? String(e);
+    } finally {
+      rmSync(p);
+    }
+  }
+
+  return { work, path, key, otherKey, signedCopy, verifyFlipped };
 }
