@@ -52,3 +52,11 @@ export function sourcesOf(fixture: string): CSource[] {
   const dir = join(path, 'codegen/host/src');
   return readdirSync(dir).map((f) => ({ path: `codegen/host/src/${f}`, text: readFileSync(join(dir, f), 'utf8') }));
 }
+
+/** Every `.tar` under test/fixtures, sorted by path. */
+export function fixtureTarPaths(): string[] {
+  return (readdirSync(FIXTURES, { recursive: true }) as string[])
+    .filter((p) => p.endsWith('.tar'))
+    .sort()
+    .map((p) => join(FIXTURES, p));
+}

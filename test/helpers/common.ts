@@ -20,6 +20,10 @@ export function run(cmd: string, args: string[], input?: Uint8Array): Buffer {
   return r.stdout;
 }
 
+/** `run`'s stdout as a plain Uint8Array (a copy: tests slice and mutate it). */
+export const runBytes = (cmd: string, args: string[], input?: Uint8Array): Uint8Array =>
+  new Uint8Array(run(cmd, args, input));
+
 /** What a CLI run gave: exit status, stdout and stderr. */
 export interface CliResult {
   code: number | null;

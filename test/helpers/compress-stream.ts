@@ -1,6 +1,7 @@
 /**
- * Shared by the streaming-compression tests (test/node/write/pack-compress-stream*.test.ts): an
- * independent reference compressor, weights-like bytes, and the streamed writer under test.
+ * Shared by the streaming-write tests (test/node/write/pack-stream*.test.ts and
+ * pack-compress-stream*.test.ts): an independent reference compressor, weights-like bytes, and the
+ * streamed writer under test.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { afterAll, expect } from 'vitest';
 import { packCanonical, planCanonical } from '../../src/core/archive/canonical.js';
-import { compressTar } from '../../src/node/write/compress.js';
+import { type Compression, compressTar } from '../../src/node/write/compress.js';
+import { openArchivePath } from '../../src/node/read/open.js';
 import { type MemberSource, writeTarPlanAtomic } from '../../src/node/write/write-stream.js';
 import { TVM, tarFiles } from './archive.js';
 import { same } from './common.js';
@@ -22,6 +24,13 @@ export type Kind = 'gzip' | 'zstd';
 export const KINDS: [Kind, string][] = [
   ['gzip', '.tgz'],
   ['zstd', '.tar.zst'],
+];
+/** Archive file names and the compression their extension asks for. */
+export const EXTENSIONS: [string, Compression][] = [
+  ['model.tar', 'none'],
+  ['model.tgz', 'gzip'],
+  ['model.tar.gz', 'gzip'],
+  ['model.tar.zst', 'zstd'],
 ];
 export const NATIVE_ZSTD = typeof (zlib as unknown as { zstdCompress?: unknown }).zstdCompress === 'function';
 const ZSTD_WASM = createRequire(import.meta.url).resolve('@dweb-browser/zstd-wasm');
@@ -140,4 +149,34 @@ export function compressScratch(prefix: string) {
   }
 
   return { fresh, reference, streamed, expectSameBytes, writeTemp, makeFolder };
+}
+
+/** Streams `input`'s members through planCanonical/writeTarPlanAtomic into `dest`, and through packCanonical. */
+export async function both(
+  input: string,
+  dest: string,
+  chunkSize?: number,
+  mtime?: number,
+  noRange = false,
+): Promise<[Buffer, Uint8Array]> {
+  const contents = await openArchivePath(input);
+  try {
+    const files = new Map<string, Uint8Array>();
+    for (const [path, m] of contents.members) files.set(path, await m.read());
+    const options = mtime === undefined ? {} : { mtime };
+    const expected = packCanonical(files, options);
+    const plan = planCanonical(
+      [...contents.members.values()].map((m) => ({ path: m.path, size: m.size })),
+      options,
+    );
+    await writeTarPlanAtomic(
+      dest,
+      plan,
+      (p) => (noRange ? { read: () => contents.members.get(p)!.read() } : contents.members.get(p)!),
+      chunkSize === undefined ? {} : { chunkSize },
+    );
+    return [readFileSync(dest), expected];
+  } finally {
+    await contents.close?.();
+  }
 }
