@@ -106,3 +106,7 @@ export function python(script: string, ...args: string[]): string {
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   return r.stdout.trim();
 }
+
+/** Fast byte equality (vitest's deep equality walks element by element). */
+export const expectBytes = (got: Uint8Array, want: Uint8Array): void =>
+  expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(want)).toBe(true);

@@ -1,21 +1,23 @@
+/**
+ * Params examples: the reference files and every params file of the fixtures round-trip, every
+ * dtype TVM writes, each check with its code, tensor views and statistics (sweeps, fuzzing and
+ * properties: params.system.test.ts).
+ */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDType } from '../../../src/core/params/dtype.js';
-import { MlfError } from '../../../src/core/errors/errors.js';
+import type { MlfError } from '../../../src/core/errors/errors.js';
 import { decodeParams, type ParamDict } from '../../../src/core/params/codec.js';
 import { encodeParams, makeParamTensor, packedTensorBytes, paramByteSize } from '../../../src/core/params/encode.js';
 import { tensorStats, tensorView } from '../../../src/core/params/tensor.js';
-import { FIXTURES, mlfError } from '../../helpers/common.js';
+import { expectBytes, FIXTURES, mlfError } from '../../helpers/common.js';
+import { EMPTY, f32, fromHex, threeTensors } from '../../helpers/params.js';
 
-const fromHex = (s: string): Uint8Array =>
-  Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const readBytes = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
-const f32 = (...xs: number[]): Uint8Array => new Uint8Array(Float32Array.from(xs).buffer);
 
 /** Expects `fn` to throw an MlfError with `code` and a `params: ` message, and returns it. */
 function paramsError(fn: () => unknown, code: string): MlfError {
@@ -29,9 +31,6 @@ function defined<T>(v: T | undefined): T {
   expect(v).toBeDefined();
   return v as T;
 }
-/** Fast byte equality (vitest's deep equality walks element by element). */
-const expectBytes = (got: Uint8Array, want: Uint8Array): void =>
-  expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(want)).toBe(true);
 
 function roundTrip(bytes: Uint8Array, options?: Parameters<typeof decodeParams>[1]): ParamDict {
   const dict = decodeParams(bytes, options);
@@ -45,18 +44,6 @@ const EXAMPLE = fromHex(`
   70 30 01 00 00 00 00 00 00 00 3f a1 b4 96 f0 40 5e dd 00 00 00 00 00 00 00 00 01 00 00 00 00 00
   00 00 02 00 00 00 02 20 01 00 01 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00 08 00 00 00 00 00
   00 00 00 00 00 40 00 00 80 40`);
-const EMPTY = fromHex(`b79c04054f8de5f7${'00'.repeat(24)}`);
-
-/** A 3-tensor file used by the sweeps. */
-function threeTensors(): Uint8Array {
-  return encodeParams({
-    tensors: [
-      makeParamTensor('weight', 'float32', [2, 3], f32(1, 2, 3, 4, 5, 6)),
-      makeParamTensor('b', 'int8', [4], Uint8Array.of(1, 2, 0xff, 0)),
-      makeParamTensor('s', 'float16', [], Uint8Array.of(0x00, 0x3c)),
-    ],
-  });
-}
 
 describe('decodeParams: reference files', () => {
   it('decodes and re-encodes the 106-byte example of spec §5.1', () => {
@@ -345,132 +332,9 @@ describe('decodeParams: checks', () => {
     );
     expect(performance.now() - t0).toBeLessThan(200);
   });
-  it('truncation sweep: every prefix fails with MlfError', () => {
-    const codes = new Map<string, number>();
-    for (let n = 0; n < base.byteLength; n++) {
-      try {
-        decodeParams(base.subarray(0, n));
-        throw new Error(`prefix ${n} decoded`);
-      } catch (e) {
-        expect(e).toBeInstanceOf(MlfError);
-        const code = (e as MlfError).code;
-        codes.set(code, (codes.get(code) ?? 0) + 1);
-      }
-    }
-    // Prefixes of a valid file are all "truncated", including the short prefixes of the magic.
-    expect([...codes.entries()]).toEqual([['MLF-E202', base.byteLength]]);
-  });
-  it('mutation fuzz: random byte edits never throw anything but MlfError', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.nat(base.byteLength - 1), fc.integer({ min: 0, max: 255 })), {
-          minLength: 1,
-          maxLength: 6,
-        }),
-        fc.boolean(),
-        (edits, strict) => {
-          const bytes = base.slice();
-          for (const [i, b] of edits) bytes[i] = b;
-          try {
-            const d = decodeParams(bytes, { strict });
-            expectBytes(encodeParams(d), bytes);
-          } catch (e) {
-            if (!(e instanceof MlfError)) throw e;
-          }
-        },
-      ),
-      { numRuns: 5000 },
-    );
-  });
-  it('random garbage never throws anything but MlfError', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), (tail) => {
-        for (const head of [EMPTY.subarray(0, 8), EMPTY.subarray(0, 16), new Uint8Array(0)]) {
-          try {
-            decodeParams(Uint8Array.of(...head, ...tail));
-          } catch (e) {
-            if (!(e instanceof MlfError)) throw e;
-          }
-        }
-      }),
-      { numRuns: 2000 },
-    );
-  });
 });
 
 describe('encodeParams', () => {
-  const dtypes = fc.constantFrom(
-    'int8',
-    'int4',
-    'bool',
-    'uint16',
-    'int32',
-    'int64',
-    'float16',
-    'float32',
-    'float64',
-    'bfloat16',
-    'e4m3_float8',
-    'custom[150]16',
-    'float32x4',
-  );
-  const tensor = fc
-    .record({
-      name: fc.string({ unit: 'grapheme', maxLength: 12 }),
-      dtype: dtypes,
-      shape: fc.array(fc.nat(4), { maxLength: 4 }),
-      deviceId: fc.integer({ min: -5, max: 5 }),
-      reserved: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-      seed: fc.nat(255),
-    })
-    .map(({ name, dtype, shape, deviceId, reserved, seed }) => {
-      const size = paramByteSize(dtype, shape);
-      const t = makeParamTensor(
-        name,
-        dtype,
-        shape,
-        Uint8Array.from({ length: size }, (_, i) => (seed + i * 7) & 0xff),
-      );
-      return { ...t, deviceId, reserved };
-    });
-
-  it('property: random dicts encode → decode → encode identically', () => {
-    fc.assert(
-      fc.property(
-        fc.uniqueArray(tensor, { maxLength: 6, selector: (t) => t.name }),
-        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-        (tensors, reserved) => {
-          const bytes = encodeParams({ reserved, tensors });
-          const d = decodeParams(bytes);
-          expect(d.reserved).toBe(reserved);
-          expect(
-            d.tensors.map(({ name, dtype, shape, deviceType, deviceId, reserved: r, data }) => ({
-              name,
-              dtype,
-              shape,
-              deviceType,
-              deviceId,
-              reserved: r,
-              data,
-            })),
-          ).toEqual(
-            tensors.map(({ name, dtype, shape, deviceType, deviceId, reserved: r, data }) => ({
-              name,
-              dtype,
-              shape,
-              deviceType,
-              deviceId,
-              reserved: r,
-              data,
-            })),
-          );
-          expectBytes(encodeParams(d), bytes);
-        },
-      ),
-      { numRuns: 500 },
-    );
-  });
-
   it('validates its input', () => {
     expect(() => makeParamTensor('x', 'float32', [2], new Uint8Array(7))).toThrow(
       expect.objectContaining({ code: 'MLF-E205' }),
