@@ -230,6 +230,12 @@ const flip = (b: Uint8Array, at: number, mask: number): void => {
 };
 
 /** The `.npz` cases of issue 20. */
+/** A small valid .npy: four float32 values. */
+export const SMALL_NPY = npyWithHeader(
+  "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }",
+  new Uint8Array(16).fill(7),
+);
+
 export const HOSTILE_NPZ: Record<string, () => Uint8Array> = {
   // 98 bytes: Zip64 end record (56) + locator (20) + end record (22); 0xFFFFFFFF entries, directory past the end.
   'Zip64 end record claiming 0xFFFFFFFF entries': () =>
