@@ -27,6 +27,13 @@ export function packFiles(files: Map<string, Uint8Array>): Uint8Array {
   );
 }
 
+/** A copy of a fixture tar with its files changed by `change`, packed again. */
+export function broken(fixture: string, change: (files: Map<string, Uint8Array>) => void): Uint8Array {
+  const files = tarFiles(fixture);
+  change(files);
+  return packFiles(files);
+}
+
 export const text = (s: string) => new TextEncoder().encode(s);
 export const json = (b: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(b));
 
