@@ -1,48 +1,28 @@
+/**
+ * The metadata shapes and the committed JSON Schemas (schemas/): in sync with src, fixture metadata
+ * validates, and the shapes agree with the schemas (read by zod) on samples (random mutations:
+ * schemas.system.test.ts).
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import * as z from 'zod';
 import { parseMetadata } from '../../../src/core/metadata/metadata.js';
-import { checkShape, type Infer } from '../../../src/core/common/shape.js';
+import type { Infer } from '../../../src/core/common/shape.js';
 import {
   type entryShapes,
   type ExternalDependency,
   type MainEntry,
   metadataJsonSchemas,
-  metadataShapeFor,
   type OperatorBuffer,
   type OperatorFunctionEntry,
   type SidEntry,
 } from '../../../src/core/metadata/schema.js';
-import { readTarIndexSync, tarEntryData } from '../../../src/core/tar/read.js';
-import { FIXTURES, ROOT } from '../../helpers/common.js';
+import { ROOT } from '../../helpers/common.js';
+import { committed, conforms, fixtureMetadata, stemOf, zodOf } from '../../helpers/schemas.js';
 
 const SCHEMAS = join(ROOT, 'schemas');
 const ID_BASE = 'https://model-library-format.dev/schemas/';
 const allMetadataSchemas = metadataJsonSchemas;
-const conforms = (version: number, style: 'full-model' | 'operator', value: unknown) =>
-  checkShape(metadataShapeFor(version, style), value).count === 0;
-// zod reads the committed JSON Schema files: an implementation independent of ours.
-const zodOf = (schema: Record<string, unknown>) => z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
-
-const stemOf = (version: number, style: string) => `mlf-metadata-v${version}${style === 'operator' ? '-operator' : ''}`;
-const committed = (stem: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(SCHEMAS, `${stem}.schema.json`), 'utf8'));
-
-/** metadata.json of every fixture: from the tars (project tar reader) plus the extracted linaro folder. */
-function fixtureMetadata(): [string, string][] {
-  const out: [string, string][] = [];
-  const tars = (readdirSync(FIXTURES, { recursive: true }) as string[]).filter((p) => p.endsWith('.tar')).sort();
-  for (const tar of tars) {
-    const bytes = new Uint8Array(readFileSync(join(FIXTURES, tar)));
-    const entry = readTarIndexSync(bytes).entries.find((e) => e.path === 'metadata.json');
-    if (entry !== undefined) out.push([tar, new TextDecoder().decode(tarEntryData(bytes, entry))]);
-  }
-  const linaro = 'wild/linaro-sine-aot-v5-extdeps/metadata.json';
-  out.push([linaro, readFileSync(join(FIXTURES, linaro), 'utf8')]);
-  return out;
-}
 const METADATA = fixtureMetadata();
 
 describe('committed JSON Schemas are in sync with src/core/metadata/schema.ts', () => {
@@ -249,68 +229,5 @@ describe('the shapes and the committed JSON Schemas (read by zod) agree', () => 
   it('the samples include both accepted and rejected documents', () => {
     const verdicts = samples.map(([v, s, sample]) => conforms(v, s, sample));
     expect(verdicts).toEqual([true, false, true, false, true, false, true, false, false, true, true, false]);
-  });
-});
-
-describe('on mutated fixture metadata, the shape and the committed JSON Schema give the same verdict', () => {
-  const docs = METADATA.map(([, text]) => {
-    const md = parseMetadata(text);
-    return { stem: stemOf(md.version, md.style), version: md.version, style: md.style, json: JSON.parse(text) };
-  });
-  // Every [container, key] pair of a document, so a mutation can hit any depth.
-  const slots = (root: unknown): [Record<string, unknown> | unknown[], string | number][] => {
-    const out: [Record<string, unknown> | unknown[], string | number][] = [];
-    const walk = (v: unknown) => {
-      if (Array.isArray(v)) {
-        v.forEach((x, i) => {
-          out.push([v, i]);
-          walk(x);
-        });
-      } else if (typeof v === 'object' && v !== null) {
-        for (const [k, x] of Object.entries(v)) {
-          out.push([v as Record<string, unknown>, k]);
-          walk(x);
-        }
-      }
-    };
-    walk(root);
-    return out;
-  };
-  const replacements: unknown[] = [
-    -1,
-    1.5,
-    '8',
-    null,
-    [],
-    {},
-    2 ** 60,
-    0,
-    'full-model',
-    'operator',
-    ['c'],
-    { '1': 'c' },
-  ];
-
-  it('agrees on 300 random single and double mutations', () => {
-    fc.assert(
-      fc.property(
-        fc.nat(docs.length - 1),
-        fc.array(fc.tuple(fc.nat(), fc.nat(replacements.length)), { minLength: 1, maxLength: 2 }),
-        (d, edits) => {
-          const { version, style, stem, json } = docs[d]!;
-          const doc = structuredClone(json);
-          for (const [at, r] of edits) {
-            const all = slots(doc);
-            const [container, key] = all[at % all.length]!;
-            if (r === replacements.length) {
-              if (Array.isArray(container)) container.splice(key as number, 1);
-              else delete container[key as string];
-            } else (container as Record<string | number, unknown>)[key] = structuredClone(replacements[r]);
-          }
-          expect(conforms(version, style, doc)).toBe(zodOf(committed(stem)).safeParse(doc).success);
-        },
-      ),
-      { numRuns: 300, seed: 15 },
-    );
   });
 });
