@@ -73,3 +73,7 @@ export const ADD_GRAPH_TEXT = `{"nodes": [
            "device_index": ["list_int", [1, 1, 1, 1]],
            "shape": ["list_shape", [[1, 2], [1, 2], [1, 2], [1, 2]]]},
  "node_row_ptr": [0, 1, 2, 3, 4]}`;
+
+/** Edge lists (from, to) as the typed arrays the layered layout takes. */
+export const edgeArrays = (pairs: [number, number][]) =>
+  [Int32Array.from(pairs.map((p) => p[0])), Int32Array.from(pairs.map((p) => p[1]))] as const;

@@ -98,3 +98,6 @@ export function scanChunked(bytes: Uint8Array, size: number, declared = bytes.by
   const index = scanner.end();
   return { index, payloads: payloads.map((p) => new Uint8Array(p)), seen };
 }
+
+/** A range reader over bytes. */
+export const bytesReader = (bytes: Uint8Array) => async (o: number, n: number) => bytes.subarray(o, o + n);
