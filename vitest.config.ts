@@ -16,7 +16,7 @@ import { defineConfig } from 'vitest/config';
 //      every container or level through external tools, linear-time (doubling) checks, peak-RSS
 //      and kill-timing measurements.
 // test/package/layout.test.ts checks what it can of this (no child Node, no fast-check in unit).
-const SYSTEM = [
+export const SYSTEM = [
   'test/**/*.system.test.ts',
   'test/viewer/**/*.e2e.test.ts',
   'test/node/runner/**/*.test.ts',
