@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { json, packFiles, TVM, tarFiles, text } from '../helpers/archive.js';
-import { mlf, noStack } from '../helpers/common.js';
+import { mlf, noStack, pythonPath } from '../helpers/common.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlf-cli-'));
 const GRAPH = `${TVM}/graph-cnn/model.tar`;
@@ -110,7 +110,7 @@ out = {k: [str(z[k].dtype), list(z[k].shape), hashlib.sha256(np.ascontiguousarra
 d = {f[:-4]: np.load(os.path.join(sys.argv[2], f)) for f in os.listdir(sys.argv[2])}
 out2 = {k: [str(v.dtype), list(v.shape), hashlib.sha256(np.ascontiguousarray(v).tobytes()).hexdigest()] for k, v in d.items()}
 print(json.dumps([out, out2]))`;
-    const [fromNpz, fromDir] = JSON.parse(execFileSync('python3', ['-c', py, npz, dir], { encoding: 'utf8' }));
+    const [fromNpz, fromDir] = JSON.parse(execFileSync(pythonPath(), ['-c', py, npz, dir], { encoding: 'utf8' }));
     const want = Object.fromEntries(Object.entries<any>(expected).map(([k, v]) => [k, [v.dtype, v.shape, v.sha256]]));
     expect(fromNpz).toEqual(want);
     expect(fromDir).toEqual(want);

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { json, TVM, tarFiles } from '../helpers/archive.js';
 import { mlf } from '../helpers/cli.js';
+import { pythonPath } from '../helpers/common.js';
 
 const work = mkdtempSync(join(tmpdir(), 'mlf-writers-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -25,7 +26,7 @@ with tarfile.open(sys.argv[1]) as t:
     ms = t.getmembers()
     meta = json.load(t.extractfile('./metadata.json'))
 print(json.dumps({"mtimes": sorted({m.mtime for m in ms}), "meta": meta}))`;
-  return JSON.parse(execFileSync('python3', ['-c', py, archive], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync(pythonPath(), ['-c', py, archive], { encoding: 'utf8' }));
 }
 
 describe('flag-mode pack and operator workspaces', () => {

@@ -12,6 +12,19 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 /** Absolute path of test/fixtures. */
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
+let pythonExecutable: string | undefined;
+/**
+ * python3 by its real executable, resolved once per process: a version manager's shim (pyenv's is a
+ * shell script) costs about 0.2 s on every start, and the tests start Python dozens of times.
+ */
+export function pythonPath(): string {
+  if (pythonExecutable === undefined) {
+    const r = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+    pythonExecutable = r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : 'python3';
+  }
+  return pythonExecutable;
+}
+
 /** Runs a command (optionally with stdin, in UTC and the C locale) and returns its stdout; throws with its stderr on a non-zero exit. */
 export function run(cmd: string, args: string[], input?: Uint8Array): Buffer {
   // UTC and the C locale: listings of GNU tar and others do not depend on the machine.
@@ -99,7 +112,7 @@ export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset
 
 /** Runs a Python 3 script (NumPy as np, json, sys, os, hashlib and zipfile imported) with arguments; its stdout, trimmed. */
 export function python(script: string, ...args: string[]): string {
-  const r = spawnSync('python3', ['-c', `import numpy as np, json, sys, os, hashlib, zipfile\n${script}`, ...args], {
+  const r = spawnSync(pythonPath(), ['-c', `import numpy as np, json, sys, os, hashlib, zipfile\n${script}`, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   });

@@ -8,6 +8,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { pythonPath } from './common.js';
 
 /** One member as every reader reports it. */
 export interface Listed {
@@ -69,7 +70,7 @@ json.dump(out, sys.stdout)
 
 /** tarfile's listings of every file: `default`, `ignore_zeros`, and `raw` (tarfile.open on the file as it is). */
 export function pythonListings(files: string[]): { default: Listing; ignore_zeros: Listing; raw: Listing }[] {
-  const r = spawnSync('python3', ['-c', PYTHON], { input: JSON.stringify(files), maxBuffer: 1 << 28 });
+  const r = spawnSync(pythonPath(), ['-c', PYTHON], { input: JSON.stringify(files), maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
   const all = JSON.parse(r.stdout.toString()) as Record<string, Listing>[];
   return all.map((x) => ({

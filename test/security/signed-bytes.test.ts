@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { openArchivePath } from '../../src/node/read/open.js';
 import { verifyArchive } from '../../src/node/trust/sign.js';
 import { readTarIndexSync, tarEntryData } from '../../src/core/tar/read.js';
-import { run } from '../helpers/common.js';
+import { pythonPath, run } from '../helpers/common.js';
 import { decompress, EVIL_C, MODES, signedScratch, stripEnd, unzstd } from '../helpers/signed.js';
 import * as b from '../helpers/tar-builder.js';
 
@@ -24,7 +24,7 @@ const evilMember = (name = './codegen/host/src/default_lib0.c') => b.file(name, 
 
 /** What Python's tarfile lists for a file (default mode or ignore_zeros), or its error. */
 function tarfileNames(file: string, ignoreZeros = false): string {
-  return execFileSync('python3', [
+  return execFileSync(pythonPath(), [
     '-c',
     'import sys,tarfile\ntry:\n print(" ".join(m.name for m in tarfile.open(sys.argv[1], ignore_zeros=sys.argv[2]=="1").getmembers()))\nexcept Exception as e: print("error", type(e).__name__)',
     file,

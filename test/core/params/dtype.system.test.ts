@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkNDArrayDType, formatDType, halfToFloat, parseDType } from '../../../src/core/params/dtype.js';
 import { MlfError } from '../../../src/core/errors/errors.js';
+import { pythonPath } from '../../helpers/common.js';
 
 describe('parseDType', () => {
   it('never throws anything but MlfError', () => {
@@ -45,7 +46,7 @@ describe('formatDType', () => {
 describe('bit conversions', () => {
   it('halfToFloat agrees with NumPy for all 65536 patterns', () => {
     const py = spawnSync(
-      'python3',
+      pythonPath(),
       [
         '-c',
         'import numpy as np,sys; sys.stdout.buffer.write(np.arange(65536,dtype="<u2").view("<f2").astype("<f8").tobytes())',

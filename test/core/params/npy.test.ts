@@ -14,7 +14,7 @@ import { decodeNpy, encodeNpy, npyToParam, paramToNpy } from '../../../src/core/
 import { decodeNpz, encodeNpz } from '../../../src/core/params/npz.js';
 import { makeParamTensor } from '../../../src/core/params/encode.js';
 import { tensorView } from '../../../src/core/params/tensor.js';
-import { expectBytes } from '../../helpers/common.js';
+import { expectBytes, pythonPath } from '../../helpers/common.js';
 import { bytesOf, expectE911, NPY_SAMPLES as samples } from '../../helpers/npy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlf-npy-'));
@@ -22,7 +22,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs a Python script with numpy imported as np and `d` as the temp dir; returns stdout. */
 function python(script: string): string {
-  const r = spawnSync('python3', ['-c', `import numpy as np, json, sys\nd = ${JSON.stringify(dir)}\n${script}`], {
+  const r = spawnSync(pythonPath(), ['-c', `import numpy as np, json, sys\nd = ${JSON.stringify(dir)}\n${script}`], {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);

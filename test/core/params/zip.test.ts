@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Limits } from '../../../src/core/common/limits.js';
 import { decodeNpz } from '../../../src/core/params/npz.js';
 import { crc32 } from '../../../src/core/common/crc32.js';
-import { FIXTURES, mlfError } from '../../helpers/common.js';
+import { FIXTURES, mlfError, pythonPath } from '../../helpers/common.js';
 import { decodeNpzStreamed, outcome } from '../../helpers/npz-streamed.js';
 import {
   cat,
@@ -32,7 +32,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mlf-zip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function python(script: string): string {
-  const r = spawnSync('python3', ['-c', `import numpy as np, json, sys, zlib\n${script}`], {
+  const r = spawnSync(pythonPath(), ['-c', `import numpy as np, json, sys, zlib\n${script}`], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });

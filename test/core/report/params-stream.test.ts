@@ -13,7 +13,7 @@ import { encodeParams, makeParamTensor } from '../../../src/core/params/encode.j
 import { indexParamBytes } from '../../../src/core/params/tensor-index.js';
 import { diffParamReaders } from '../../../src/core/report/diff-params.js';
 import { summariseTensorStreamed } from '../../../src/core/report/param-summary.js';
-import { ROOT } from '../../helpers/common.js';
+import { pythonPath, ROOT } from '../../helpers/common.js';
 import { bytesReader as reader } from '../../helpers/params.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlf-params-stream-'));
@@ -30,7 +30,7 @@ describe('diff in chunks equals the in-memory diff', () => {
     writeFileSync(join(dir, 'a.params'), pa);
     writeFileSync(join(dir, 'b.params'), pb);
     const r = spawnSync(
-      'python3',
+      pythonPath(),
       [join(ROOT, 'bench', 'ref_memory.py'), 'diff', join(dir, 'a.params'), join(dir, 'b.params')],
       { encoding: 'utf8' },
     );
@@ -56,7 +56,7 @@ describe('statistics in chunks equal the in-memory ones', () => {
     v[5] = 0;
     const params = encodeParams({ tensors: [makeParamTensor('w', 'float32', [n], new Uint8Array(v.buffer))] });
     writeFileSync(join(dir, 'w.params'), params);
-    const r = spawnSync('python3', [join(ROOT, 'bench', 'ref_memory.py'), 'report', join(dir, 'w.params')], {
+    const r = spawnSync(pythonPath(), [join(ROOT, 'bench', 'ref_memory.py'), 'report', join(dir, 'w.params')], {
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).toBe(0);

@@ -21,7 +21,7 @@ import {
 import { packTar } from '../../../src/core/tar/write.js';
 import { fixtureTarPaths } from '../../helpers/archive.js';
 import * as b from '../../helpers/tar-builder.js';
-import { mlfError, run } from '../../helpers/common.js';
+import { mlfError, pythonPath, run } from '../../helpers/common.js';
 
 const fixtureTars = fixtureTarPaths();
 
@@ -88,7 +88,7 @@ for p in sys.argv[1:]:
     with tarfile.open(p) as t:
         out.append([[m.name, m.size, m.mtime, m.mode, m.isdir(), m.uid, m.gid] for m in t.getmembers() if m.name not in ('.', './')])
 print(json.dumps(out))`;
-    const py = JSON.parse(run('python3', ['-c', script, ...fixtureTars]).toString()) as unknown[][];
+    const py = JSON.parse(run(pythonPath(), ['-c', script, ...fixtureTars]).toString()) as unknown[][];
     fixtureTars.forEach((path, i) => {
       const ours = readTarIndexSync(new Uint8Array(readFileSync(path))).entries.map((e) => [
         e.rawPath.replace(/\/$/, ''),
@@ -182,7 +182,7 @@ buf = io.BytesIO()
 with tarfile.open(fileobj=buf, mode='w', format=tarfile.${format}) as t:
     t.add(sys.argv[1], arcname='.')
 sys.stdout.buffer.write(buf.getvalue())`;
-    check(new Uint8Array(run('python3', ['-c', script, dir])));
+    check(new Uint8Array(run(pythonPath(), ['-c', script, dir])));
   });
 });
 
@@ -258,7 +258,7 @@ describe('packTar', () => {
 import io, sys, tarfile, json
 t = tarfile.open(fileobj=io.BytesIO(sys.stdin.buffer.read()))
 print(json.dumps([[m.name, m.size, m.isdir(), m.uname, (t.extractfile(m).read().decode('latin-1') if m.isfile() and m.size < 100 else None)] for m in t.getmembers()]))`;
-    const py = JSON.parse(run('python3', ['-c', script], tarBytes).toString());
+    const py = JSON.parse(run(pythonPath(), ['-c', script], tarBytes).toString());
     expect(py[0]).toEqual(['.', 0, true, 'root', null]);
     expect(py[4]).toEqual([`./${longName}`, 7, false, 'root', 'int x;\n']);
     expect(py[6]).toEqual(['./src/ünïcode.txt', 1000, false, 'root', null]);

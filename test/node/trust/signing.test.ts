@@ -22,7 +22,7 @@ import { writeSigned } from '../../../src/node/trust/sign-write.js';
 import { signArchive, signStatement, verifyArchive } from '../../../src/node/trust/sign.js';
 import { parseSignature, type SignedStatement } from '../../../src/core/integrity/signature.js';
 import { packFiles, tarFiles, validateBytes } from '../../helpers/archive.js';
-import { codeOf, FIXTURES } from '../../helpers/common.js';
+import { codeOf, FIXTURES, pythonPath } from '../../helpers/common.js';
 import { GRAPH_TAR } from '../../helpers/hostile.js';
 import { dataRanges, signingScratch, SMALL } from '../../helpers/signed.js';
 
@@ -272,7 +272,7 @@ describe('manifest format', () => {
     expect(Object.keys(manifest.members)).toContain('__proto__');
     const bytes = encodeManifest(manifest);
     const py = spawnSync(
-      'python3',
+      pythonPath(),
       [
         '-c',
         'import json,sys; m=json.load(sys.stdin); sys.stdout.buffer.write(json.dumps(m, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))',
