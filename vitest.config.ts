@@ -30,7 +30,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: SYSTEM } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: SYSTEM, isolate: false } },
       { extends: true, test: { name: 'system', include: SYSTEM } },
     ],
   },
