@@ -1,21 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects; `npm test` runs both, `npm run test:unit` only `unit` (under a minute on two cores).
+// Two projects: `npm test` runs both, `npm run test:unit` only `unit` (well under a minute on two
+// cores; it needs only Node, python3 with NumPy, tar, gzip and zstd).
 //
-// unit: examples run in the test process on small inputs. They may ask python3 (NumPy, tarfile),
-// tar, gzip and zstd about small data as oracles, and need only `tsc -b` (dist/ for the package
-// entries), not the viewer or CLI bundles.
+// unit (`*.test.ts`): examples run in the test process on small inputs; they may ask python3
+// (NumPy, tarfile), tar, gzip and zstd about small data as oracles. Unit files share one module
+// graph (isolate: false): a test restores what it changes (process.env) and keeps its scratch
+// folders to its file (the factories of test/helpers/).
 //
-// system: a test goes here, in a sibling `<name>.system.test.ts` of the file it belongs with
-// (shared setup in test/helpers/), when it
+// system (`*.system.test.ts` beside the unit file of the same name, shared setup in test/helpers/,
+// plus the globs below): a test that
 //   1. starts Node: the built `mlf` CLI, a script over dist/, or any other Node child process;
-//   2. needs Chromium, a C toolchain or QEMU, or a packed tarball (the globs below);
-//   3. handles big data: 16 MiB or more, or tens of thousands of entries, keys or records;
+//   2. needs Chromium, a C toolchain or QEMU, or a packed tarball;
+//   3. handles big inputs: 16 MiB or more of data, or 10 000 or more archive entries, JSON values
+//      or keys, shape dimensions, graph nodes or nesting levels;
 //   4. loops for coverage rather than checking examples: fast-check properties, fuzz and mutation
-//      loops, sweeps over every byte, prefix, offset, chunking or bit pattern, every fixture at
-//      every container or level through external tools, linear-time (doubling) checks, peak-RSS
-//      and kill-timing measurements.
-// test/package/layout.test.ts checks what it can of this (no child Node, no fast-check in unit).
+//      loops, sweeps over every byte, prefix, offset, chunking or bit pattern, every fixture through
+//      external tools at several compression levels (or written to every container and read back by
+//      them), linear-time (doubling) checks, peak-RSS and kill-timing measurements.
+// test/package/layout.test.ts checks what it can: no child Node and no fast-check in a unit file,
+// and every folder of src/core imported by some unit file.
 export const SYSTEM = [
   'test/**/*.system.test.ts',
   'test/viewer/**/*.e2e.test.ts',

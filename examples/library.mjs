@@ -1,7 +1,7 @@
 // The library in one file: read, validate and inspect an archive, read a weight tensor, write a
 // new archive from build outputs in memory, then sign and verify it. Run it from the repository
 // after `npm run build` (`node examples/library.mjs [archive]`) or anywhere the package is
-// installed; test/package/example.test.ts runs it, and the README shows it.
+// installed; test/package/example.system.test.ts runs it, and the README shows it.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Mutation fuzzing shared by `npm run fuzz` (scripts/fuzz.js, over dist/) and test/fuzz.test.ts
+ * Mutation fuzzing shared by `npm run fuzz` (scripts/fuzz.js, over dist/) and test/security/fuzz.system.test.ts
  * (over src/): seeds from the real fixtures, a seeded PRNG, structure-aware mutations, and one
  * function per target. The oracle: anything thrown that is not an MlfError is a finding, and so
  * is a params file that decodes but does not re-encode to the same bytes, or ELF sizes that are

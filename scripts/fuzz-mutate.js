@@ -1,5 +1,5 @@
 /**
- * The mutation engine of the fuzzer (scripts/fuzz.js, test/fuzz.test.ts): a seeded PRNG, byte-level
+ * The mutation engine of the fuzzer (scripts/fuzz.js, test/security/fuzz.system.test.ts): a seeded PRNG, byte-level
  * edits, and structure-aware edits of JSON values, npy headers and tar checksums. Every function is
  * deterministic in the PRNG, so an input can be rebuilt from (seed, execution) alone.
  */

@@ -4,7 +4,7 @@
  * one long-lived Python process, which lists them with `tarfile.open` in its default mode and with
  * `ignore_zeros=True`. A finding is any accepted input whose member list (normalised paths, types,
  * sizes, SHA-256 of every regular file's bytes) differs from either of tarfile's: bytes we would
- * vouch for that tarfile would extract differently. Used by scripts/fuzz.js and test/fuzz.test.ts.
+ * vouch for that tarfile would extract differently. Used by scripts/fuzz.js and test/security/fuzz.system.test.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * Listings of tar/gzip/zstd files by the real tools, for the differential test
- * (test/security/differential.test.ts): CPython's tarfile (default mode and ignore_zeros=True,
+ * (test/security/differential.system.test.ts): CPython's tarfile (default mode and ignore_zeros=True,
  * all files in one Python process), GNU tar (`-tv` and `-xO`, also with `-i`) and bsdtar
  * (`-tv` and `-xO`, also with `--ignore-zeros`), run in parallel. Each listing is the member
  * list in archive order with type, size and the SHA-256 of every regular file's bytes, or an
