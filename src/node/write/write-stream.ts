@@ -7,14 +7,8 @@ import type { Compression } from './compress.js';
 import { type Chunks, compressChunks } from './compress-stream.js';
 import { type ChunkedMember, MEMBER_CHUNK, memberChunks } from '../read/member-chunks.js';
 import { fsError } from '../fs-error.js';
-import {
-  checkFileDestination,
-  commitTempFile,
-  discardTempFile,
-  openTempFile,
-  type WriteOptions,
-  type Written,
-} from './atomic.js';
+import { commitTempFile, discardTempFile, openTempFile, type Written } from './atomic.js';
+import { checkFileDestination, type WriteOptions } from './destination.js';
 
 /** Small chunks (headers, padding, compressed output) are gathered up to this size before one write; larger ones are written in pieces of this size. */
 const SMALL_WRITE = 1024 * 1024;
@@ -74,7 +68,7 @@ export async function writeTarPlanAtomic(
 
 /**
  * Writes bytes, compressed as asked, into a temporary sibling opened with `wx`, fsyncs and renames
- * it over `dest` (the rules of `./atomic.ts`): the destination is either the complete file or
+ * it over `dest` (the rules of `./destination.ts`): the destination is either the complete file or
  * untouched. Any error removes the temporary file and stops the compressor. A {@link StreamTarget}
  * gets the bytes as they come (a consumer of standard output sees a failure as a short stream
  * and the exit status).
