@@ -337,7 +337,7 @@ function writeDoc() {
     '| --- | --- | --- | --- | --- | --- |',
     ...viewerRows.map(
       (v) =>
-        `| ${v.mib} MiB | ${fmt(v.overview / 1000)} s | ${fmt(v.overviewHeap, 0)} | ${fmt(v.stats / 1000)} s | ${fmt(v.heap, 0)} |`,
+        `| ${v.mib} MiB | ${fmt(v.overview / 1000)} s | ${fmt(v.overviewHeap, 0)} | ${fmt(v.stats / 1000)} s | ${fmt(v.heap, 0)} | ${fmt(v.buffers, 0)} |`,
     ),
     '',
     '**Targets**',

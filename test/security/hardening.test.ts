@@ -116,7 +116,7 @@ describe('unpack', () => {
     writeFileSync(input, b.tar(mlfEntries()));
     const before = snapshot(outside);
     const destBefore = snapshot(dest);
-    // --force replaces only a folder of plain files mlf writes (src/node/write/atomic.ts): links are foreign.
+    // --force replaces only a folder of plain files mlf writes (src/node/write/destination.ts): links are foreign.
     await expect(unpackArchive(input, dest, { force: true })).rejects.toMatchObject({ code: 'MLF-E904' });
     expect(snapshot(outside)).toEqual(before);
     expect(readFileSync(join(outside, 'default.relay'), 'utf8')).toBe('precious');

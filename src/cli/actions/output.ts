@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import type { Diagnostic } from '../../core/errors/errors.js';
 import { MlfError } from '../../core/errors/errors.js';
 import type { StreamTarget } from '../../node/write/write-stream.js';
-import { type WriteOptions, type Written, writeFileAtomic } from '../../node/write/atomic.js';
+import { type Written, writeFileAtomic } from '../../node/write/atomic.js';
+import type { WriteOptions } from '../../node/write/destination.js';
 import type { CliContext } from '../context.js';
 
 /** Standard output as a write target (`-o -`); text-only test harnesses get the text through `out`. */
@@ -14,8 +15,8 @@ export function stdoutTarget(ctx: CliContext): StreamTarget {
 }
 
 /**
- * Writes one file: to standard output for `-`, else atomically under the rules of
- * src/node/write/atomic.ts. Returns what was written.
+ * Writes one file: to standard output for `-`, else atomically (src/node/write/atomic.ts) under
+ * the rules of src/node/write/destination.ts. Returns what was written.
  */
 export async function writeOutput(
   ctx: CliContext,

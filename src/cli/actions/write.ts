@@ -16,7 +16,8 @@ import {
   writePackages,
 } from '../../node/write/pack.js';
 import { unpackArchive } from '../../node/write/unpack.js';
-import { checkFileDestination, type Written } from '../../node/write/atomic.js';
+import type { Written } from '../../node/write/atomic.js';
+import { checkFileDestination } from '../../node/write/destination.js';
 import { fsCall, fsError } from '../../node/fs-error.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, plural, safeText } from '../format.js';

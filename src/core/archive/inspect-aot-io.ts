@@ -74,7 +74,7 @@ export async function aotInterfaceFacts(
     headerOut?.map((c) => original(c, [...(typed?.analysis?.outputTensorNames ?? []), ...outputKeys])) ?? null;
   outNames ??= relay?.outputTensorNames ?? (outputKeys.length > 0 ? outputKeys : null);
   if (outNames === null || (inferred !== null && inferred.length !== outNames.length && headerOut === null)) {
-    // TVM's names: `output` for one tensor, `output<i>` for tuple leaves (mlf-spec §4.3).
+    // TVM's names: `output` for one tensor, `output<i>` for tuple leaves (docs/format.md §5.3).
     const n = inferred?.length ?? 1;
     outNames = n === 1 ? ['output'] : Array.from({ length: n }, (_, i) => `output${i}`);
   }

@@ -239,28 +239,9 @@ export function calleeFacts(st: MainState, name: string): CalleeFacts | null {
   return result;
 }
 
-/** TVM's names where no list gives them: `output` / `output<i>` (mlf-spec §4.3), an input's parameter name. */
-export function defaultName(param: string, kind: 'input' | 'output', index: number, outputs: number): string {
-  if (kind === 'output') return outputs === 1 ? 'output' : `output${index}`;
-  return param.replace(/_buffer_var$/, '');
-}
-
-/** How many of the tensor parameters are outputs: the names say (`output…`), else `declared`, else 1. */
-export function splitOutputs(names: string[], declared: number): number {
-  if (declared > 0) return Math.min(declared, names.length);
-  const named = names.filter((n) => /^output\d*(_buffer_var)?$/.test(n)).length;
-  return Math.min(names.length, named > 0 ? named : 1);
-}
-
 /** A TVM dtype from DLDataType code and bits (`(0, 8)` → `int8`). */
 export function hintDtype(code: number, bits: number, lanes = 1): string | null {
   const base = code === 0 ? 'int' : code === 1 ? 'uint' : code === 2 ? 'float' : code === 4 ? 'bfloat' : null;
   if (base === null || bits <= 0) return null;
   return `${base}${bits}${lanes > 1 ? `x${lanes}` : ''}`;
-}
-
-/** Size of a USMP pool array (`static uint8_t global_workspace[42048];`), or null. */
-export function poolBytes(scanned: ScannedSources, name: string): number | null {
-  const a = scanned.arrays.get(name);
-  return a !== undefined && a.struct === null ? a.count : null;
 }

@@ -1,12 +1,14 @@
 // Reads `tvmgen_<m>___tvm_main__` (or the early `tvmgen_<m>_run_model`) statement by statement:
 // workspace allocations, USMP pool slices, packed-call TVMValue/DLTensor stacks, and the calls of
 // fused operators with the buffers they pass. One pass over the tokens; statements of other
-// shapes are skipped with a note rather than guessed at.
+// shapes are skipped with a note rather than guessed at. Which buffers are the module's I/O, and
+// their names, is aot-main-io.ts.
 import { MlfError } from '../errors/errors.js';
 import { type CTokens, isToken, TK, tokenText } from './aot-lex.js';
 import { type CSource, findAotModules, type Located, type ScannedSources, scanSources } from './aot-scan.js';
-import { elementSize, functionParams, isPackedSignature } from './aot-callee.js';
+import { functionParams, isPackedSignature } from './aot-callee.js';
 import { readEntry } from './aot-entry.js';
+import { bindParams, type MainIo, namePackedIo, sizeIo } from './aot-main-io.js';
 import {
   addBuffer,
   type Arg,
@@ -14,16 +16,13 @@ import {
   bufferOf,
   calleeFacts,
   constantBuffer,
-  defaultName,
   handleBuffer,
   learn,
   type MainState,
   packedArgs,
-  poolBytes,
   poolSlice,
   RUNTIME,
   scratchBuffer,
-  splitOutputs,
   type Value,
 } from './aot-main-state.js';
 import type { AotBuffer, AotCall, AotMain } from './aot-model.js';
@@ -79,7 +78,7 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
     handles: new Map(),
     packedIo: [],
   };
-  const { buffers, pools, mem, handles, packedIo } = st;
+  const { buffers, pools, mem } = st;
   let allocOrder = 0;
 
   const newBuffer = (b: Omit<AotBuffer, 'id'>): number => addBuffer(st, b);
@@ -89,88 +88,16 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
   const params = functionParams(t, span);
   const packed = isPackedSignature(params);
   const entry = readEntry(scanned, module, span.name);
-  const ioNames = { inputs: [...(options.inputs ?? [])], outputs: [...(options.outputs ?? [])] };
-  const inputs: number[] = [];
-  const outputs: number[] = [];
-  const ioOf = (param: string, k: number, kind: 'input' | 'output' | null, nOut: number): void => {
-    const kindOf = kind ?? 'input';
-    const list = kindOf === 'input' ? inputs : outputs;
-    const names = kindOf === 'input' ? ioNames.inputs : ioNames.outputs;
-    const name = names[list.length] ?? defaultName(param, kindOf, list.length, nOut);
-    const id = newBuffer({
-      name,
-      kind: kindOf,
-      dtype: null,
-      shape: null,
-      bytes: null,
-      bytesFrom: null,
-      pool: null,
-      offset: null,
-      alloc: null,
-    });
-    list.push(id);
-    if (packed) env.set(param, { t: 'handle', arg: k });
-    else env.set(param, { t: 'buf', id });
-    handles.set(k, id);
+  const io: MainIo = {
+    inputs: [],
+    outputs: [],
+    names: { inputs: options.inputs ?? [], outputs: options.outputs ?? [] },
   };
-  if (!packed) {
-    const roles = entry?.params ?? null;
-    const tensorParams: { name: string; k: number; kind: 'input' | 'output' | null }[] = [];
-    params.forEach((p, k) => {
-      const role = roles?.[k];
-      if (role?.kind === 'pool' || (role === undefined && /workspace/.test(p.name) && p.type === 'uint8_t')) {
-        const name = role?.kind === 'pool' ? role.name : p.name.replace(/_\d+_var$/, '');
-        env.set(p.name, { t: 'pool', pool: pools.length });
-        pools.push({ name, kind: /const/.test(name) ? 'constant' : 'workspace', bytes: poolBytes(scanned, name) });
-      } else if (role?.kind === 'device') {
-        notes.push(`parameter ${p.name} is the device context ${role.name}`);
-      } else
-        tensorParams.push({
-          name: p.name,
-          k,
-          kind: role?.kind === 'input' || role?.kind === 'output' ? role.kind : null,
-        });
-    });
-    const nOut = splitOutputs(
-      tensorParams.map((x) => x.name),
-      ioNames.outputs.length,
-    );
-    tensorParams.forEach((x, i) =>
-      ioOf(x.name, x.k, x.kind ?? (i >= tensorParams.length - nOut ? 'output' : 'input'), nOut),
-    );
-    if (roles === null && entry === null)
-      notes.push(`no entry wrapper found; the last ${nOut} tensor parameter(s) are taken as outputs`);
-  }
-
+  // A packed main's I/O are the `args[k]` handles its body reads: known only after the walk.
+  if (!packed) bindParams(st, params, entry?.params ?? null, io, env, notes);
   walk(span.bodyOpen + 1, span.bodyClose);
-
-  if (packed) {
-    // Module I/O arrive as `args[k]`, inputs first; outputs are the last ones.
-    packedIo.sort((a, b) => a.k - b.k);
-    const nOut = splitOutputs(
-      packedIo.map((x) => x.name),
-      ioNames.outputs.length,
-    );
-    packedIo.forEach((x, i) => {
-      const out = i >= packedIo.length - nOut;
-      const b = buffer(x.id);
-      b.kind = out ? 'output' : 'input';
-      (out ? outputs : inputs).push(x.id);
-      const names = out ? ioNames.outputs : ioNames.inputs;
-      const at = out ? outputs.length - 1 : inputs.length - 1;
-      b.name = names[at] ?? defaultName(b.name, out ? 'output' : 'input', at, nOut);
-    });
-  }
-  for (const id of [...inputs, ...outputs]) {
-    const b = buffer(id);
-    if (b.bytes === null && b.dtype !== null && b.shape !== null) {
-      const size = elementSize(b.dtype);
-      if (size !== null) {
-        b.bytes = size * b.shape.reduce((x, y) => x * y, 1);
-        b.bytesFrom = 'dltensor';
-      }
-    }
-  }
+  if (packed) namePackedIo(st, io);
+  sizeIo(st, io);
   for (const b of buffers) {
     if (b.alloc !== null && b.alloc.freedAt === null) notes.push(`${b.name} is allocated but never freed`);
   }
@@ -183,8 +110,8 @@ function readMain(scanned: ScannedSources, main: Located, module: string, option
     pools,
     buffers,
     calls,
-    inputs,
-    outputs,
+    inputs: io.inputs,
+    outputs: io.outputs,
     notes,
   };
 

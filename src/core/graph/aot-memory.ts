@@ -243,7 +243,7 @@ function usage(main: AotMain): Map<number, [number, number]> {
 }
 
 /**
- * TVM's figure (mlf-spec §4.2): without USMP, the main's allocations (16-byte blocks) plus the
+ * TVM's figure (docs/format.md §5.3): without USMP, the main's allocations (16-byte blocks) plus the
  * largest operator workspace; with USMP, the sizes of the workspace pools.
  */
 function workspaceFigure(

@@ -1,4 +1,4 @@
-/** TVM's SanitizeName: every UTF-8 byte that is not an ASCII letter or digit becomes `_` (mlf-spec §2.8). */
+/** TVM's SanitizeName: every UTF-8 byte that is not an ASCII letter or digit becomes `_` (docs/format.md §8.2). */
 export function sanitizeCName(name: string): string {
   let out = '';
   for (const b of new TextEncoder().encode(name)) {

@@ -60,7 +60,7 @@ export function knownShape(t: RelayTensorType | null | undefined): number[] | nu
   return t.shape.every((d) => d !== null) ? (t.shape as number[]) : null;
 }
 
-/** A type's tensors depth-first, the order TVM numbers outputs in (mlf-spec §4.3). */
+/** A type's tensors depth-first, the order TVM numbers outputs in (docs/format.md §5.3). */
 export function flattenType(t: RelayType | null): (RelayType | null)[] {
   if (t === null) return [null];
   if (t.kind === 'tensor') return [t];

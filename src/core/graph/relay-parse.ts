@@ -1,11 +1,13 @@
 // Relay text (as TVM 0.8-0.18 printed an IRModule) parsed into a graph of expression nodes:
 // `def @f(params) -> type { %0 = op(args, attr=value); ... result }`, with `let`, tuples,
 // projections (`%3.0`), `fn` literals, `meta[relay.Constant][k]`, and `/* ty=... */` annotations.
-// Recursive descent with a depth limit; unknown syntax is an MLF-E311 with the offset.
-import { MlfError } from '../errors/errors.js';
+// Recursive descent with a depth limit; unknown syntax is an MLF-E311 with the offset. Types,
+// attributes and annotations are read by relay-terms.ts at the same cursor.
+import type { RelayFunction, RelayNode, RelayProgram, RelayType } from './relay-ast.js';
+import { enter, expect, fail, is, leave, peek, type RelayCursor, skipBraces } from './relay-cursor.js';
 import { lexRelay, RK, type RelayToken } from './relay-lex.js';
-import type { RelayAttr, RelayFunction, RelayNode, RelayProgram, RelayType } from './relay-ast.js';
-import { describeToken, literalType, literalValue, parseRelayType } from './relay-literals.js';
+import { describeToken, literalType } from './relay-literals.js';
+import { readAnnotation, readList, readMeta, readType } from './relay-terms.js';
 
 export type { RelayAttr, RelayFunction, RelayNode, RelayProgram, RelayTensorType, RelayType } from './relay-ast.js';
 
@@ -18,8 +20,6 @@ export interface RelayParseOptions {
   maxTokens?: number;
 }
 
-const nullProto = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
-
 /**
  * Parses Relay text. @throws MlfError MLF-E311 (with the byte offset) for text outside the subset
  * docs/format.md describes, or nesting beyond `maxDepth`.
@@ -29,37 +29,25 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
     ...(options.member === undefined ? {} : { member: options.member }),
     ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
   });
-  const maxDepth = options.maxDepth ?? 400;
+  const c: RelayCursor = {
+    tokens,
+    pos: 0,
+    depth: 0,
+    maxDepth: options.maxDepth ?? 400,
+    end: text.length,
+    member: options.member,
+  };
   const nodes: RelayNode[] = [];
   const functions = new Map<string, RelayFunction>();
   const lambdas: RelayFunction[] = [];
-  let pos = 0;
-  let depth = 0;
 
-  const peek = (k = 0): RelayToken | undefined => tokens[pos + k];
-  const offsetHere = () => peek()?.offset ?? text.length;
-  const fail = (message: string, offset = offsetHere()): never => {
-    throw new MlfError('MLF-E311', `Relay text: ${message}`, { member: options.member, offset });
-  };
-  const is = (s: string, k = 0) => {
-    const t = peek(k);
-    return t !== undefined && (t.kind === RK.punct || t.kind === RK.ident) && t.text === s;
-  };
-  const expect = (s: string): RelayToken => {
-    if (!is(s)) fail(`expected ${JSON.stringify(s)}, found ${describeToken(peek())}`);
-    return tokens[pos++] as RelayToken;
-  };
-  const enter = () => {
-    if (++depth > maxDepth) fail(`nesting deeper than ${maxDepth}`);
-  };
-  const leave = () => void depth--;
   const node = (
     n: Omit<RelayNode, 'id' | 'args' | 'callee' | 'attrs' | 'index' | 'fn' | 'annotated'> & Partial<RelayNode>,
   ): number => {
     nodes.push({
       args: [],
       callee: null,
-      attrs: nullProto(),
+      attrs: Object.create(null) as RelayNode['attrs'],
       index: null,
       fn: null,
       annotated: null,
@@ -68,78 +56,68 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
     });
     return nodes.length - 1;
   };
-  /** A `/* ty=... *\/` right after an expression annotates it. */
+  // A `meta[...]` attribute value is numbered as a constant node too (node ids and the expression
+  // count of `inspect` include it), as it always has been.
+  const metaNode = (m: { name: string; offset: number }) => void node({ kind: 'constant', ...m });
+  /** A `/* ty=... *\/` right after an expression annotates it (unless it has a type already). */
   const annotate = (id: number) => {
-    while (peek()?.kind === RK.typeComment) {
-      const body = (tokens[pos++] as RelayToken).text;
-      const at = body.indexOf('ty=');
-      const ty = at < 0 ? null : parseTypeText(body.slice(at + 3));
-      const n = nodes[id] as RelayNode;
-      if (ty !== null && n.annotated === null) n.annotated = ty;
-    }
+    const ty = readAnnotation(c);
+    const n = nodes[id] as RelayNode;
+    if (ty !== null && n.annotated === null) n.annotated = ty;
   };
 
-  while (pos < tokens.length) {
-    if (is('def')) parseDef();
-    else if (is('type')) skipTypeDefinition();
-    else if (is('free_var')) {
-      pos++;
+  // Top level: `def`s; `type T {...}` definitions are skipped (nothing the analysis uses).
+  while (c.pos < tokens.length) {
+    if (is(c, 'def')) parseDef();
+    else if (is(c, 'type')) skipBraces(c);
+    else if (is(c, 'free_var')) {
+      c.pos++;
       parseParam(new Map());
-      if (is(';')) pos++;
-    } else if (peek()?.kind === RK.typeComment) pos++;
-    else fail(`expected "def" at the top level, found ${describeToken(peek())}`);
+      if (is(c, ';')) c.pos++;
+    } else if (peek(c)?.kind === RK.typeComment) c.pos++;
+    else fail(c, `expected "def" at the top level, found ${describeToken(peek(c))}`);
   }
   return { nodes, functions, lambdas };
 
   function parseDef(): void {
-    expect('def');
-    const g = peek();
-    if (g?.kind !== RK.global) fail('expected a global name after "def"');
-    pos++;
+    expect(c, 'def');
+    const g = peek(c);
+    if (g?.kind !== RK.global) fail(c, 'expected a global name after "def"');
+    c.pos++;
     const f = parseFunctionRest((g as RelayToken).text);
     functions.set(f.name, f);
   }
 
   /** `(params) (-> type)? { body }` after the name or `fn`. */
   function parseFunctionRest(name: string): RelayFunction {
-    enter();
+    enter(c);
     const scope = new Map<string, number>();
     const params: number[] = [];
-    const attrs = nullProto<RelayAttr>();
-    expect('(');
-    while (!is(')')) {
-      if (peek()?.kind === RK.ident && is('=', 1)) {
-        const key = (tokens[pos] as RelayToken).text;
-        pos += 2;
-        attrs[key] = parseAttr();
-      } else params.push(parseParam(scope));
-      if (is(',')) pos++;
-      else if (!is(')')) fail(`expected "," or ")" in a parameter list, found ${describeToken(peek())}`);
-    }
-    pos++;
+    expect(c, '(');
+    const attrs = readList(c, 'a parameter list', () => params.push(parseParam(scope)), metaNode);
     let ret: RelayType | null = null;
-    if (is('->')) {
-      pos++;
-      ret = parseType();
+    if (is(c, '->')) {
+      c.pos++;
+      ret = readType(c);
     }
-    while (peek()?.kind === RK.typeComment) pos++;
-    expect('{');
+    while (peek(c)?.kind === RK.typeComment) c.pos++;
+    expect(c, '{');
     const body = parseBody(scope);
-    expect('}');
+    expect(c, '}');
     // TVM prints function attributes after the body in some versions: `} attributes {...}` is skipped.
-    if (peek()?.kind === RK.ident && peek()?.text === 'attributes' && is('{', 1)) skipBraces();
-    leave();
+    if (peek(c)?.kind === RK.ident && peek(c)?.text === 'attributes' && is(c, '{', 1)) skipBraces(c);
+    leave(c);
     return { name, params, body, ret, attrs };
   }
 
   function parseParam(scope: Map<string, number>): number {
-    const t = peek();
-    if (t?.kind !== RK.local) fail(`expected a parameter %name, found ${describeToken(t)}`);
-    pos++;
+    const t = peek(c);
+    if (t?.kind !== RK.local) fail(c, `expected a parameter %name, found ${describeToken(t)}`);
+    c.pos++;
     let annotated: RelayType | null = null;
-    if (is(':')) {
-      pos++;
-      annotated = parseType();
+    if (is(c, ':')) {
+      c.pos++;
+      annotated = readType(c);
     }
     const id = node({ kind: 'var', name: (t as RelayToken).text, offset: (t as RelayToken).offset, annotated });
     annotate(id);
@@ -150,27 +128,27 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
   function parseBody(outer: Map<string, number>): number {
     const scope = new Map(outer);
     for (;;) {
-      const t = peek();
-      if (t?.kind === RK.local && is('=', 1)) {
-        pos += 2;
+      const t = peek(c);
+      if (t?.kind === RK.local && is(c, '=', 1)) {
+        c.pos += 2;
         const id = parseExpr(scope);
         scope.set(t.text, id);
-        expect(';');
+        expect(c, ';');
         continue;
       }
-      if (is('let')) {
-        pos++;
-        const v = peek();
-        if (v?.kind !== RK.local) fail('expected %name after "let"');
-        pos++;
-        if (is(':')) {
-          pos++;
-          parseType();
+      if (is(c, 'let')) {
+        c.pos++;
+        const v = peek(c);
+        if (v?.kind !== RK.local) fail(c, 'expected %name after "let"');
+        c.pos++;
+        if (is(c, ':')) {
+          c.pos++;
+          readType(c);
         }
-        expect('=');
+        expect(c, '=');
         const id = parseExpr(scope);
         scope.set((v as RelayToken).text, id);
-        expect(';');
+        expect(c, ';');
         continue;
       }
       return parseExpr(scope);
@@ -178,65 +156,65 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
   }
 
   function parseExpr(scope: Map<string, number>): number {
-    enter();
+    enter(c);
     let id = parsePrimary(scope);
     for (;;) {
       annotate(id);
-      if (is('(')) id = parseCall('', id, scope, (peek() as RelayToken).offset);
-      else if (is('.') && peek(1)?.kind === RK.number) {
-        pos++;
-        const k = Number((tokens[pos++] as RelayToken).text);
+      if (is(c, '(')) id = parseCall('', id, scope, (peek(c) as RelayToken).offset);
+      else if (is(c, '.') && peek(c, 1)?.kind === RK.number) {
+        c.pos++;
+        const k = Number((tokens[c.pos++] as RelayToken).text);
         id = node({ kind: 'getitem', name: String(k), args: [id], index: k, offset: (nodes[id] as RelayNode).offset });
       } else break;
     }
-    leave();
+    leave(c);
     return id;
   }
 
   function parsePrimary(scope: Map<string, number>): number {
-    const t = peek();
-    if (t === undefined) return fail('unexpected end of text');
+    const t = peek(c);
+    if (t === undefined) return fail(c, 'unexpected end of text');
     if (t.kind === RK.local) {
-      pos++;
+      c.pos++;
       return local(t, scope);
     }
     if (t.kind === RK.global) {
-      pos++;
+      c.pos++;
       return node({ kind: 'global', name: `@${t.text}`, offset: t.offset });
     }
     if (t.kind === RK.number) {
-      pos++;
+      c.pos++;
       return node({ kind: 'constant', name: t.text, offset: t.offset, annotated: literalType(t.text) });
     }
     if (t.kind === RK.string) {
-      pos++;
+      c.pos++;
       return node({ kind: 'constant', name: JSON.stringify(t.text), offset: t.offset });
     }
     if (t.kind === RK.punct && t.text === '(') {
-      pos++;
+      c.pos++;
       const fields: number[] = [];
       let comma = false;
-      while (!is(')')) {
+      while (!is(c, ')')) {
         fields.push(parseExpr(scope));
-        if (is(',')) {
-          pos++;
+        if (is(c, ',')) {
+          c.pos++;
           comma = true;
-        } else if (!is(')')) fail(`expected "," or ")", found ${describeToken(peek())}`);
+        } else if (!is(c, ')')) fail(c, `expected "," or ")", found ${describeToken(peek(c))}`);
       }
-      pos++;
+      c.pos++;
       if (fields.length === 1 && !comma) return fields[0] as number;
       return node({ kind: 'tuple', name: '', args: fields, offset: t.offset });
     }
     if (t.kind === RK.ident) {
-      if (t.text === 'meta') return parseMeta();
+      if (t.text === 'meta') return node({ kind: 'constant', ...readMeta(c) });
       if (t.text === 'fn') {
-        pos++;
+        c.pos++;
         const f = parseFunctionRest('fn');
         lambdas.push(f);
         return node({ kind: 'function', name: 'fn', fn: lambdas.length - 1, offset: t.offset });
       }
       if (t.text === 'True' || t.text === 'False') {
-        pos++;
+        c.pos++;
         return node({
           kind: 'constant',
           name: t.text,
@@ -244,11 +222,11 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
           annotated: { kind: 'tensor', shape: [], dtype: 'bool' },
         });
       }
-      pos++;
-      if (!is('(')) fail(`expected "(" after operator ${t.text}`);
+      c.pos++;
+      if (!is(c, '(')) fail(c, `expected "(" after operator ${t.text}`);
       return parseCall(t.text, null, scope, t.offset);
     }
-    return fail(`unexpected ${describeToken(t)}`);
+    return fail(c, `unexpected ${describeToken(t)}`);
   }
 
   function local(t: RelayToken, scope: Map<string, number>): number {
@@ -261,155 +239,14 @@ export function parseRelay(text: string, options: RelayParseOptions = {}): Relay
       const k = Number(t.text.slice(dot + 1));
       return node({ kind: 'getitem', name: String(k), args: [base], index: k, offset: t.offset });
     }
-    return fail(`%${t.text} is used before it is defined`, t.offset);
-  }
-
-  function parseMeta(): number {
-    const t = expect('meta');
-    expect('[');
-    const kind = peek()?.text ?? '';
-    pos++;
-    expect(']');
-    expect('[');
-    const k = peek()?.text ?? '';
-    pos++;
-    expect(']');
-    return node({ kind: 'constant', name: `meta[${kind}][${k}]`, offset: t.offset });
+    return fail(c, `%${t.text} is used before it is defined`, t.offset);
   }
 
   function parseCall(name: string, callee: number | null, scope: Map<string, number>, offset: number): number {
-    expect('(');
+    expect(c, '(');
     const args: number[] = [];
-    const attrs = nullProto<RelayAttr>();
-    while (!is(')')) {
-      if (peek()?.kind === RK.ident && is('=', 1)) {
-        const key = (tokens[pos] as RelayToken).text;
-        pos += 2;
-        attrs[key] = parseAttr();
-      } else args.push(parseExpr(scope));
-      if (is(',')) pos++;
-      else if (!is(')'))
-        fail(`expected "," or ")" in the arguments of ${name || 'a call'}, found ${describeToken(peek())}`);
-    }
-    pos++;
+    const attrs = readList(c, `the arguments of ${name || 'a call'}`, () => args.push(parseExpr(scope)), metaNode);
     const global = callee !== null && nodes[callee]?.kind === 'global' ? (nodes[callee] as RelayNode).name : null;
     return node({ kind: 'call', name: global ?? name, args, attrs, callee: global === null ? callee : null, offset });
-  }
-
-  function parseAttr(): RelayAttr {
-    enter();
-    const t = peek();
-    let v: RelayAttr;
-    if (t === undefined) return fail('unexpected end of text in an attribute');
-    if (t.kind === RK.number) {
-      pos++;
-      v = literalValue(t.text);
-    } else if (t.kind === RK.string) {
-      pos++;
-      v = t.text;
-    } else if (t.kind === RK.ident && (t.text === 'None' || t.text === 'True' || t.text === 'False')) {
-      pos++;
-      v = t.text === 'None' ? null : t.text === 'True';
-    } else if (t.kind === RK.ident && t.text === 'meta') {
-      parseMeta();
-      v = null;
-    } else if (is('[') || is('(')) {
-      const close = is('[') ? ']' : ')';
-      pos++;
-      const list: RelayAttr[] = [];
-      while (!is(close)) {
-        list.push(parseAttr());
-        if (is(',')) pos++;
-        else if (!is(close)) fail(`expected "," or "${close}" in a list attribute`);
-      }
-      pos++;
-      v = list;
-    } else if (t.kind === RK.ident) {
-      // A type or an enum-like word (`dtype=float32` in some printers).
-      pos++;
-      v = t.text;
-      if (is('[')) skipBrackets();
-    } else return fail(`unexpected ${describeToken(t)} in an attribute`);
-    leave();
-    return v;
-  }
-
-  function parseType(): RelayType {
-    enter();
-    let ty: RelayType;
-    if (is('Tensor')) {
-      pos++;
-      expect('[');
-      expect('(');
-      const dims: (number | null)[] = [];
-      while (!is(')')) {
-        const d = peek();
-        if (d?.kind === RK.number && /^\d+$/.test(d.text.replace(/i64$/, '')))
-          dims.push(Number(d.text.replace(/i64$/, '')));
-        else if (d !== undefined && (d.text === '?' || d.text === 'Any' || d.kind === RK.ident)) dims.push(null);
-        else fail(`expected a dimension, found ${describeToken(d)}`);
-        pos++;
-        if (is(',')) pos++;
-      }
-      pos++;
-      expect(',');
-      const dt = peek();
-      if (dt?.kind !== RK.ident) fail('expected a dtype');
-      pos++;
-      expect(']');
-      ty = { kind: 'tensor', shape: dims, dtype: (dt as RelayToken).text };
-    } else if (is('(')) {
-      pos++;
-      const fields: RelayType[] = [];
-      while (!is(')')) {
-        fields.push(parseType());
-        if (is(',')) pos++;
-        else if (!is(')')) fail('expected "," or ")" in a tuple type');
-      }
-      pos++;
-      ty = { kind: 'tuple', fields };
-    } else if (peek()?.kind === RK.ident) {
-      const name = (tokens[pos++] as RelayToken).text;
-      if (is('[')) skipBrackets(); // a generic type such as List[A]
-      ty = /^(u?int|float|bfloat|bool)\d*$/.test(name)
-        ? { kind: 'tensor', shape: [], dtype: name }
-        : { kind: 'tensor', shape: null, dtype: null };
-    } else ty = fail(`expected a type, found ${describeToken(peek())}`);
-    leave();
-    return ty;
-  }
-
-  function skipBrackets(): void {
-    let d = 0;
-    do {
-      if (is('[')) d++;
-      else if (is(']')) d--;
-      pos++;
-    } while (d > 0 && pos < tokens.length);
-  }
-
-  function skipBraces(): void {
-    let d = 0;
-    pos++; // `attributes` or `type` word
-    while (pos < tokens.length && !is('{')) pos++;
-    do {
-      if (is('{')) d++;
-      else if (is('}')) d--;
-      pos++;
-    } while (d > 0 && pos < tokens.length);
-  }
-
-  function skipTypeDefinition(): void {
-    skipBraces();
-  }
-
-  /** A type in an annotation comment (`Tensor[(1, 10), float32] span=...`), or null when unreadable. */
-  function parseTypeText(s: string): RelayType | null {
-    try {
-      const sub = parseRelayType(s, options.member);
-      return sub;
-    } catch {
-      return null;
-    }
   }
 }

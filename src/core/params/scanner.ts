@@ -1,7 +1,7 @@
 import { concatBytes } from '../common/bytes.js';
 import { MlfError } from '../errors/errors.js';
 import { resolveLimits } from '../common/limits.js';
-import type { ParamIndex, RangeRead } from './tensor-index.js';
+import { type ParamIndex, type RangeRead, readAhead } from './tensor-index.js';
 import {
   checkParamsEnd,
   type DecodeParamsOptions,
@@ -175,12 +175,7 @@ export async function scanParams(
   options: DecodeParamsOptions & { chunkSize?: number } = {},
 ): Promise<ParamIndex> {
   const scanner = createParamsScanner(byteLength, handlers, options);
-  const size = options.chunkSize ?? SCAN_CHUNK;
-  for (let pos = 0; pos < byteLength;) {
-    const bytes = await read(pos, Math.min(size, byteLength - pos));
-    if (bytes.byteLength === 0) break;
-    scanner.push(bytes);
-    pos += bytes.byteLength;
-  }
+  for await (const bytes of readAhead(read, 0, byteLength, options.chunkSize ?? SCAN_CHUNK))
+    if (bytes.byteLength > 0) scanner.push(bytes);
   return scanner.end();
 }

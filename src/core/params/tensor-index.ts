@@ -23,8 +23,34 @@ const WINDOW = 64 * 1024;
  * record readers are shared), with the same codes, messages and offsets.
  */
 
-/** Reads `[offset, offset + length)` of the params file (may return fewer bytes at the end). */
+/**
+ * Reads `[offset, offset + length)` of the params file (may return fewer bytes at the end). The
+ * bytes returned are never changed afterwards, so several reads may be in flight.
+ */
 export type RangeRead = (offset: number, length: number) => Promise<Uint8Array>;
+
+/**
+ * `[offset, offset + length)` through `read` in `chunk`-byte steps, each read started while the
+ * caller handles the one before (reading costs about as much as scanning). Stops after a short read.
+ */
+export async function* readAhead(read: RangeRead, offset: number, length: number, chunk: number) {
+  const end = offset + length;
+  const start = (at: number) => {
+    const p = at < end ? read(at, Math.min(chunk, end - at)) : undefined;
+    p?.catch(() => undefined); // thrown when its chunk is pulled, never "unhandled"
+    return p;
+  };
+  let next = start(offset);
+  try {
+    for (let at = offset; next !== undefined; at += chunk) {
+      const bytes = await next;
+      next = bytes.byteLength === Math.min(chunk, end - at) ? start(at + chunk) : undefined;
+      yield bytes;
+    }
+  } finally {
+    await next?.catch(() => undefined);
+  }
+}
 
 /** A param dict without payloads: what `indexParams` returns. */
 export interface ParamIndex {

@@ -5,7 +5,7 @@ import type { MlfArchive, MlfModule } from '../archive/archive.js';
 import type { ParamTensorHeader } from '../params/codec.js';
 import { dtypeFileElementBytes } from '../params/dtype.js';
 import { openParamsReader } from '../params/params-reader.js';
-import type { RangeRead } from '../params/tensor-index.js';
+import { type RangeRead, readAhead } from '../params/tensor-index.js';
 import { type TensorStats, tensorNumberReader, tensorPlainValues } from '../params/tensor.js';
 import type { DLDataType } from '../params/dtype.js';
 import { MlfError } from '../errors/errors.js';
@@ -107,13 +107,14 @@ function secondPass(
   s.sq = sq;
 }
 
-/** Reads exactly `n` bytes; E002 when the params end early (the file changed since it was indexed). */
+/** E002: the params end early (the file changed since it was indexed). */
+const shortRead = (offset: number, n: number, got: number) =>
+  new MlfError('MLF-E002', `params: needed ${n} bytes at offset ${offset}, got ${got}`, { offset });
+
+/** Reads exactly `n` bytes (see `shortRead`). */
 async function readExactly(read: RangeRead, offset: number, n: number): Promise<Uint8Array> {
   const bytes = await read(offset, n);
-  if (bytes.byteLength !== n)
-    throw new MlfError('MLF-E002', `params: needed ${n} bytes at offset ${offset}, got ${bytes.byteLength}`, {
-      offset,
-    });
+  if (bytes.byteLength !== n) throw shortRead(offset, n, bytes.byteLength);
   return bytes;
 }
 
@@ -134,11 +135,15 @@ export async function summariseTensorStreamed(
   const step = Math.max(8, chunkSize - (chunkSize % 8));
   const whole = byteLength <= step ? await readExactly(read, dataOffset, byteLength) : undefined;
   const pass = async (f: (e: Elements, n: number) => void) => {
-    for (let at = 0; at < byteLength; at += step) {
+    const chunks = whole === undefined ? readAhead(read, dataOffset, byteLength, step) : [whole];
+    let at = 0;
+    for await (const data of chunks) {
       const n = Math.min(step, byteLength - at);
-      const data = whole ?? (await readExactly(read, dataOffset + at, n));
+      if (data.byteLength !== n) throw shortRead(dataOffset + at, n, data.byteLength);
       f(elementsOf(dtype, data) as Elements, Math.min(Math.floor(n / width), count - at / width));
+      at += n;
     }
+    if (at < byteLength) throw shortRead(dataOffset + at, Math.min(step, byteLength - at), 0);
   };
   const s: FirstPass = {
     min: Number.POSITIVE_INFINITY,

@@ -86,6 +86,6 @@ export async function hashParams(
   options: DecodeParamsOptions = {},
 ): Promise<HashedParams> {
   const h = hashing();
-  const index = await scanParams(read, byteLength, h.handlers, { ...options, chunkSize: 8 * 1024 * 1024 });
+  const index = await scanParams(read, byteLength, h.handlers, { ...options, chunkSize: 4 * 1024 * 1024 });
   return { index, hashes: h.digests() };
 }

@@ -11,7 +11,8 @@ import type { ProjectFileData } from './project/plan-common.js';
 import { writeFilesInto } from './project/write.js';
 import { outputFiles, outputFolder, runInputs } from './run-io.js';
 import { limitError, spawnCollect, tail } from './spawn.js';
-import { checkFolderDestination, writeFolderAtomic } from '../write/atomic.js';
+import { writeFolderAtomic } from '../write/atomic.js';
+import { checkFolderDestination } from '../write/destination.js';
 
 /** Options of {@link runModel} and {@link runModules}. */
 export interface RunOptions {

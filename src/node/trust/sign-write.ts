@@ -12,7 +12,7 @@ import type { Compression } from '../write/compress.js';
 import { compressChunks } from '../write/compress-stream.js';
 import { chooseCompression } from '../write/write-archive.js';
 import { planChunks, writeChunksAtomic } from '../write/write-stream.js';
-import type { WriteOptions } from '../write/atomic.js';
+import type { WriteOptions } from '../write/destination.js';
 import { sourceDateEpochFromEnv } from '../write/epoch.js';
 import { encodeSignature, type MlfSignature, type SignedStatement } from '../../core/integrity/signature.js';
 import { CANONICAL_MTIME } from '../../core/archive/canonical.js';

@@ -29,7 +29,8 @@ import type { Compression } from '../write/compress.js';
 import { hashMember } from '../read/member-chunks.js';
 import { openArchivePath } from '../read/open.js';
 import { writeSigned } from './sign-write.js';
-import { checkFileDestination, writeFileAtomic } from '../write/atomic.js';
+import { writeFileAtomic } from '../write/atomic.js';
+import { checkFileDestination } from '../write/destination.js';
 import { fsError } from '../fs-error.js';
 
 const isPem = (head: Uint8Array) => new TextDecoder().decode(head.subarray(0, 10)) === '-----BEGIN';

@@ -29,7 +29,7 @@ import type { Written } from './atomic.js';
 
 /** Options of every archive writer. */
 export interface PackOptions {
-  /** Replace an existing archive (the rules of `./atomic.ts`: never a folder, a link or an input). @default false */
+  /** Replace an existing archive (the rules of `./destination.ts`: never a folder, a link or an input). @default false */
   force?: boolean;
   /** Paths the write reads besides the writer's own inputs: never replaced. */
   inputs?: readonly string[];

@@ -6,7 +6,8 @@ import { type Limits, memberBudget, resolveLimits } from '../../core/common/limi
 import { memberChunks } from '../read/member-chunks.js';
 import { openArchivePath } from '../read/open.js';
 import { fsError } from '../fs-error.js';
-import { checkFolderDestination, commitTempFolder, makeTempFolder } from './atomic.js';
+import { commitTempFolder, makeTempFolder } from './atomic.js';
+import { checkFolderDestination } from './destination.js';
 
 /**
  * Safe extraction. All refusals of the archive itself (links, devices, unsafe, duplicate or
@@ -21,7 +22,7 @@ import { checkFolderDestination, commitTempFolder, makeTempFolder } from './atom
 export interface UnpackOptions {
   /**
    * Replace an existing folder that holds only files this archive (or an earlier mlf write) puts
-   * there; never a file, a symbolic link, or a folder with anything else (see `./atomic.ts`).
+   * there; never a file, a symbolic link, or a folder with anything else (see `./destination.ts`).
    * @default false
    */
   force?: boolean;
@@ -42,7 +43,7 @@ const DIR_MODE = 0o755;
 /**
  * Extracts the regular files of a `.tar`, `.tar.gz`/`.tgz` or `.tar.zst` archive into
  * `destination`, which must not exist (or, with `force`, is replaced under the rules of
- * `./atomic.ts`: missing parent folders are refused, not created). Directory entries are
+ * `./destination.ts`: missing parent folders are refused, not created). Directory entries are
  * implied by the files (empty directories are not recreated).
  * @throws MlfError E901 when `input` is a folder, E902 when unreadable, E904 for a destination
  *   that exists (without `force`), is a symbolic link, or cannot be written; any reader code

@@ -5,7 +5,7 @@ import { writeChunksAtomic } from './write-stream.js';
 
 /** Options of `writeArchiveFile`. */
 export interface WriteArchiveOptions {
-  /** Replace an existing archive (see `./atomic.ts` for what may be replaced). @default false */
+  /** Replace an existing archive (see `./destination.ts` for what may be replaced). @default false */
   force?: boolean;
   /** Paths the write reads: never replaced. */
   inputs?: readonly string[];

@@ -1,19 +1,14 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import type { FileHandle } from 'node:fs/promises';
 import { sizeChanged } from '../../core/integrity/manifest.js';
 import type { TarPlan } from '../../core/tar/write.js';
 import type { Compression } from './compress.js';
 import { type Chunks, compressChunks } from './compress-stream.js';
 import { type ChunkedMember, MEMBER_CHUNK, memberChunks } from '../read/member-chunks.js';
 import { fsError } from '../fs-error.js';
-import {
-  checkFileDestination,
-  commitTempFile,
-  discardTempFile,
-  openTempFile,
-  type WriteOptions,
-  type Written,
-} from './atomic.js';
+import { commitTempFile, discardTempFile, openTempFile, type Written } from './atomic.js';
+import { checkFileDestination, type WriteOptions } from './destination.js';
 
 /** Small chunks (headers, padding, compressed output) are gathered up to this size before one write; larger ones are written in pieces of this size. */
 const SMALL_WRITE = 1024 * 1024;
@@ -73,7 +68,7 @@ export async function writeTarPlanAtomic(
 
 /**
  * Writes bytes, compressed as asked, into a temporary sibling opened with `wx`, fsyncs and renames
- * it over `dest` (the rules of `./atomic.ts`): the destination is either the complete file or
+ * it over `dest` (the rules of `./destination.ts`): the destination is either the complete file or
  * untouched. Any error removes the temporary file and stops the compressor. A {@link StreamTarget}
  * gets the bytes as they come (a consumer of standard output sees a failure as a short stream
  * and the exit status).
@@ -90,27 +85,30 @@ export async function writeChunksAtomic(
   const hash = createHash('sha256');
   let bytes = 0;
   if (typeof dest !== 'string') {
-    for await (const buf of coalesce(compressed)) {
+    for await (const { bytes: buf, owned } of coalesce(compressed)) {
       hash.update(buf);
       bytes += buf.byteLength;
-      if (!dest.stream.write(buf)) await once(dest.stream as NodeJS.EventEmitter, 'drain');
+      // A stream holds what it is given until flushed: a buffer its producer reuses must be flushed first.
+      if (!owned) await new Promise<void>((res, rej) => dest.stream.write(buf, (e) => (e ? rej(e) : res())));
+      else if (!dest.stream.write(buf)) await once(dest.stream as NodeJS.EventEmitter, 'drain');
     }
     await options.beforeCommit?.();
     return { path: dest.name, bytes, sha256: hash.digest('hex') };
   }
   await checkFileDestination(dest, options);
   const tmp = await openTempFile(dest, options.mode ?? 0o644);
+  // One write and one early flush may be in flight while the next bytes are made (see WriteAhead).
+  const ahead = new WriteAhead(tmp.handle);
   try {
-    for await (const buf of coalesce(compressed)) {
+    for await (const { bytes: buf, owned } of coalesce(compressed)) {
       hash.update(buf);
       bytes += buf.byteLength;
-      // At most SMALL_WRITE per call: the kernel copies one 8 MiB write several times slower (measured).
-      let done = 0;
-      while (done < buf.byteLength)
-        done += (await tmp.handle.write(buf, done, Math.min(SMALL_WRITE, buf.byteLength - done))).bytesWritten;
+      await ahead.write(buf, owned);
     }
+    await ahead.finish();
     await options.beforeCommit?.();
   } catch (e) {
+    await ahead.settle();
     await discardTempFile(tmp);
     throw fsError(e, dest, 'write');
   }
@@ -158,8 +156,11 @@ export async function* planChunks(
   yield plan.trailer;
 }
 
-/** Gathers small chunks into writes of at least SMALL_WRITE bytes; large ones pass as they are. */
-async function* coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+/**
+ * Gathers small chunks into writes of at least SMALL_WRITE bytes; large ones pass as they are.
+ * `owned` marks the gathered copies, which no producer can change after they are yielded.
+ */
+async function* coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<{ bytes: Uint8Array; owned: boolean }> {
   let pending: Uint8Array[] = [];
   let bytes = 0;
   for await (const buf of source) {
@@ -169,11 +170,60 @@ async function* coalesce(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
       bytes += buf.byteLength;
     }
     if ((large || bytes >= SMALL_WRITE) && bytes > 0) {
-      yield Buffer.concat(pending, bytes);
+      yield { bytes: Buffer.concat(pending, bytes), owned: true };
       pending = [];
       bytes = 0;
     }
-    if (large) yield buf;
+    if (large) yield { bytes: buf, owned: false };
   }
-  if (bytes > 0) yield Buffer.concat(pending, bytes);
+  if (bytes > 0) yield { bytes: Buffer.concat(pending, bytes), owned: true };
+}
+
+/** Bytes written between early flushes (see WriteAhead). */
+const FLUSH_EVERY = 256 * 1024 * 1024;
+
+/**
+ * Writes to a file while its producer goes on. A buffer nobody will change (`owned`) is written in
+ * the background, one at a time; others are written before `write` returns (producers reuse
+ * them). Every FLUSH_EVERY bytes a `fdatasync` starts in the background, so the disk takes the
+ * bytes while more are made: the final fsync of a 1.4 GB report otherwise waited ~1 s for all of
+ * them (measured), as the kernel starts writeback only when 10% of memory is dirty.
+ */
+class WriteAhead {
+  private writing: Promise<void> = Promise.resolve();
+  private flushing: Promise<void> | undefined;
+  private sinceFlush = 0;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  /** Writes `buf`: in the background when `owned`, else before returning. */
+  async write(buf: Uint8Array, owned: boolean): Promise<void> {
+    await this.writing;
+    this.writing = this.writeAll(buf);
+    if (!owned) await this.writing;
+    this.sinceFlush += buf.byteLength;
+    if (this.sinceFlush >= FLUSH_EVERY && this.flushing === undefined) {
+      this.sinceFlush = 0;
+      this.flushing = this.handle.datasync().finally(() => (this.flushing = undefined));
+    }
+  }
+
+  /** Waits for the background write and flush; their errors are thrown here. */
+  async finish(): Promise<void> {
+    await this.writing;
+    await this.flushing;
+  }
+
+  /** Waits for the background work to end, ignoring its errors (before the file is discarded). */
+  async settle(): Promise<void> {
+    await this.writing.catch(() => undefined);
+    await this.flushing?.catch(() => undefined);
+  }
+
+  // At most SMALL_WRITE per call: the kernel copies one 8 MiB write several times slower (measured).
+  private async writeAll(buf: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < buf.byteLength)
+      done += (await this.handle.write(buf, done, Math.min(SMALL_WRITE, buf.byteLength - done))).bytesWritten;
+  }
 }

@@ -98,7 +98,7 @@ describe('streaming canonical tar', () => {
     const src = () => ({ read: async () => new Uint8Array([1]) });
     await expect(writeTarPlanAtomic(dest, plan, src)).rejects.toMatchObject({ code: 'MLF-E904' });
     expect(readFileSync(dest, 'utf8')).toBe('keep');
-    // --force replaces only an archive (the rules of src/node/write/atomic.ts): 'keep' stays.
+    // --force replaces only an archive (the rules of src/node/write/destination.ts): 'keep' stays.
     await expect(writeTarPlanAtomic(dest, plan, src, { force: true })).rejects.toMatchObject({ code: 'MLF-E904' });
     expect(readFileSync(dest, 'utf8')).toBe('keep');
     writeFileSync(dest, packCanonical(new Map([['old', new Uint8Array([2])]])));

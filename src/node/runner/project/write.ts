@@ -1,4 +1,5 @@
-import { type WriteOptions, type Written, writeFilesInto, writeFolderAtomic } from '../../write/atomic.js';
+import { type Written, writeFilesInto, writeFolderAtomic } from '../../write/atomic.js';
+import type { WriteOptions } from '../../write/destination.js';
 import type { ProjectFileData } from './plan-common.js';
 
 /** Options of {@link writeTree}. */
