@@ -4,7 +4,7 @@
 // buffers are called, and their sizes from their DLTensor. The statements between are aot-main.ts.
 import { type CParam, elementSize } from './aot-callee.js';
 import type { MainParamRole } from './aot-entry.js';
-import { addBuffer, bufferOf, type MainState, type Value } from './aot-main-state.js';
+import { addIoBuffer, bufferOf, type MainState, type Value } from './aot-main-state.js';
 import type { ScannedSources } from './aot-scan.js';
 
 /** The module's input and output buffers in order, and the names given for them. */
@@ -71,17 +71,7 @@ export function bindParams(
     const kindOf = kind ?? (i >= tensorParams.length - nOut ? 'output' : 'input');
     const list = kindOf === 'input' ? io.inputs : io.outputs;
     const names = kindOf === 'input' ? io.names.inputs : io.names.outputs;
-    const id = addBuffer(st, {
-      name: names[list.length] ?? defaultName(param, kindOf, list.length, nOut),
-      kind: kindOf,
-      dtype: null,
-      shape: null,
-      bytes: null,
-      bytesFrom: null,
-      pool: null,
-      offset: null,
-      alloc: null,
-    });
+    const id = addIoBuffer(st, names[list.length] ?? defaultName(param, kindOf, list.length, nOut), kindOf);
     list.push(id);
     env.set(param, { t: 'buf', id });
     st.handles.set(k, id);

@@ -56,6 +56,21 @@ export function addBuffer(st: MainState, b: Omit<AotBuffer, 'id'>): number {
   return st.buffers.length - 1;
 }
 
+/** A module input or output buffer: its name and kind known, its size filled in later. */
+export function addIoBuffer(st: MainState, name: string, kind: 'input' | 'output'): number {
+  return addBuffer(st, {
+    name,
+    kind,
+    dtype: null,
+    shape: null,
+    bytes: null,
+    bytesFrom: null,
+    pool: null,
+    offset: null,
+    alloc: null,
+  });
+}
+
 /** The buffer with id `id`. */
 export function bufferOf(st: MainState, id: number): AotBuffer {
   return st.buffers[id] as AotBuffer;
@@ -65,17 +80,7 @@ export function handleBuffer(st: MainState, k: number, name: string): number {
   const known = st.handles.get(k);
   if (known !== undefined) return known;
   // Packed main: `void* x = args[k].v_handle`; inputs come first, outputs last.
-  const id = addBuffer(st, {
-    name,
-    kind: 'input',
-    dtype: null,
-    shape: null,
-    bytes: null,
-    bytesFrom: null,
-    pool: null,
-    offset: null,
-    alloc: null,
-  });
+  const id = addIoBuffer(st, name, 'input');
   st.packedIo.push({ name, k, id });
   st.handles.set(k, id);
   return id;
