@@ -91,7 +91,7 @@ function archiveSession(
     const [m, n] = key.split('\u0000') as [string, string];
     const p = await params(m);
     const t = p?.index.tensors.find((x) => x.name === n);
-    return p === null || t === undefined ? null : summariseTensorStreamed(p.read, t);
+    return p === null || t === undefined ? null : summariseTensorStreamed(p.read, t, { readAhead: false });
   });
   return {
     name,

@@ -107,6 +107,23 @@ function secondPass(
   s.sq = sq;
 }
 
+/** Options of `summariseTensorStreamed`. */
+export interface SummaryOptions {
+  /** Bytes read per step. @default 4 MiB */
+  chunkSize?: number;
+  /**
+   * Read the next chunk while one is handled (faster where reads wait on a disk, as in Node).
+   * A page turns it off: Blob reads are fresh ArrayBuffers it collects late, and two in
+   * flight took the viewer's peak from < 100 MB to 132 MB on 200 MiB of params. @default true
+   */
+  readAhead?: boolean;
+}
+
+/** `[offset, offset + length)` in `step`-byte reads, one at a time. */
+async function* inTurn(read: RangeRead, offset: number, length: number, step: number) {
+  for (let at = 0; at < length; at += step) yield await read(offset + at, Math.min(step, length - at));
+}
+
 /** E002: the params end early (the file changed since it was indexed). */
 const shortRead = (offset: number, n: number, got: number) =>
   new MlfError('MLF-E002', `params: needed ${n} bytes at offset ${offset}, got ${got}`, { offset });
@@ -126,8 +143,9 @@ async function readExactly(read: RangeRead, offset: number, n: number): Promise<
 export async function summariseTensorStreamed(
   read: RangeRead,
   tensor: Pick<ParamTensorHeader, 'dtype' | 'dataOffset' | 'byteLength'>,
-  chunkSize = CHUNK,
+  options: SummaryOptions = {},
 ): Promise<StreamedSummary> {
+  const { chunkSize = CHUNK, readAhead: ahead = true } = options;
   const { dtype, dataOffset, byteLength } = tensor;
   if (elementsOf(dtype, new Uint8Array(0)) === undefined) return { stats: null, histogram: null };
   const width = dtypeFileElementBytes(dtype);
@@ -135,7 +153,12 @@ export async function summariseTensorStreamed(
   const step = Math.max(8, chunkSize - (chunkSize % 8));
   const whole = byteLength <= step ? await readExactly(read, dataOffset, byteLength) : undefined;
   const pass = async (f: (e: Elements, n: number) => void) => {
-    const chunks = whole === undefined ? readAhead(read, dataOffset, byteLength, step) : [whole];
+    const chunks =
+      whole !== undefined
+        ? [whole]
+        : ahead
+          ? readAhead(read, dataOffset, byteLength, step)
+          : inTurn(read, dataOffset, byteLength, step);
     let at = 0;
     for await (const data of chunks) {
       const n = Math.min(step, byteLength - at);

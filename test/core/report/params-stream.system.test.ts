@@ -93,7 +93,7 @@ describe('statistics in chunks equal the in-memory ones', () => {
         const params = encodeParams({ tensors: [makeParamTensor('t', dtype, [n], a)] });
         const t = decodeParams(params).tensors[0]!;
         const header = (await indexParamBytes(params)).tensors[0]!;
-        expect(await summariseTensorStreamed(reader(params), header, chunk)).toEqual(summariseTensor(t));
+        expect(await summariseTensorStreamed(reader(params), header, { chunkSize: chunk })).toEqual(summariseTensor(t));
       }),
       { numRuns: 300 },
     );

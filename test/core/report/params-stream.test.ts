@@ -62,7 +62,11 @@ describe('statistics in chunks equal the in-memory ones', () => {
     expect(r.status, r.stderr).toBe(0);
     const numpy = JSON.parse(r.stdout).w;
     const header = (await indexParamBytes(params)).tensors[0]!;
-    const got = await summariseTensorStreamed(reader(params), header, 1 << 16);
+    const got = await summariseTensorStreamed(reader(params), header, { chunkSize: 1 << 16 });
+    // The page reads one chunk at a time (readAhead: false): the same figures.
+    expect(await summariseTensorStreamed(reader(params), header, { chunkSize: 1 << 16, readAhead: false })).toEqual(
+      got,
+    );
     const s = got.stats!;
     expect([s.count, s.min, s.max, s.zeros, s.nan, s.inf]).toEqual([
       numpy.count,
