@@ -89,6 +89,7 @@ export function createZstdPool(options: ZstdPoolOptions): ZstdPool {
   const spares: ArrayBuffer[] = []; // slice buffers back from the workers: no allocation, no garbage per frame
   let nextId = 0;
   let broken: Error | undefined;
+  let closing = false;
   const waiting: (() => void)[] = [];
   const wake = () => {
     for (const resolve of waiting.splice(0)) resolve();
@@ -106,7 +107,8 @@ export function createZstdPool(options: ZstdPoolOptions): ZstdPool {
     worker.on('message', (reply: Reply) => {
       const job = slot.jobs.get(reply.id);
       slot.jobs.delete(reply.id);
-      if (slot.jobs.size === 0) worker.unref();
+      // Once closing, a worker must hold the loop until it exits, or `close()` never settles.
+      if (slot.jobs.size === 0 && !closing) worker.unref();
       if (reply.error !== undefined) job?.reject(new Error(`zstd: compression worker failed: ${reply.error}`));
       else {
         spares.push(reply.data.buffer as ArrayBuffer);
@@ -150,6 +152,9 @@ export function createZstdPool(options: ZstdPoolOptions): ZstdPool {
     },
     async close() {
       broken ??= new Error('zstd: compression pool closed');
+      closing = true;
+      // A reply still queued is delivered after `terminate()`; the refs outlive it (see 'message').
+      for (const s of slots) s.worker.ref();
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },
   };

@@ -5,7 +5,7 @@
  * thread left running by the built CLI and dist.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packCanonical, planCanonical } from '../../../src/core/archive/canonical.js';
@@ -183,4 +183,24 @@ describe('the process exits when packing is done (built CLI and dist)', () => {
     expect(r.stdout.trim(), r.stderr).toBe('MLF-E011');
     expect(readdirSync(dirname(dest))).toEqual([]);
   }, 70_000);
+
+  it('closing the zstd pool settles while a reply is still queued', () => {
+    // The worker replies while the main thread is busy, so the reply is delivered after close():
+    // it used to unref the worker being terminated, and the process exited with close() pending (13).
+    const codec = fresh('codec.cjs');
+    writeFileSync(codec, 'exports.compress = (d) => d.slice(0, 1);');
+    const script = `
+      import { createZstdPool } from './dist/node/write/zstd-pool.js';
+      const pool = createZstdPool({ level: 3, workers: 1, zstdPath: process.argv[1] });
+      pool.compress(new Uint8Array(16)).catch(() => undefined);
+      for (const until = Date.now() + 500; Date.now() < until; );
+      await pool.close();
+      console.log('closed');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, codec], {
+      cwd: ROOT,
+      timeout: 30_000,
+      encoding: 'utf8',
+    });
+    expect([r.status, r.stdout.trim()], r.stderr).toEqual([0, 'closed']);
+  }, 40_000);
 });
