@@ -186,7 +186,16 @@ function makeArchive(mib) {
         targets: ['c -keys=cpu'],
         graph: bigGraph(bytes / 4),
         params,
-        codegen: [{ name: 'lib0.c', data: '// synthetic\nint f(void) { return 0; }\n' }],
+        // Defines the operator the graph calls: validate checks that the codegen has it (MLF-E409).
+        codegen: [
+          {
+            name: 'lib0.c',
+            data:
+              '// synthetic\n#include <stdint.h>\n' +
+              'int32_t tvmgen_default_fused_add(void* args, int32_t* type_codes, int32_t num_args,\n' +
+              '    void* out_ret_value, int32_t* out_ret_tcode, void* resource_handle) { return 0; }\n',
+          },
+        ],
       },
     ],
     { sourceDateEpoch: 0 },
