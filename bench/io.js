@@ -4,32 +4,19 @@
 // measures peak RSS with /usr/bin/time -v, and rewrites the `## I/O` section of docs/benchmarks.md.
 // Set MLF_BENCH_SIZES=16,256 (MiB) to run fewer sizes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-  closeSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildModelLibraryFormat } from '../dist/core/archive/export.js';
-import { packCanonical } from '../dist/core/archive/canonical.js';
 import { checkGraph } from '../dist/core/graph/graph.js';
 import { computeSids, computeStoragePools } from '../dist/core/graph/facts.js';
 import { parseJsonText } from '../dist/core/common/json.js';
-import { NDARRAY_MAGIC, PARAMS_LIST_MAGIC, decodeParams } from '../dist/core/params/codec.js';
+import { decodeParams } from '../dist/core/params/codec.js';
 import { dtypeFileElementBytes } from '../dist/core/params/dtype.js';
 import { readMlfPath } from '../dist/node/read/open.js';
 import { loadParams } from '../dist/core/archive/archive.js';
 import { syntheticArchive } from './lib/synthetic.js';
+import { writeBigArchiveFolder } from './lib/big-archive.js';
 
 const root = join(import.meta.dirname, '..');
 const MLF = join(root, 'bin', 'mlf.js');
@@ -92,120 +79,15 @@ function measureReported(argv, runs) {
 const sh = (cmd) => ['sh', '-c', cmd];
 const node = (...args) => [process.execPath, ...args];
 
-/** Seeded xorshift32 random float32 payload written straight to `fd` in 8 MiB chunks. */
-function writeRandomFloats(fd, bytes, seed) {
-  let x = seed >>> 0 || 1;
-  const chunk = new Uint32Array(2 * MiB);
-  for (let done = 0; done < bytes; done += chunk.byteLength) {
-    for (let i = 0; i < chunk.length; i++) {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      chunk[i] = (x & 0x807fffff) | 0x3c000000; // finite floats in about ±[2^-7, 2^1)
-    }
-    const n = Math.min(chunk.byteLength, bytes - done);
-    writeSync(fd, new Uint8Array(chunk.buffer, 0, n));
-  }
-}
-
-/** A param dict with one float32 tensor "p0" of `bytes` bytes, written to `path`. */
-function writeBigParams(path, bytes) {
-  const name = new TextEncoder().encode('p0');
-  const head = new DataView(new ArrayBuffer(24 + 8 + name.byteLength + 8 + 36 + 8 + 8));
-  let o = 0;
-  const u64 = (v) => {
-    head.setBigUint64(o, BigInt(v), true);
-    o += 8;
-  };
-  u64(PARAMS_LIST_MAGIC);
-  u64(0);
-  u64(1);
-  u64(name.byteLength);
-  new Uint8Array(head.buffer).set(name, o);
-  o += name.byteLength;
-  u64(1);
-  u64(NDARRAY_MAGIC);
-  u64(0);
-  head.setInt32(o, 1, true);
-  head.setInt32(o + 4, 0, true);
-  head.setInt32(o + 8, 1, true);
-  o += 12;
-  head.setUint8(o, 2);
-  head.setUint8(o + 1, 32);
-  head.setUint16(o + 2, 1, true);
-  o += 4;
-  u64(bytes / 4);
-  u64(bytes);
-  const fd = openSync(path, 'w');
-  writeSync(fd, new Uint8Array(head.buffer, 0, o));
-  writeRandomFloats(fd, bytes, 0x9e3779b9);
-  closeSync(fd);
-}
-
-/** A TVM-shaped graph: input "data", param "p0" [n], one fused op. */
-function bigGraph(n) {
-  return JSON.stringify({
-    nodes: [
-      { op: 'null', name: 'data', inputs: [] },
-      { op: 'null', name: 'p0', inputs: [] },
-      {
-        op: 'tvm_op',
-        name: 'tvmgen_default_fused_add',
-        attrs: { flatten_data: '0', func_name: 'tvmgen_default_fused_add', num_inputs: '2', num_outputs: '1' },
-        inputs: [
-          [0, 0, 0],
-          [1, 0, 0],
-        ],
-      },
-    ],
-    arg_nodes: [0, 1],
-    heads: [[2, 0, 0]],
-    node_row_ptr: [0, 1, 2, 3],
-    attrs: {
-      dltype: ['list_str', ['float32', 'float32', 'float32']],
-      shape: ['list_shape', [[n], [n], [n]]],
-      storage_id: ['list_int', [0, 1, 2]],
-    },
-  });
-}
-
-/** Writes folder + .tar of a TVM-shaped archive with `mib` MiB of params; returns paths. */
+/**
+ * Writes the folder and canonical .tar of a runnable graph archive (bench/lib/big-archive.js, the
+ * generator bench/memory.js and the memory tests use) with `mib` MiB of params; returns paths.
+ */
 function makeArchive(mib) {
-  const bytes = mib * MiB;
   const dir = join(tmp, `m${mib}`);
-  const paramsPath = join(tmp, `m${mib}.params`);
-  writeBigParams(paramsPath, bytes);
-  const params = new Uint8Array(readFileSync(paramsPath));
-  const assembled = buildModelLibraryFormat(
-    [
-      {
-        name: 'default',
-        executor: 'graph',
-        targets: ['c -keys=cpu'],
-        graph: bigGraph(bytes / 4),
-        params,
-        // Defines the operator the graph calls: validate checks that the codegen has it (MLF-E409).
-        codegen: [
-          {
-            name: 'lib0.c',
-            data:
-              '// synthetic\n#include <stdint.h>\n' +
-              'int32_t tvmgen_default_fused_add(void* args, int32_t* type_codes, int32_t num_args,\n' +
-              '    void* out_ret_value, int32_t* out_ret_tcode, void* resource_handle) { return 0; }\n',
-          },
-        ],
-      },
-    ],
-    { sourceDateEpoch: 0 },
-  );
-  for (const [p, data] of assembled.files) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), data);
-  }
+  const { paramsPath, bytes } = writeBigArchiveFolder(dir, mib);
   const tar = join(tmp, `m${mib}.tar`);
-  writeFileSync(tar, packCanonical(assembled.files));
+  execFileSync(process.execPath, [MLF, 'pack', dir, '-o', tar], { stdio: 'ignore' });
   return { dir, tar, paramsPath, bytes };
 }
 

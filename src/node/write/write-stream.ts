@@ -82,7 +82,7 @@ export async function writeChunksAtomic(
 ): Promise<Written> {
   const counted = options.onProgress === undefined ? source : countChunks(source, options.onProgress);
   const compressed = compressChunks(counted, options.compression ?? 'none', { level: options.level });
-  const hash = createHashBehind();
+  const hash = createHashBehind({ worker: (options.compression ?? 'none') === 'none' });
   try {
     return typeof dest === 'string'
       ? await writeFile(dest, coalesce(compressed), hash, options)

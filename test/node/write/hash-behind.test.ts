@@ -15,8 +15,8 @@ import { MiB, pseudoFloats } from '../../helpers/compress-stream.js';
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Feeds `data` in pieces of the given sizes (cycled) through one reused buffer, as readers do. */
-async function digestOf(data: Uint8Array, sizes: number[]): Promise<string> {
-  const hash = createHashBehind();
+async function digestOf(data: Uint8Array, sizes: number[], worker: boolean): Promise<string> {
+  const hash = createHashBehind({ worker });
   try {
     const scratch = new Uint8Array(Math.max(...sizes));
     for (let pos = 0, i = 0; pos < data.byteLength; i++) {
@@ -48,24 +48,27 @@ describe('createHashBehind', () => {
   ] as const) {
     it(`${what}: the digest of the bytes given, though the caller reuses its buffer`, async () => {
       const data = pseudoFloats(bytes, bytes);
-      expect(await digestOf(data, [...sizes])).toBe(sha256(data));
+      expect(await digestOf(data, [...sizes], true)).toBe(sha256(data));
+      expect(await digestOf(data, [...sizes], false)).toBe(sha256(data));
     });
   }
 
-  it('close() abandons a hash: later calls fail, a second close is harmless', async () => {
-    const hash = createHashBehind();
-    await hash.update(pseudoFloats(9 * MiB, 3)); // starts the worker
-    await hash.close();
-    await expect(hash.update(new Uint8Array(4))).rejects.toThrow(/hash closed/);
-    await expect(hash.digest()).rejects.toThrow(/hash closed/);
-    await hash.close();
-  });
+  for (const worker of [true, false]) {
+    it(`close() abandons a hash: later calls fail, a second close is harmless (worker: ${worker})`, async () => {
+      const hash = createHashBehind({ worker });
+      await hash.update(pseudoFloats(9 * MiB, 3)); // starts the worker
+      await hash.close();
+      await expect(hash.update(new Uint8Array(4))).rejects.toThrow(/hash closed/);
+      await expect(hash.digest()).rejects.toThrow(/hash closed/);
+      await hash.close();
+    });
+  }
 
   it('writeChunksAtomic reports the SHA-256 of the file it wrote', async () => {
     const dir = mkdtempSync(join(os.tmpdir(), 'mlf-hash-behind-'));
     const data = pseudoFloats(12 * MiB + 1, 11);
     const chunks = [data.subarray(0, 5), data.subarray(5, 4 * MiB), data.subarray(4 * MiB)];
-    for (const compression of ['none', 'gzip'] as const) {
+    for (const compression of ['none', 'gzip', 'zstd'] as const) {
       const dest = join(dir, `x-${compression}`);
       const written = await writeChunksAtomic(dest, chunks, { compression });
       expect(written.sha256).toBe(sha256(readFileSync(dest)));
