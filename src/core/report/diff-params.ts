@@ -7,7 +7,7 @@ import {
   halfToFloat,
 } from '../params/dtype.js';
 import type { ParamDict, ParamTensor, ParamTensorHeader } from '../params/codec.js';
-import type { RangeRead } from '../params/tensor-index.js';
+import { type RangeRead, readAhead } from '../params/tensor-index.js';
 import type { ParamsReader } from '../params/params-reader.js';
 import { MlfError } from '../errors/errors.js';
 import { tensorPlainValues, tensorView } from '../params/tensor.js';
@@ -242,13 +242,36 @@ export async function diffParamReaders(
 }
 
 /** Reads exactly `n` bytes; E002 when the params end early (the file changed since it was indexed). */
-async function readExactly(read: RangeRead, offset: number, n: number): Promise<Uint8Array> {
-  const bytes = await read(offset, n);
-  if (bytes.byteLength !== n)
-    throw new MlfError('MLF-E002', `params: needed ${n} bytes at offset ${offset}, got ${bytes.byteLength}`, {
-      offset,
-    });
-  return bytes;
+/**
+ * The two tensors' bytes in chunk pairs, each side reading its next chunk while this pair is
+ * compared (`readAhead`: reads return fresh buffers). Stopping early waits for the reads in flight.
+ * @throws MlfError E002 when a side gives fewer bytes than asked.
+ */
+async function* chunkPairs(
+  ta: ParamTensorHeader,
+  readA: RangeRead,
+  tb: ParamTensorHeader,
+  readB: RangeRead,
+  step: number,
+): AsyncGenerator<[Uint8Array, Uint8Array]> {
+  const size = ta.byteLength;
+  const a = readAhead(readA, ta.dataOffset, size, step);
+  const b = readAhead(readB, tb.dataOffset, size, step);
+  const exactly = (r: IteratorResult<Uint8Array>, offset: number, n: number) => {
+    const got = r.done === true ? 0 : r.value.byteLength;
+    if (got !== n)
+      throw new MlfError('MLF-E002', `params: needed ${n} bytes at offset ${offset}, got ${got}`, { offset });
+    return r.value as Uint8Array;
+  };
+  try {
+    for (let at = 0; at < size; at += step) {
+      const n = Math.min(step, size - at);
+      const [x, y] = await Promise.all([a.next(), b.next()]);
+      yield [exactly(x, ta.dataOffset + at, n), exactly(y, tb.dataOffset + at, n)];
+    }
+  } finally {
+    await Promise.all([a.return(undefined), b.return(undefined)]);
+  }
 }
 
 async function compareStreamed(
@@ -258,32 +281,24 @@ async function compareStreamed(
   readB: RangeRead,
   chunkSize: number,
 ): Promise<PairResult> {
-  const size = ta.byteLength;
   const step = Math.max(8, chunkSize - (chunkSize % 8));
-  let first = -1;
-  for (let at = 0; at < size && first < 0; at += step) {
-    const n = Math.min(step, size - at);
-    const [x, y] = await Promise.all([
-      readExactly(readA, ta.dataOffset + at, n),
-      readExactly(readB, tb.dataOffset + at, n),
-    ]);
-    if (!sameBytes(x, y)) first = at;
+  let differs = false;
+  for await (const [x, y] of chunkPairs(ta, readA, tb, readB, step)) {
+    if (!sameBytes(x, y)) {
+      differs = true;
+      break;
+    }
   }
-  if (first < 0) return 'same';
+  if (!differs) return 'same';
   if (tensorElementReader({ dtype: ta.dtype, data: new Uint8Array(0) }) === undefined) return none;
   const sums = newSums();
   const width = dtypeFileElementBytes(ta.dtype);
-  for (let at = 0; at < size; at += step) {
-    const n = Math.min(step, size - at);
-    const [x, y] = await Promise.all([
-      readExactly(readA, ta.dataOffset + at, n),
-      readExactly(readB, tb.dataOffset + at, n),
-    ]);
+  for await (const [x, y] of chunkPairs(ta, readA, tb, readB, step)) {
     addValues(
       sums,
       valuesOf({ dtype: ta.dtype, data: x }) as Values,
       valuesOf({ dtype: tb.dtype, data: y }) as Values,
-      n / width,
+      x.byteLength / width,
     );
   }
   return valueFigures(sums);

@@ -47,6 +47,29 @@ describe('diff in chunks equals the in-memory diff', () => {
   });
 });
 
+describe('diff in chunks refuses short reads', () => {
+  for (const side of ['a', 'b'] as const)
+    it(`a reader of side ${side} that gives fewer bytes than asked: MLF-E002 at its offset`, async () => {
+      const values = new Float32Array(4096).map((_, i) => i);
+      const pa = encodeParams({ tensors: [makeParamTensor('w', 'float32', [4096], new Uint8Array(values.buffer))] });
+      const pb = encodeParams({
+        tensors: [makeParamTensor('w', 'float32', [4096], new Uint8Array(values.map((x) => x + 1).buffer))],
+      });
+      const index = await indexParamBytes(pa);
+      const cut = index.tensors[0]!.dataOffset + 3 * 4096; // the fourth chunk of 4096 bytes
+      const short = (bytes: Uint8Array) => async (offset: number, n: number) =>
+        bytes.slice(offset, offset + (offset === cut ? n - 1 : n));
+      const read = { a: side === 'a' ? short(pa) : reader(pa), b: side === 'b' ? short(pb) : reader(pb) };
+      const error = await diffParamReaders(
+        { index, read: read.a },
+        { index: await indexParamBytes(pb), read: read.b },
+        4096,
+      ).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'MLF-E002', offset: cut });
+      expect(String((error as Error).message)).toContain(`needed 4096 bytes at offset ${cut}, got 4095`);
+    });
+});
+
 describe('statistics in chunks equal the in-memory ones', () => {
   it('NumPy computes the same statistics and histogram (bench/ref_memory.py)', async () => {
     const n = 200_000;
