@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
 import { sizeChanged } from '../../core/integrity/manifest.js';
@@ -6,7 +7,6 @@ import type { Compression } from './compress.js';
 import { type Chunks, compressChunks } from './compress-stream.js';
 import { type ChunkedMember, MEMBER_CHUNK, memberChunks } from '../read/member-chunks.js';
 import { fsError } from '../fs-error.js';
-import { createHashBehind, type HashBehind } from './hash-behind.js';
 import { commitTempFile, discardTempFile, openTempFile, type Written } from './atomic.js';
 import { checkFileDestination, type WriteOptions } from './destination.js';
 
@@ -82,46 +82,30 @@ export async function writeChunksAtomic(
 ): Promise<Written> {
   const counted = options.onProgress === undefined ? source : countChunks(source, options.onProgress);
   const compressed = compressChunks(counted, options.compression ?? 'none', { level: options.level });
-  const hash = createHashBehind({ worker: (options.compression ?? 'none') === 'none' });
-  try {
-    return typeof dest === 'string'
-      ? await writeFile(dest, coalesce(compressed), hash, options)
-      : await writeStream(dest, coalesce(compressed), hash, options);
-  } finally {
-    await hash.close();
-  }
-}
-
-type Batches = AsyncIterable<{ bytes: Uint8Array; owned: boolean }>;
-
-async function writeStream(dest: StreamTarget, batches: Batches, hash: HashBehind, options: WriteChunksOptions) {
+  const hash = createHash('sha256');
   let bytes = 0;
-  for await (const { bytes: buf, owned } of batches) {
-    await hash.update(buf);
-    bytes += buf.byteLength;
-    // A stream holds what it is given until flushed: a buffer its producer reuses must be flushed first.
-    if (!owned) await new Promise<void>((res, rej) => dest.stream.write(buf, (e) => (e ? rej(e) : res())));
-    else if (!dest.stream.write(buf)) await once(dest.stream as NodeJS.EventEmitter, 'drain');
+  if (typeof dest !== 'string') {
+    for await (const { bytes: buf, owned } of coalesce(compressed)) {
+      hash.update(buf);
+      bytes += buf.byteLength;
+      // A stream holds what it is given until flushed: a buffer its producer reuses must be flushed first.
+      if (!owned) await new Promise<void>((res, rej) => dest.stream.write(buf, (e) => (e ? rej(e) : res())));
+      else if (!dest.stream.write(buf)) await once(dest.stream as NodeJS.EventEmitter, 'drain');
+    }
+    await options.beforeCommit?.();
+    return { path: dest.name, bytes, sha256: hash.digest('hex') };
   }
-  await options.beforeCommit?.();
-  return { path: dest.name, bytes, sha256: await hash.digest() };
-}
-
-async function writeFile(dest: string, batches: Batches, hash: HashBehind, options: WriteChunksOptions) {
   await checkFileDestination(dest, options);
   const tmp = await openTempFile(dest, options.mode ?? 0o644);
   // One write and one early flush may be in flight while the next bytes are made (see WriteAhead).
   const ahead = new WriteAhead(tmp.handle);
-  let bytes = 0;
-  let sha256: string;
   try {
-    for await (const { bytes: buf, owned } of batches) {
-      await hash.update(buf);
+    for await (const { bytes: buf, owned } of coalesce(compressed)) {
+      hash.update(buf);
       bytes += buf.byteLength;
       await ahead.write(buf, owned);
     }
     await ahead.finish();
-    sha256 = await hash.digest();
     await options.beforeCommit?.();
   } catch (e) {
     await ahead.settle();
@@ -129,7 +113,7 @@ async function writeFile(dest: string, batches: Batches, hash: HashBehind, optio
     throw fsError(e, dest, 'write');
   }
   await commitTempFile(tmp, dest, options);
-  return { path: dest, bytes, sha256 };
+  return { path: dest, bytes, sha256: hash.digest('hex') };
 }
 
 /** Passes chunks through, reporting the running byte count. */
