@@ -219,8 +219,12 @@ function pairByName<T extends Described>(
   };
 }
 
-/** Bytes of each tensor read per step by `diffParamReaders` (a multiple of every element size). */
-const DIFF_CHUNK = 4 * 1024 * 1024;
+/**
+ * Bytes of each tensor read per step by `diffParamReaders` (a multiple of every element size).
+ * With reads ahead, 4 MiB chunks took a 200 MiB diff to 156 MB RSS (fresh buffers waiting for
+ * the collector); 1 MiB stays at 107 MB at 1 GiB, as fast (measured).
+ */
+const DIFF_CHUNK = 1024 * 1024;
 
 /**
  * `diffParams` over params read in chunks: tensors are paired from their headers, then the bytes
