@@ -47,17 +47,44 @@ function measure(argv, runs, before) {
   before?.();
   runOnce(argv);
   const xs = [];
-  let rss = 0;
-  let self = 0;
   for (let i = 0; i < runs; i++) {
     before?.();
     spawnSync('sync');
-    const r = runOnce(argv);
-    xs.push(r.s);
-    rss = Math.max(rss, r.rss ?? 0);
-    self = Math.max(self, r.self ?? 0);
+    xs.push(runOnce(argv));
   }
-  xs.sort((a, b) => a - b);
+  return summarise(xs);
+}
+
+/**
+ * `measure` of our command and its reference (null: none), their runs interleaved: drift during
+ * the measurement (the disk still taking the gigabytes just generated, a busy neighbour) then hits
+ * both alike. Measured one after the other, the first 1 GiB command took 4.1 s right after the
+ * archives were written and 2.3 s a little later (and the reference the same).
+ */
+function measurePair(ours, reference, runs, before = {}) {
+  if (reference === null) return [measure(ours, runs, before.ours), null];
+  const a = [];
+  const b = [];
+  before.ours?.();
+  runOnce(ours);
+  before.ref?.();
+  runOnce(reference);
+  for (let i = 0; i < runs; i++) {
+    before.ours?.();
+    spawnSync('sync');
+    a.push(runOnce(ours));
+    before.ref?.();
+    spawnSync('sync');
+    b.push(runOnce(reference));
+  }
+  return [summarise(a), summarise(b)];
+}
+
+/** Median wall time, largest tree RSS and largest mlf RSS of some runs. */
+function summarise(results) {
+  const xs = results.map((r) => r.s).sort((x, y) => x - y);
+  const rss = Math.max(0, ...results.map((r) => r.rss ?? 0));
+  const self = Math.max(0, ...results.map((r) => r.self ?? 0));
   return { s: xs[Math.floor(xs.length / 2)], rss: TIME ? rss : null, self: self || null };
 }
 
@@ -176,36 +203,42 @@ try {
         paths.forEach((p) => rmSync(p, { recursive: true, force: true }));
     const at = {};
     const add = (key, ...args) => (at[key] = row(mib, ...args));
+    /** A row of our command against its reference (null: none), measured interleaved. */
+    const addPair = (key, what, ours, baseName, reference, before) => {
+      const [o, r] = measurePair(ours, reference, runs, before);
+      return add(key, what, o, baseName, r);
+    };
 
-    add(
+    addPair(
       'export',
       'mlf params export -o .npz',
-      measure(mlf('params', 'export', ta, '-o', out('m.npz'), '--force'), runs),
+      mlf('params', 'export', ta, '-o', out('m.npz'), '--force'),
       'numpy.savez',
-      NUMPY ? measure(ref('export', a.paramsPath, out('n.npz')), runs) : null,
+      NUMPY ? ref('export', a.paramsPath, out('n.npz')) : null,
     );
-    add(
+    addPair(
       'exportNpy',
       'mlf params export -o folder',
-      measure(mlf('params', 'export', ta, '-o', out('mdir')), runs, clean(out('mdir'))),
+      mlf('params', 'export', ta, '-o', out('mdir')),
       'numpy.save per tensor',
-      NUMPY ? measure(ref('export-npy', a.paramsPath, out('ndir')), runs, clean(out('ndir'))) : null,
+      NUMPY ? ref('export-npy', a.paramsPath, out('ndir')) : null,
+      { ours: clean(out('mdir')), ref: clean(out('ndir')) },
     );
     const npz = NUMPY ? out('n.npz') : out('m.npz');
     const npyDir = NUMPY ? out('ndir') : out('mdir');
-    add(
+    addPair(
       'import',
       'mlf params import .npz',
-      measure(mlf('params', 'import', npz, '-o', out('m.params'), '--force'), runs),
+      mlf('params', 'import', npz, '-o', out('m.params'), '--force'),
       'numpy.load + write',
-      NUMPY ? measure(ref('import', npz, out('n.params')), runs) : null,
+      NUMPY ? ref('import', npz, out('n.params')) : null,
     );
-    add(
+    addPair(
       'importNpy',
       'mlf params import folder',
-      measure(mlf('params', 'import', npyDir, '-o', out('m.params'), '--force'), runs),
+      mlf('params', 'import', npyDir, '-o', out('m.params'), '--force'),
       'numpy.load(mmap) + write',
-      NUMPY ? measure(ref('import-npy', npyDir, out('n.params')), runs) : null,
+      NUMPY ? ref('import-npy', npyDir, out('n.params')) : null,
     );
     if (NUMPY && mib <= 256) {
       const z = out('c.npz');
@@ -215,45 +248,46 @@ try {
         npz,
         z,
       ]);
-      add(
+      addPair(
         'importZ',
         'mlf params import .npz (savez_compressed)',
-        measure(mlf('params', 'import', z, '-o', out('m.params'), '--force'), runs),
+        mlf('params', 'import', z, '-o', out('m.params'), '--force'),
         'numpy.load + write',
-        measure(ref('import', z, out('n.params')), runs),
+        ref('import', z, out('n.params')),
       );
     } else if (NUMPY)
       notes.push(`${mib} MiB: import of a savez_compressed .npz not measured (compressing random floats takes ~1 min)`);
-    add(
+    addPair(
       'diff',
       'mlf diff (every value changed)',
-      measure(mlf('diff', ta, tb), runs),
+      mlf('diff', ta, tb),
       'NumPy, chunked norms',
-      NUMPY ? measure(ref('diff', a.paramsPath, b.paramsPath), runs) : null,
+      NUMPY ? ref('diff', a.paramsPath, b.paramsPath) : null,
     );
-    add(
+    addPair(
       'report',
       'mlf report',
-      measure(mlf('report', ta, '-o', out('r.html'), '--force'), runs),
+      mlf('report', ta, '-o', out('r.html'), '--force'),
       'NumPy stats + sha256',
-      NUMPY ? measure(ref('report', a.paramsPath), runs) : null,
+      NUMPY ? ref('report', a.paramsPath) : null,
     );
-    add(
+    addPair(
       'embed',
       'mlf report --embed-archive',
-      measure(mlf('report', ta, '-o', out('r.html'), '--force', '--embed-archive'), runs),
+      mlf('report', ta, '-o', out('r.html'), '--force', '--embed-archive'),
       'same + base64 of the .tar',
-      NUMPY ? measure(ref('report', a.paramsPath, '--embed', ta, out('n.html')), runs) : null,
+      NUMPY ? ref('report', a.paramsPath, '--embed', ta, out('n.html')) : null,
     );
     const cache = join(tmp, 'cache');
     process.env.MLF_CACHE_DIR = cache;
     add('footprint', 'mlf footprint (cached build)', measure(mlf('footprint', ta), runs), null, null);
-    add(
+    addPair(
       'project',
       'mlf project (params copied)',
-      measure(mlf('project', ta, '-o', out('proj')), runs, clean(out('proj'))),
+      mlf('project', ta, '-o', out('proj')),
       'cp of the .params',
-      measure(['cp', a.paramsPath, out('copy.params')], runs),
+      ['cp', a.paramsPath, out('copy.params')],
+      { ours: clean(out('proj')) },
     );
     add(
       'run',
@@ -322,7 +356,7 @@ function writeDoc() {
       .map((x) => x.toFixed(1))
       .join(' ')}.`,
     '',
-    'A runnable graph archive (`bench/lib/big-archive.js`: one float32 param of random bits, one C operator) at each size, a second one with other values for `diff`; CLI runs as in the I/O section (median of 3-5 after a warm-up, `sync` before each). **Peak RSS** is the largest process of the tree (`/usr/bin/time -v`); **mlf** is the mlf process alone (`process.resourceUsage().maxRSS` at exit, through test/helpers/maxrss.mjs): they differ where mlf runs a compiler or the model program. References (bench/ref_memory.py): `numpy.savez`/`numpy.save` of `np.memmap` views of the .params; `numpy.load` then a .params written by `tofile`; for diff the same figures (max |Δ|, relative L2, changed and non-finite counts) over 16 Mi-element float64 chunks; for report the same statistics (SHA-256, min, max, mean, std, zeros, NaN, inf, 40-bin histogram) in two chunked passes, plus for `--embed-archive` the .tar base64-encoded into the output; for `project` a `cp` of the .params (it copies it). footprint and run have no reference.',
+    'A runnable graph archive (`bench/lib/big-archive.js`: one float32 param of random bits, one C operator) at each size, a second one with other values for `diff`; CLI runs as in the I/O section (median of 3-5 after a warm-up, `sync` before each), the runs of each command interleaved with those of its reference. **Peak RSS** is the largest process of the tree (`/usr/bin/time -v`); **mlf** is the mlf process alone (`process.resourceUsage().maxRSS` at exit, through test/helpers/maxrss.mjs): they differ where mlf runs a compiler or the model program. References (bench/ref_memory.py): `numpy.savez`/`numpy.save` of `np.memmap` views of the .params; `numpy.load` then a .params written by `tofile`; for diff the same figures (max |Δ|, relative L2, changed and non-finite counts) over 16 Mi-element float64 chunks; for report the same statistics (SHA-256, min, max, mean, std, zeros, NaN, inf, 40-bin histogram) in two chunked passes, plus for `--embed-archive` the .tar base64-encoded into the output; for `project` a `cp` of the .params (it copies it). footprint and run have no reference.',
     '',
     '| params | command | ours (s) | peak RSS (MB) | mlf (MB) | reference | reference (s) | reference RSS (MB) | ours / reference |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
