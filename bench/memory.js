@@ -56,10 +56,12 @@ function measure(argv, runs, before) {
 }
 
 /**
- * `measure` of our command and its reference (null: none), their runs interleaved: drift during
- * the measurement (the disk still taking the gigabytes just generated, a busy neighbour) then hits
- * both alike. Measured one after the other, the first 1 GiB command took 4.1 s right after the
- * archives were written and 2.3 s a little later (and the reference the same).
+ * `measure` of our command and its reference (null: none), their runs interleaved, so slow drift
+ * (a busy neighbour) hits both alike. Measured one after the other, the first 1 GiB command took
+ * 4.1 s right after the archives were written and 2.3 s a little later (the reference the same).
+ * Interleaving does not make writes comparable: our writers fsync, and then also wait for the
+ * reference's bytes, which it left in the page cache and `sync` only handed to the disk (see the
+ * analysis in docs/benchmarks.md).
  */
 function measurePair(ours, reference, runs, before = {}) {
   if (reference === null) return [measure(ours, runs, before.ours), null];
