@@ -245,11 +245,10 @@ export async function diffParamReaders(
   return plan.finish(results);
 }
 
-/** Reads exactly `n` bytes; E002 when the params end early (the file changed since it was indexed). */
 /**
  * The two tensors' bytes in chunk pairs, each side reading its next chunk while this pair is
  * compared (`readAhead`: reads return fresh buffers). Stopping early waits for the reads in flight.
- * @throws MlfError E002 when a side gives fewer bytes than asked.
+ * @throws MlfError E002 when a side gives fewer bytes than asked (the file changed since it was indexed).
  */
 async function* chunkPairs(
   ta: ParamTensorHeader,
